@@ -1,0 +1,73 @@
+import type { BillingAddress, SubscriptionRow } from '../db/schema.js';
+import { insertOrg, findOrg, type OrgView } from '../db/orgs.js';
+import { findUserByEmail, insertUser, insertMembership } from '../db/identity.js';
+import { rollOver } from '../domain/ledger.js';
+import { periodAt } from '../domain/periods.js';
+import { findPlan } from '../domain/plans.js';
+import { Failure, invalidFields } from '../domain/failures.js';
+import { hashPassword } from '../identity/passwords.js';
+import type { BillingDeps } from './deps.js';
+import { newId } from './ids.js';
+import { inOrgLedger } from './org-ledger.js';
+
+export interface CreateOrgInput {
+  readonly id?: string | undefined;
+  readonly name: string;
+  readonly plan: string;
+  readonly billingAddress: BillingAddress;
+  readonly vatId?: string | undefined;
+  readonly admin: { email: string; name: string; password?: string | undefined };
+}
+
+/**
+ * A new org on a plan: its subscription starts now (period 0 anchored on this moment), the plan's
+ * included credits are granted through the ledger, and the admin user is created or reused.
+ */
+export async function createOrg(deps: BillingDeps, input: CreateOrgInput): Promise<OrgView> {
+  const plan = findPlan(deps.catalog, input.plan);
+  if (!plan) throw invalidFields({ plan: [`unknown plan "${input.plan}"; plans: ${deps.catalog.plans.map((p) => p.id).join(', ')}`] });
+  const passwordHash = input.admin.password === undefined ? null : await hashPassword(input.admin.password);
+  const orgId = input.id ?? newId('org');
+  const now = deps.clock.now();
+  const first = periodAt(now, 0);
+  const subscription: SubscriptionRow = {
+    org_id: orgId,
+    plan_id: plan.id,
+    status: 'active',
+    anchor_at: now,
+    period_unit: 'month',
+    period_index: 0,
+    current_period_start: first.start,
+    current_period_end: first.end,
+    cancel_at_period_end: false,
+    scheduled_plan_id: null,
+    updated_at: now,
+  };
+  await deps.db.transaction().execute(async (tx) => {
+    const taken = await tx.selectFrom('orgs').select('org_id').where('org_id', '=', orgId).forUpdate().executeTakeFirst();
+    if (taken) throw new Failure('ORG_EXISTS', `An organization with id ${orgId} exists already.`);
+    await insertOrg(tx, { orgId, name: input.name, billingAddress: input.billingAddress, vatId: input.vatId ?? null, subscription, now });
+    const existing = await findUserByEmail(tx, input.admin.email);
+    const userId = existing?.user_id ?? newId('usr');
+    if (!existing) await insertUser(tx, { userId, email: input.admin.email, name: input.admin.name, passwordHash, now });
+    await insertMembership(tx, { orgId, userId, role: 'admin', now });
+    await inOrgLedger(tx, deps, orgId, ({ book }) => {
+      const grantId = newId('grt');
+      return {
+        book: rollOver(book, { start: first.start, end: first.end, includedCredits: plan.includedCredits, grantId }),
+        grantDetails: new Map([[grantId, { reason: 'plan_period_grant', periodStart: first.start }]]),
+        result: undefined,
+      };
+    });
+  }).catch((error: unknown) => {
+    if (isUniqueViolation(error, 'orgs_pkey')) throw new Failure('ORG_EXISTS', `An organization with id ${orgId} exists already.`);
+    throw error;
+  });
+  const created = await findOrg(deps.db, orgId);
+  if (!created) throw new Error(`org ${orgId} vanished after creation`);
+  return created;
+}
+
+function isUniqueViolation(error: unknown, constraint: string): boolean {
+  return typeof error === 'object' && error !== null && 'code' in error && error.code === '23505' && 'constraint' in error && error.constraint === constraint;
+}

@@ -1,0 +1,85 @@
+import { updateSettings, type SettingsChange } from '../db/orgs.js';
+import type { OrgSettingsRow } from '../db/schema.js';
+import { defaultLowBalanceThreshold, findPlan } from '../domain/plans.js';
+import { invalidFields } from '../domain/failures.js';
+import type { BillingDeps } from './deps.js';
+import { withOrgLedger } from './org-ledger.js';
+
+/**
+ * Settings change under the org's ledger lock, so a charge in flight sees either the old or the new
+ * on-demand rules, never a mix.
+ */
+async function changeSettings(deps: BillingDeps, orgId: string, change: (settings: OrgSettingsRow, planFeatures: readonly string[]) => SettingsChange) {
+  return withOrgLedger(deps, orgId, async ({ tx, book, settings, subscription }) => {
+    const plan = findPlan(deps.catalog, subscription.plan_id);
+    const updated = await updateSettings(tx, orgId, change(settings, plan?.features ?? []), book.now);
+    const next = { ...book, overage: { ...book.overage, enabled: updated.on_demand_enabled, limitCredits: updated.monthly_limit_credits } };
+    return { book: next, result: { settings: updated, includedCredits: plan?.includedCredits ?? 0, planFeatures: plan?.features ?? [] } };
+  });
+}
+
+export interface AiFeatures {
+  readonly modules: Record<string, boolean>;
+}
+
+export function aiFeaturesView(modules: readonly string[], planFeatures: readonly string[], settings: OrgSettingsRow): AiFeatures {
+  return {
+    modules: Object.fromEntries(modules.map((module) => [module, planFeatures.includes(module) && !settings.disabled_modules.includes(module)])),
+  };
+}
+
+export async function setAiFeatures(deps: BillingDeps, orgId: string, modules: Record<string, boolean>): Promise<AiFeatures> {
+  const unknown = Object.keys(modules).filter((module) => !deps.catalog.modules.includes(module));
+  if (unknown.length > 0) throw invalidFields(Object.fromEntries(unknown.map((module) => [`modules.${module}`, ['is not an AI module']])));
+  const { settings, planFeatures } = await changeSettings(deps, orgId, (current, features) => {
+    const offPlan = Object.entries(modules).filter(([module, on]) => on && !features.includes(module));
+    if (offPlan.length > 0) {
+      throw invalidFields(Object.fromEntries(offPlan.map(([module]) => [`modules.${module}`, ["is not part of the org's plan"]])));
+    }
+    const disabled = new Set(current.disabled_modules);
+    for (const [module, on] of Object.entries(modules)) {
+      if (on) disabled.delete(module);
+      else disabled.add(module);
+    }
+    return { disabled_modules: [...disabled].sort() };
+  });
+  return aiFeaturesView(deps.catalog.modules, planFeatures, settings);
+}
+
+export interface OnDemand {
+  readonly enabled: boolean;
+  readonly monthly_limit_credits: number;
+}
+
+export async function setOnDemand(deps: BillingDeps, orgId: string, change: Partial<OnDemand>): Promise<OnDemand> {
+  const { settings } = await changeSettings(deps, orgId, () => ({
+    ...(change.enabled !== undefined ? { on_demand_enabled: change.enabled } : {}),
+    ...(change.monthly_limit_credits !== undefined ? { monthly_limit_credits: change.monthly_limit_credits } : {}),
+  }));
+  return { enabled: settings.on_demand_enabled, monthly_limit_credits: settings.monthly_limit_credits };
+}
+
+export interface NotificationSettings {
+  readonly low_balance_threshold: number;
+  readonly emails: string[];
+}
+
+export function notificationSettingsView(settings: OrgSettingsRow, includedCredits: number): NotificationSettings {
+  return {
+    low_balance_threshold: settings.low_balance_threshold ?? defaultLowBalanceThreshold(includedCredits),
+    emails: settings.notification_emails,
+  };
+}
+
+/** A threshold of null goes back to the default (10% of the plan's included credits). */
+export async function setNotificationSettings(
+  deps: BillingDeps,
+  orgId: string,
+  change: { low_balance_threshold?: number | null | undefined; emails?: readonly string[] | undefined },
+): Promise<NotificationSettings> {
+  const { settings, includedCredits } = await changeSettings(deps, orgId, () => ({
+    ...(change.low_balance_threshold !== undefined ? { low_balance_threshold: change.low_balance_threshold } : {}),
+    ...(change.emails !== undefined ? { notification_emails: [...new Set(change.emails.map((email) => email.toLowerCase()))] } : {}),
+  }));
+  return notificationSettingsView(settings, includedCredits);
+}

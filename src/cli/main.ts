@@ -1,0 +1,114 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig, type Config } from '../config.js';
+import { openRuntime, type Runtime } from '../runtime.js';
+import { serve } from '../http/server.js';
+import { auditLedger } from '../billing/audit.js';
+import { ensurePlatformKey } from '../identity/api-keys.js';
+import { DEMO_LOGINS, DEMO_ORG_ID, seedDemo } from './seed-demo.js';
+
+const USAGE = `Usage: loupe-billing <command>
+
+Commands:
+  start       migrate, seed the demo org if the database is empty, and serve (npm start)
+  serve       serve the API and web app
+  migrate     apply database migrations
+  seed-demo   add the demo org (${DEMO_ORG_ID}) with its users and 30 days of usage
+  audit       check every ledger invariant; exits 1 and names each violation
+
+Environment: PORT, HOST, LOUPE_DATA_DIR, DATABASE_URL, LOUPE_PLATFORM_KEY, LOUPE_TEST_CLOCK,
+LOUPE_PLANS_FILE, LOUPE_HOLD_TTL_SECONDS, LOUPE_JOB_INTERVAL_MS, LOG_LEVEL (see README).`;
+
+async function main(argv: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { org: { type: 'string' }, help: { type: 'boolean' } } });
+  const command = positionals[0];
+  if (values.help || command === undefined || command === 'help') {
+    console.log(USAGE);
+    return command === undefined && !values.help ? 1 : 0;
+  }
+  const config = loadConfig();
+  switch (command) {
+    case 'start':
+      return start(config, { seedIfEmpty: true });
+    case 'serve':
+      return start(config, { seedIfEmpty: false });
+    case 'migrate':
+      return withRuntime(config, async () => {
+        console.log('Database migrated to the latest version.');
+        return 0;
+      });
+    case 'seed-demo':
+      return withRuntime(config, async (runtime) => {
+        await seedDemo(runtime.deps);
+        console.log(`Seeded the demo org "${DEMO_ORG_ID}".`);
+        return 0;
+      });
+    case 'audit':
+      return withRuntime(config, async (runtime) => {
+        const violations = await auditLedger(runtime.db, values.org ?? null);
+        for (const violation of violations) console.log(`VIOLATION org=${violation.org_id} rule="${violation.rule}": ${violation.detail}`);
+        console.log(violations.length === 0 ? 'Audit passed: every ledger invariant holds.' : `Audit failed: ${violations.length} violation(s).`);
+        return violations.length === 0 ? 0 : 1;
+      });
+    default:
+      console.error(`Unknown command "${command}".\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+async function withRuntime(config: Config, work: (runtime: Runtime) => Promise<number>): Promise<number> {
+  const runtime = await openRuntime(config);
+  try {
+    return await work(runtime);
+  } finally {
+    await runtime.close();
+  }
+}
+
+async function start(config: Config, options: { seedIfEmpty: boolean }): Promise<number> {
+  const runtime = await openRuntime(config);
+  const platformKey = await ensurePlatformKey(runtime.db, { configured: config.platformKey, dataDir: config.dataDir, now: new Date() });
+  let seeded = false;
+  if (options.seedIfEmpty) {
+    const anyOrg = await runtime.db.selectFrom('orgs').select('org_id').limit(1).executeTakeFirst();
+    if (!anyOrg) {
+      console.log('Empty database: seeding the demo org…');
+      await seedDemo(runtime.deps);
+      seeded = true;
+    }
+  }
+  const server = await serve(runtime, config);
+  const lines = [
+    '',
+    'loupe-billing is running',
+    `  Web app and API   ${server.url}/`,
+    `  API reference     ${server.url}/docs   (OpenAPI: ${server.url}/openapi.json)`,
+    `  Database          ${runtime.databaseLabel}`,
+    `  Platform API key  ${platformKey}`,
+    `  Test clock        ${config.testClock ? 'on (POST /v1/test-clock/advance)' : 'off'}`,
+  ];
+  const demo = await runtime.db.selectFrom('orgs').select('org_id').where('org_id', '=', DEMO_ORG_ID).executeTakeFirst();
+  if (demo) {
+    lines.push(`  Demo org          ${DEMO_ORG_ID}${seeded ? ' (just seeded)' : ''}; logins:`);
+    for (const login of DEMO_LOGINS) lines.push(`    ${login.role.padEnd(6)}  ${login.email} / ${login.password}`);
+  }
+  console.log(lines.join('\n'));
+  const shutdown = async (signal: string) => {
+    server.app.log.info(`${signal}: shutting down`);
+    await server.stop();
+    await runtime.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  return new Promise<number>(() => undefined);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof ConfigError) console.error(error.message);
+    else console.error(error);
+    process.exit(1);
+  },
+);

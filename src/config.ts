@@ -1,0 +1,135 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import type { Plan, PlanCatalog } from './domain/plans.js';
+
+/** The project's root folder, from src/ when run by tsx or vitest and from dist/ when built. */
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly dataDir: string;
+  readonly databaseUrl: string | undefined;
+  readonly platformKey: string | undefined;
+  readonly testClock: boolean;
+  readonly plansFile: string;
+  readonly logLevel: string;
+  readonly holdTtlSeconds: number;
+  readonly jobIntervalMs: number;
+  readonly secureCookies: boolean;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** Reads the configuration from the environment; every bad variable is named in one error. */
+export function loadConfig(env: Env = process.env): Config {
+  const problems: string[] = [];
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      problems.push(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+      return fallback;
+    }
+    return value;
+  };
+  const flag = (name: string, fallback: boolean): boolean => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    if (['1', 'true', 'yes', 'on'].includes(raw.toLowerCase())) return true;
+    if (['0', 'false', 'no', 'off'].includes(raw.toLowerCase())) return false;
+    problems.push(`${name} must be 1 or 0, got "${raw}"`);
+    return fallback;
+  };
+  const databaseUrl = env.DATABASE_URL || undefined;
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    problems.push('DATABASE_URL must be a postgres:// or postgresql:// URL');
+  }
+  const platformKey = env.LOUPE_PLATFORM_KEY || undefined;
+  if (platformKey !== undefined && (platformKey.length < 24 || /\s/.test(platformKey))) {
+    problems.push('LOUPE_PLATFORM_KEY must be at least 24 characters without spaces');
+  }
+  const logLevel = env.LOG_LEVEL || 'info';
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  const config: Config = {
+    port: integer('PORT', 3000, 0, 65_535),
+    host: env.HOST || '127.0.0.1',
+    dataDir: path.resolve(env.LOUPE_DATA_DIR || '.data'),
+    databaseUrl,
+    platformKey,
+    testClock: flag('LOUPE_TEST_CLOCK', false),
+    plansFile: path.resolve(env.LOUPE_PLANS_FILE || path.join(PROJECT_ROOT, 'config', 'plans.json')),
+    logLevel,
+    holdTtlSeconds: integer('LOUPE_HOLD_TTL_SECONDS', 600, 1, 86_400),
+    jobIntervalMs: integer('LOUPE_JOB_INTERVAL_MS', 5_000, 100, 3_600_000),
+    secureCookies: flag('LOUPE_SECURE_COOKIES', false),
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+const PlanFileSchema = Type.Object({
+  modules: Type.Array(Type.String({ pattern: '^[a-z][a-z0-9_-]{0,39}$' }), { minItems: 1, maxItems: 50 }),
+  plans: Type.Array(
+    Type.Object({
+      id: Type.String({ pattern: '^[a-z][a-z0-9_-]{0,39}$' }),
+      name: Type.String({ minLength: 1 }),
+      base_price_cents: Type.Integer({ minimum: 0 }),
+      currency: Type.String({ pattern: '^[A-Z]{3}$' }),
+      included_users: Type.Integer({ minimum: 1 }),
+      included_credits: Type.Integer({ minimum: 0 }),
+      credit_price_cents: Type.Integer({ minimum: 1 }),
+      priced_by_contract: Type.Optional(Type.Boolean()),
+      features: Type.Array(Type.String()),
+    }),
+    { minItems: 1 },
+  ),
+});
+
+/** Loads and checks the plan catalog file (see config/plans.json). */
+export function loadPlanCatalog(file: string): PlanCatalog {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new ConfigError([`plan catalog ${file} cannot be read: ${(error as Error).message}`]);
+  }
+  const problems = [...Value.Errors(PlanFileSchema, parsed)].map((error) => `${file}${error.path}: ${error.message}`);
+  if (problems.length > 0) throw new ConfigError(problems);
+  const catalog = parsed as Static<typeof PlanFileSchema>;
+  for (const plan of catalog.plans) {
+    const unknown = plan.features.filter((feature) => !catalog.modules.includes(feature));
+    if (unknown.length > 0) problems.push(`${file}: plan ${plan.id} names unknown modules ${unknown.join(', ')}`);
+  }
+  if (new Set(catalog.plans.map((plan) => plan.id)).size !== catalog.plans.length) problems.push(`${file}: plan ids repeat`);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    modules: catalog.modules,
+    plans: catalog.plans.map(
+      (plan): Plan => ({
+        id: plan.id,
+        name: plan.name,
+        basePriceCents: plan.base_price_cents,
+        currency: plan.currency,
+        includedUsers: plan.included_users,
+        includedCredits: plan.included_credits,
+        creditPriceCents: plan.credit_price_cents,
+        pricedByContract: plan.priced_by_contract ?? false,
+        features: plan.features,
+      }),
+    ),
+  };
+}

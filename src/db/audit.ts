@@ -1,0 +1,108 @@
+import { sql } from 'kysely';
+import type { Db } from './database.js';
+
+/**
+ * The audit's checks, each a query that returns the rows breaking one rule. The ledger entries are
+ * the truth; every cached total and every grant balance must equal the sum of its entries.
+ */
+export interface Violation {
+  readonly org_id: string;
+  readonly rule: string;
+  readonly detail: string;
+}
+
+const CHECKS: Record<string, (orgId: string | null) => ReturnType<typeof sql<{ org_id: string; detail: string }>>> = {
+  'cached totals equal the sum of ledger entries': (orgId) => sql`
+    WITH sums AS (
+      SELECT b.org_id,
+        coalesce(sum(e.credits) FILTER (WHERE e.account = 'plan'), 0)::bigint AS plan,
+        coalesce(sum(e.credits) FILTER (WHERE e.account = 'purchased'), 0)::bigint AS purchased,
+        coalesce(sum(e.credits) FILTER (WHERE e.account = 'promotional'), 0)::bigint AS promotional,
+        coalesce(sum(e.credits) FILTER (WHERE e.account = 'held'), 0)::bigint AS held,
+        coalesce(sum(e.credits) FILTER (WHERE e.account = 'overage' AND e.period_start = b.overage_period_start), 0)::bigint AS overage
+      FROM org_balances b LEFT JOIN ledger_entries e ON e.org_id = b.org_id
+      WHERE ${orgId}::text IS NULL OR b.org_id = ${orgId}
+      GROUP BY b.org_id)
+    SELECT b.org_id, format('cache plan=%s purchased=%s promotional=%s held=%s overage=%s; entries %s/%s/%s/%s/%s',
+      b.plan_credits, b.purchased_credits, b.promotional_credits, b.held_credits, b.overage_used_credits,
+      s.plan, s.purchased, s.promotional, s.held, s.overage) AS detail
+    FROM org_balances b JOIN sums s USING (org_id)
+    WHERE (b.plan_credits, b.purchased_credits, b.promotional_credits, b.held_credits, b.overage_used_credits)
+      <> (s.plan, s.purchased, s.promotional, s.held, s.overage)`,
+
+  'each grant balance equals the sum of its entries': (orgId) => sql`
+    SELECT g.org_id, format('grant %s remaining %s, entries sum %s', g.grant_id, g.remaining_credits, coalesce(sum(e.credits), 0)) AS detail
+    FROM grants g LEFT JOIN ledger_entries e ON e.org_id = g.org_id AND e.grant_id = g.grant_id
+    WHERE ${orgId}::text IS NULL OR g.org_id = ${orgId}
+    GROUP BY g.org_id, g.grant_id, g.remaining_credits
+    HAVING g.remaining_credits <> coalesce(sum(e.credits), 0)`,
+
+  'no grant below zero or above what it granted': (orgId) => sql`
+    SELECT org_id, format('grant %s remaining %s of %s', grant_id, remaining_credits, granted_credits) AS detail
+    FROM grants WHERE (${orgId}::text IS NULL OR org_id = ${orgId})
+      AND (remaining_credits < 0 OR remaining_credits > granted_credits)`,
+
+  'cached buckets equal the grants': (orgId) => sql`
+    SELECT b.org_id, format('cache %s/%s/%s, grants %s/%s/%s', b.plan_credits, b.purchased_credits, b.promotional_credits,
+      coalesce(sum(g.remaining_credits) FILTER (WHERE g.bucket = 'plan'), 0),
+      coalesce(sum(g.remaining_credits) FILTER (WHERE g.bucket = 'purchased'), 0),
+      coalesce(sum(g.remaining_credits) FILTER (WHERE g.bucket = 'promotional'), 0)) AS detail
+    FROM org_balances b LEFT JOIN grants g ON g.org_id = b.org_id
+    WHERE ${orgId}::text IS NULL OR b.org_id = ${orgId}
+    GROUP BY b.org_id, b.plan_credits, b.purchased_credits, b.promotional_credits
+    HAVING (b.plan_credits, b.purchased_credits, b.promotional_credits) <> (
+      coalesce(sum(g.remaining_credits) FILTER (WHERE g.bucket = 'plan'), 0),
+      coalesce(sum(g.remaining_credits) FILTER (WHERE g.bucket = 'purchased'), 0),
+      coalesce(sum(g.remaining_credits) FILTER (WHERE g.bucket = 'promotional'), 0))`,
+
+  'held credits equal the active holds': (orgId) => sql`
+    SELECT b.org_id, format('cache held %s, active holds %s', b.held_credits, coalesce(sum(h.credits), 0)) AS detail
+    FROM org_balances b LEFT JOIN holds h ON h.org_id = b.org_id AND h.status = 'active'
+    WHERE ${orgId}::text IS NULL OR b.org_id = ${orgId}
+    GROUP BY b.org_id, b.held_credits
+    HAVING b.held_credits <> coalesce(sum(h.credits), 0)`,
+
+  'each hold is reserved while active and given back once closed': (orgId) => sql`
+    SELECT h.org_id, format('hold %s (%s, %s credits) has entries summing %s', h.hold_id, h.status, h.credits, coalesce(sum(e.credits), 0)) AS detail
+    FROM holds h LEFT JOIN ledger_entries e ON e.org_id = h.org_id AND e.hold_id = h.hold_id
+    WHERE ${orgId}::text IS NULL OR h.org_id = ${orgId}
+    GROUP BY h.org_id, h.hold_id, h.status, h.credits
+    HAVING coalesce(sum(e.credits), 0) <> CASE WHEN h.status = 'active' THEN h.credits ELSE 0 END`,
+
+  'overage never exceeds the limit in force': (orgId) => sql`
+    SELECT org_id, format('overage reached %s against a limit of %s in the period from %s', running, limit_credits, period_start) AS detail
+    FROM (
+      SELECT org_id, period_start, limit_credits,
+        sum(credits) OVER (PARTITION BY org_id, period_start ORDER BY entry_id) AS running
+      FROM ledger_entries WHERE account = 'overage' AND (${orgId}::text IS NULL OR org_id = ${orgId})) o
+    WHERE limit_credits > 0 AND running > limit_credits`,
+
+  'each usage row is charged by its ledger entries': (orgId) => sql`
+    SELECT u.org_id, format('usage %s: %s tokens, credits %s, charged %s, uncollected %s, entries %s', u.usage_id, u.tokens,
+      u.credits, u.charged_credits, u.uncollected_credits, coalesce(sum(abs(e.credits)), 0)) AS detail
+    FROM usage_records u
+    LEFT JOIN ledger_entries e ON e.org_id = u.org_id AND e.usage_id = u.usage_id AND e.kind IN ('usage', 'overage')
+    WHERE ${orgId}::text IS NULL OR u.org_id = ${orgId}
+    GROUP BY u.org_id, u.usage_id, u.tokens, u.credits, u.charged_credits, u.uncollected_credits
+    HAVING u.charged_credits <> coalesce(sum(abs(e.credits)), 0)
+      OR u.credits <> greatest(1, ceil(u.tokens / 1000.0))
+      OR u.charged_credits + u.uncollected_credits <> u.credits`,
+
+  'usage debits never add credits and overage never gives any back': (orgId) => sql`
+    SELECT org_id, format('entry %s (%s on %s) moves %s credits the wrong way', entry_id, kind, account, credits) AS detail
+    FROM ledger_entries
+    WHERE (${orgId}::text IS NULL OR org_id = ${orgId})
+      AND ((kind IN ('usage', 'expiry') AND credits > 0) OR (kind IN ('overage', 'hold', 'grant') AND credits < 0)
+        OR (kind = 'hold_release' AND credits > 0))`,
+};
+
+/** Every broken rule, for one org or (orgId null) for all of them. */
+export async function findViolations(db: Db, orgId: string | null): Promise<Violation[]> {
+  const results = await Promise.all(
+    Object.entries(CHECKS).map(async ([rule, query]) => {
+      const { rows } = await query(orgId).execute(db);
+      return rows.map((row) => ({ org_id: row.org_id, rule, detail: row.detail }));
+    }),
+  );
+  return results.flat();
+}

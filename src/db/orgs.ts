@@ -1,0 +1,103 @@
+import type { Db } from './database.js';
+import type { BillingAddress, OrgRow, OrgSettingsRow, SubscriptionRow } from './schema.js';
+
+export interface NewOrg {
+  readonly orgId: string;
+  readonly name: string;
+  readonly billingAddress: BillingAddress;
+  readonly vatId: string | null;
+  readonly subscription: SubscriptionRow;
+  readonly now: Date;
+}
+
+/** Inserts an org with its subscription, default settings and an empty balance row. */
+export async function insertOrg(tx: Db, org: NewOrg): Promise<void> {
+  await tx
+    .insertInto('orgs')
+    .values({
+      org_id: org.orgId,
+      name: org.name,
+      billing_address: JSON.stringify(org.billingAddress),
+      vat_id: org.vatId,
+      created_at: org.now,
+    })
+    .execute();
+  await tx.insertInto('subscriptions').values(org.subscription).execute();
+  await tx
+    .insertInto('org_settings')
+    .values({ org_id: org.orgId, disabled_modules: [], on_demand_enabled: false, monthly_limit_credits: 0, low_balance_threshold: null, notification_emails: [], updated_at: org.now })
+    .execute();
+  await tx
+    .insertInto('org_balances')
+    .values({
+      org_id: org.orgId,
+      plan_credits: 0,
+      purchased_credits: 0,
+      promotional_credits: 0,
+      held_credits: 0,
+      overage_used_credits: 0,
+      overage_period_start: org.subscription.current_period_start,
+      updated_at: org.now,
+    })
+    .execute();
+}
+
+export async function orgExists(db: Db, orgId: string): Promise<boolean> {
+  const row = await db.selectFrom('orgs').select('org_id').where('org_id', '=', orgId).executeTakeFirst();
+  return row !== undefined;
+}
+
+export interface OrgView {
+  readonly org: OrgRow;
+  readonly subscription: SubscriptionRow;
+  readonly settings: OrgSettingsRow;
+}
+
+export async function findOrg(db: Db, orgId: string): Promise<OrgView | undefined> {
+  const org = await db.selectFrom('orgs').selectAll().where('org_id', '=', orgId).executeTakeFirst();
+  if (!org) return undefined;
+  const [subscription, settings] = await Promise.all([
+    db.selectFrom('subscriptions').selectAll().where('org_id', '=', orgId).executeTakeFirstOrThrow(),
+    db.selectFrom('org_settings').selectAll().where('org_id', '=', orgId).executeTakeFirstOrThrow(),
+  ]);
+  return { org, subscription, settings };
+}
+
+export async function saveSubscription(tx: Db, subscription: SubscriptionRow): Promise<void> {
+  const { org_id: orgId, ...fields } = subscription;
+  await tx.updateTable('subscriptions').set(fields).where('org_id', '=', orgId).execute();
+}
+
+export async function countMembers(db: Db, orgId: string): Promise<number> {
+  const row = await db
+    .selectFrom('memberships')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .where('org_id', '=', orgId)
+    .executeTakeFirstOrThrow();
+  return Number(row.count);
+}
+
+export type SettingsChange = Partial<Pick<OrgSettingsRow, 'disabled_modules' | 'on_demand_enabled' | 'monthly_limit_credits' | 'low_balance_threshold' | 'notification_emails'>>;
+
+export async function updateSettings(tx: Db, orgId: string, change: SettingsChange, now: Date): Promise<OrgSettingsRow> {
+  return tx
+    .updateTable('org_settings')
+    .set({ ...change, updated_at: now })
+    .where('org_id', '=', orgId)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/** Orgs with ledger work due at `now`: a period end passed, a grant or a hold expired. */
+export async function orgsWithDueLedgerWork(db: Db, now: Date, limit: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom('subscriptions')
+    .select('org_id')
+    .where('status', '<>', 'canceled')
+    .where('current_period_end', '<=', now)
+    .union(db.selectFrom('grants').select('org_id').where('remaining_credits', '>', 0).where('expires_at', '<=', now))
+    .union(db.selectFrom('holds').select('org_id').where('status', '=', 'active').where('expires_at', '<=', now))
+    .limit(limit)
+    .execute();
+  return rows.map((row) => row.org_id);
+}

@@ -1,0 +1,49 @@
+/**
+ * The one catalogue of expected failures. Use cases throw `Failure`; the HTTP layer turns it into
+ * problem+json with the status and title named here. Codes are part of the public contract.
+ */
+export const FAILURES = {
+  VALIDATION_FAILED: { status: 422, title: 'The request has invalid fields' },
+  INVALID_JSON: { status: 400, title: 'The request body is not valid JSON' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'The request body must be application/json' },
+  PAYLOAD_TOO_LARGE: { status: 413, title: 'The request body is too large' },
+  UNAUTHENTICATED: { status: 401, title: 'Authentication is required' },
+  INVALID_CREDENTIALS: { status: 401, title: 'E-mail or password is wrong' },
+  FORBIDDEN: { status: 403, title: 'Your role does not allow this' },
+  CSRF_TOKEN_INVALID: { status: 403, title: 'The CSRF token is missing or wrong' },
+  NOT_FOUND: { status: 404, title: 'Not found' },
+  ORG_NOT_FOUND: { status: 404, title: 'Organization not found' },
+  HOLD_NOT_FOUND: { status: 404, title: 'Hold not found' },
+  ORG_EXISTS: { status: 409, title: 'An organization with this id exists already' },
+  MEMBER_EXISTS: { status: 409, title: 'This user is a member already' },
+  IDEMPOTENCY_CONFLICT: { status: 409, title: 'This idempotency key was used with a different request' },
+  PLAN_USER_LIMIT: { status: 422, title: "The plan's included users are all taken" },
+  UNKNOWN_PLAN: { status: 422, title: 'There is no such plan' },
+  FEATURE_NOT_ON_PLAN: { status: 422, title: 'This AI module is not part of the plan' },
+  INSUFFICIENT_CREDITS: { status: 422, title: 'Not enough credits for this adjustment' },
+  CLOCK_CANNOT_GO_BACK: { status: 422, title: 'The test clock only moves forward' },
+  OVERLOADED: { status: 429, title: 'Too many requests are waiting; retry shortly' },
+  NOT_READY: { status: 503, title: 'The service is not ready' },
+  INTERNAL: { status: 500, title: 'Internal error' },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type FailureCode = keyof typeof FAILURES;
+
+export type FieldErrors = Record<string, string[]>;
+
+export class Failure extends Error {
+  override name = 'Failure';
+  constructor(
+    readonly code: FailureCode,
+    detail?: string,
+    readonly errors?: FieldErrors,
+  ) {
+    super(detail ?? FAILURES[code].title);
+  }
+}
+
+/** A 422 naming the bad fields, for rules a schema cannot express. */
+export function invalidFields(errors: FieldErrors): Failure {
+  const names = Object.keys(errors).join(', ');
+  return new Failure('VALIDATION_FAILED', `Invalid fields: ${names}`, errors);
+}

@@ -1,0 +1,102 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import cookie from '@fastify/cookie';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import type { BillingDeps } from '../billing/deps.js';
+import { TestClock } from '../clock.js';
+import { writeTestClock } from '../db/test-clock.js';
+import { auth } from './auth.js';
+import { handleError, problemFor, sendProblem } from './problem.js';
+import { ProblemSchema } from './schemas.js';
+import { validatorCompiler } from './validation.js';
+import { authRoutes } from './routes/auth.js';
+import { meteringRoutes } from './routes/metering.js';
+import { operationsRoutes } from './routes/operations.js';
+import { orgRoutes } from './routes/orgs.js';
+import { settingsRoutes } from './routes/settings.js';
+import { testClockRoutes } from './routes/test-clock.js';
+import { usageRoutes } from './routes/usage.js';
+
+/** Largest request body: every API body is a few hundred bytes; 64 KiB leaves room and no more. */
+export const BODY_LIMIT_BYTES = 64 * 1024;
+
+export interface AppOptions {
+  readonly deps: BillingDeps;
+  readonly logLevel: string;
+  readonly secureCookies: boolean;
+  /** Runs every job that is due; the test clock calls it after moving time. */
+  readonly runDueJobs: () => Promise<void>;
+}
+
+/** Builds the HTTP app without listening: tests use inject() or listen on port 0. */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const { deps } = options;
+  const app = Fastify({
+    logger: {
+      level: options.logLevel,
+      redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-csrf-token"]', 'res.headers["set-cookie"]'],
+    },
+    bodyLimit: BODY_LIMIT_BYTES,
+    ajv: { customOptions: { allErrors: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler((request, reply) => sendProblem(reply, problemFor('NOT_FOUND', `There is no ${request.method} ${request.url.split('?')[0]}.`)));
+  app.addSchema(ProblemSchema);
+
+  const metrics = new Registry();
+  collectDefaultMetrics({ register: metrics });
+  const latency = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request latency by route and status',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [metrics],
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    latency.observe({ method: request.method, route: request.routeOptions.url ?? 'unknown', status_code: reply.statusCode }, reply.elapsedTime / 1_000);
+  });
+
+  await app.register(cookie);
+  await app.register(auth, { db: deps.db, clock: deps.clock });
+  // The API reference pages are public; every other route names its access itself.
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/docs')) route.config = { ...route.config, access: 'public' };
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'loupe-billing',
+        version: '1',
+        description: 'Meters, gates and bills the AI features of a multi-tenant SaaS. Errors are application/problem+json.',
+      },
+      components: {
+        securitySchemes: {
+          platformKey: { type: 'http', scheme: 'bearer', description: 'Platform API key' },
+          session: { type: 'apiKey', in: 'cookie', name: 'loupe_session' },
+        },
+      },
+      security: [{ platformKey: [] }, { session: [] }],
+    },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, index) => (typeof json.$id === 'string' ? json.$id : `def-${index}`) },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true }, config: { access: 'public' } }, async () => app.swagger());
+
+  await app.register(operationsRoutes({ db: deps.db, metrics }));
+  await app.register(authRoutes({ db: deps.db, clock: deps.clock, secureCookies: options.secureCookies }));
+  await app.register(orgRoutes(deps));
+  await app.register(meteringRoutes(deps, deps.catalog.modules));
+  await app.register(usageRoutes(deps));
+  await app.register(settingsRoutes(deps));
+  const clock = deps.clock;
+  if (clock instanceof TestClock) {
+    await app.register(testClockRoutes({ clock, persist: (now) => writeTestClock(deps.db, now), runDueJobs: options.runDueJobs }));
+  }
+  return app;
+}

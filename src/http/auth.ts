@@ -1,0 +1,105 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Db } from '../db/database.js';
+import type { Role } from '../db/schema.js';
+import { findMembership } from '../db/identity.js';
+import { orgExists } from '../db/orgs.js';
+import type { Clock } from '../clock.js';
+import { Failure } from '../domain/failures.js';
+import { isPlatformKey } from '../identity/api-keys.js';
+import { sessionFor } from '../identity/sessions.js';
+import { sameSecret } from '../identity/tokens.js';
+
+/**
+ * Who is calling and what they may touch. Every route names its `access` in its config:
+ * - public: anyone; authenticated: any signed-in user or key; platform: the platform key only;
+ * - org-member / org-admin: the `:org` in the path, for its members (admins only for org-admin) or
+ *   the platform key. Another org's resources answer 404, a member on an admin route 403.
+ * Cookie-authenticated writes must carry the session's CSRF token in `x-csrf-token`.
+ */
+export const ACCESS = ['public', 'authenticated', 'platform', 'org-member', 'org-admin'] as const;
+export type Access = (typeof ACCESS)[number];
+
+export type Principal =
+  | { kind: 'platform' }
+  | { kind: 'user'; userId: string; sessionToken: string; csrfToken: string };
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null;
+    /** The caller's role in the path's org (platform key: admin). */
+    orgRole: Role | null;
+  }
+  interface FastifyContextConfig {
+    access?: Access;
+    /** Cookie writes that need no CSRF token (login: there is no session yet). */
+    csrfExempt?: boolean;
+  }
+}
+
+export const SESSION_COOKIE = 'loupe_session';
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+const KEY_CACHE_MS = 30_000;
+const KEY_CACHE_LIMIT = 1_000;
+
+export interface AuthOptions {
+  readonly db: Db;
+  readonly clock: Clock;
+}
+
+async function authPlugin(app: FastifyInstance, options: AuthOptions): Promise<void> {
+  const knownKeys = new Map<string, number>();
+  const checkKey = async (key: string): Promise<boolean> => {
+    const cachedUntil = knownKeys.get(key);
+    if (cachedUntil !== undefined && cachedUntil > Date.now()) return true;
+    const valid = await isPlatformKey(options.db, key);
+    if (valid) {
+      if (knownKeys.size >= KEY_CACHE_LIMIT) knownKeys.clear();
+      knownKeys.set(key, Date.now() + KEY_CACHE_MS);
+    }
+    return valid;
+  };
+
+  app.decorateRequest('principal', null);
+  app.decorateRequest('orgRole', null);
+
+  app.addHook('onRequest', async (request) => {
+    const header = request.headers.authorization;
+    if (header !== undefined) {
+      const match = /^Bearer\s+(\S+)$/i.exec(header);
+      if (!match?.[1] || !(await checkKey(match[1]))) throw new Failure('UNAUTHENTICATED', 'The API key is missing, malformed or unknown.');
+      request.principal = { kind: 'platform' };
+      return;
+    }
+    const token = request.cookies[SESSION_COOKIE];
+    if (token === undefined) return;
+    const session = await sessionFor(options, token);
+    if (session) request.principal = { kind: 'user', userId: session.user_id, sessionToken: token, csrfToken: session.csrf_token };
+  });
+
+  app.addHook('preValidation', async (request: FastifyRequest, _reply: FastifyReply) => {
+    const access = request.routeOptions.config.access ?? 'authenticated';
+    if (access === 'public') return;
+    const principal = request.principal;
+    if (!principal) throw new Failure('UNAUTHENTICATED', 'Sign in, or send a platform API key as a Bearer token.');
+    if (principal.kind === 'user' && !SAFE_METHODS.has(request.method) && !request.routeOptions.config.csrfExempt) {
+      const sent = request.headers['x-csrf-token'];
+      if (typeof sent !== 'string' || !sameSecret(sent, principal.csrfToken)) throw new Failure('CSRF_TOKEN_INVALID');
+    }
+    if (access === 'platform' && principal.kind !== 'platform') throw new Failure('FORBIDDEN', 'Only the platform API key may do this.');
+    if (access !== 'org-member' && access !== 'org-admin') return;
+    const orgId = (request.params as { org?: string }).org ?? '';
+    const notFound = new Failure('ORG_NOT_FOUND', `There is no organization ${orgId}.`);
+    if (principal.kind === 'platform') {
+      if (!(await orgExists(options.db, orgId))) throw notFound;
+      request.orgRole = 'admin';
+      return;
+    }
+    const membership = await findMembership(options.db, orgId, principal.userId);
+    if (!membership) throw notFound;
+    request.orgRole = membership.role;
+    if (access === 'org-admin' && membership.role !== 'admin') throw new Failure('FORBIDDEN', 'Only the organization’s admins may do this.');
+  });
+}
+
+export const auth = fp(authPlugin, { name: 'loupe-auth', dependencies: ['@fastify/cookie'] });

@@ -1,0 +1,39 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { sql } from 'kysely';
+import type { Registry } from 'prom-client';
+import type { Db } from '../../db/database.js';
+import { problems } from '../schemas.js';
+import { problemFor, sendProblem } from '../problem.js';
+
+const READY_TIMEOUT_MS = 2_000;
+
+export const operationsRoutes = (deps: { db: Db; metrics: Registry }): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    app.get('/healthz', {
+      config: { access: 'public' },
+      schema: { tags: ['operations'], summary: 'The process is up', response: { 200: Type.Object({ status: Type.Literal('ok') }) } },
+      handler: async () => ({ status: 'ok' as const }),
+    });
+
+    app.get('/readyz', {
+      config: { access: 'public' },
+      schema: {
+        tags: ['operations'],
+        summary: 'The database answers',
+        response: { 200: Type.Object({ status: Type.Literal('ready') }), ...problems(503) },
+      },
+      handler: async (_request, reply) => {
+        const timeout = new Promise<false>((resolve) => setTimeout(resolve, READY_TIMEOUT_MS, false).unref());
+        const ping = sql`SELECT 1`.execute(deps.db).then(() => true, () => false);
+        if (await Promise.race([ping, timeout])) return { status: 'ready' as const };
+        return sendProblem(reply.header('retry-after', '1'), problemFor('NOT_READY', 'The database does not answer.'));
+      },
+    });
+
+    app.get('/metrics', {
+      config: { access: 'public' },
+      schema: { tags: ['operations'], summary: 'Prometheus metrics', produces: ['text/plain'] },
+      handler: async (_request, reply) => reply.type(deps.metrics.contentType).send(await deps.metrics.metrics()),
+    });
+  };

@@ -1,0 +1,127 @@
+import { Readable } from 'node:stream';
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import { stringify } from 'csv-stringify';
+import { listUsage, streamUsage, type UsageFilter, type UsageListRow } from '../../db/usage.js';
+import type { BillingDeps } from '../../billing/deps.js';
+import { invalidFields } from '../../domain/failures.js';
+import { decodeCursor, encodeCursor } from '../cursor.js';
+import { Identifier, OrgParams, PageQuery, Timestamp, problems } from '../schemas.js';
+
+const UsageItem = Type.Object({
+  id: Type.String(),
+  occurred_at: Timestamp,
+  user_id: Type.String(),
+  user_name: Type.Union([Type.String(), Type.Null()]),
+  action: Type.String(),
+  feature: Type.String(),
+  tokens: Type.Integer(),
+  credits: Type.Integer(),
+  charged: Type.Integer(),
+  uncollected: Type.Integer(),
+});
+
+const UsageQuery = Type.Object(
+  {
+    from: Type.Optional(Timestamp),
+    to: Type.Optional(Timestamp),
+    user_id: Type.Optional(Identifier()),
+    feature: Type.Optional(Identifier(40)),
+    action: Type.Optional(Identifier()),
+    ...PageQuery,
+  },
+  { additionalProperties: false },
+);
+
+const CSV_COLUMNS = ['id', 'occurred_at', 'user_id', 'user_name', 'action', 'feature', 'tokens', 'credits', 'charged', 'uncollected'] as const;
+
+function toItem(row: UsageListRow) {
+  return {
+    id: row.usage_id,
+    occurred_at: row.occurred_at.toISOString(),
+    user_id: row.user_id,
+    user_name: row.user_name,
+    action: row.action,
+    feature: row.feature,
+    tokens: row.tokens,
+    credits: row.credits,
+    charged: row.charged_credits,
+    uncollected: row.uncollected_credits,
+  };
+}
+
+type Query = { from?: string; to?: string; user_id?: string; feature?: string; action?: string };
+
+/** Members see only their own usage; admins and the platform key see everyone's. */
+function filterFor(request: FastifyRequest, orgId: string, query: Query): UsageFilter {
+  const from = query.from === undefined ? undefined : new Date(query.from);
+  const to = query.to === undefined ? undefined : new Date(query.to);
+  if (from && to && from.getTime() > to.getTime()) throw invalidFields({ to: ['must not be before from'] });
+  const principal = request.principal;
+  const ownOnly = request.orgRole === 'member' && principal?.kind === 'user';
+  return {
+    orgId,
+    from,
+    to,
+    userId: ownOnly ? principal.userId : query.user_id,
+    feature: query.feature,
+    action: query.action,
+  };
+}
+
+function csvStream(deps: BillingDeps, filter: UsageFilter): Readable {
+  const csv = stringify({ header: true, columns: [...CSV_COLUMNS] });
+  const rows = Readable.from(
+    (async function* () {
+      for await (const row of streamUsage(deps.db, filter)) yield toItem(row);
+    })(),
+  );
+  rows.on('error', (error) => csv.destroy(error));
+  return rows.pipe(csv);
+}
+
+export const usageRoutes = (deps: BillingDeps): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    app.get('/v1/orgs/:org/usage', {
+      config: { access: 'org-member' },
+      schema: {
+        tags: ['usage'],
+        summary: 'Usage history, newest first (Accept: text/csv streams it as CSV)',
+        params: OrgParams,
+        querystring: UsageQuery,
+        response: { 200: Type.Object({ items: Type.Array(UsageItem), next_cursor: Type.Union([Type.String(), Type.Null()]) }), ...problems(401, 404, 422) },
+      },
+      handler: async (request, reply) => {
+        const filter = filterFor(request, request.params.org, request.query);
+        if ((request.headers.accept ?? '').includes('text/csv')) {
+          return reply.type('text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="usage.csv"').send(csvStream(deps, filter) as never);
+        }
+        const limit = request.query.limit ?? 50;
+        const after = request.query.cursor === undefined ? undefined : decodeCursor(request.query.cursor, ['string', 'string']);
+        const rows = await listUsage(deps.db, filter, {
+          limit: limit + 1,
+          after: after ? { occurredAt: new Date(after[0] as string), usageId: after[1] as string } : undefined,
+        });
+        const page = rows.slice(0, limit);
+        const last = page.at(-1);
+        const more = rows.length > limit && last !== undefined;
+        return { items: page.map(toItem), next_cursor: more ? encodeCursor([last.occurred_at.toISOString(), last.usage_id]) : null };
+      },
+    });
+
+    app.get('/v1/orgs/:org/usage.csv', {
+      config: { access: 'org-member' },
+      schema: {
+        tags: ['usage'],
+        summary: 'Usage history as CSV, streamed',
+        params: OrgParams,
+        querystring: Type.Omit(UsageQuery, ['limit', 'cursor']),
+        produces: ['text/csv'],
+      },
+      handler: async (request, reply) => {
+        const filter = filterFor(request, request.params.org, request.query);
+        return reply.type('text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="usage.csv"').send(csvStream(deps, filter));
+      },
+    });
+  };

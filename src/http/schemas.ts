@@ -1,0 +1,47 @@
+import { Type, type TSchema } from '@sinclair/typebox';
+import { MAX_TOKENS_PER_REQUEST } from '../domain/credits.js';
+
+/** Schemas shared by several routes. They validate requests and produce the OpenAPI document. */
+
+export const ProblemSchema = Type.Object(
+  {
+    type: Type.String(),
+    title: Type.String(),
+    status: Type.Integer(),
+    code: Type.String(),
+    detail: Type.String(),
+    errors: Type.Optional(Type.Record(Type.String(), Type.Array(Type.String()))),
+  },
+  { $id: 'Problem', description: 'application/problem+json' },
+);
+
+const problemRef = Type.Ref('Problem');
+
+/** The error answers every route may give, for the OpenAPI document. */
+export function problems(...statuses: number[]): Record<number, TSchema> {
+  return Object.fromEntries(statuses.map((status) => [status, problemRef]));
+}
+
+/** A closed set of strings, as a JSON Schema enum (ajv then names the allowed values). */
+export function StringEnum<const T extends readonly string[]>(values: T, options: { description?: string } = {}) {
+  return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
+}
+
+export const OrgId = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9_-]*$' });
+export const OrgParams = Type.Object({ org: OrgId });
+
+/** Free-text identifiers from the host app: user ids, actions, idempotency keys. */
+export const Identifier = (maxLength = 200) => Type.String({ minLength: 1, maxLength, pattern: '^[^\\u0000-\\u001f]+$' });
+
+export const Tokens = Type.Integer({ minimum: 0, maximum: MAX_TOKENS_PER_REQUEST, description: `0 to ${MAX_TOKENS_PER_REQUEST.toLocaleString('en-US')} tokens` });
+export const Credits = Type.Integer({ minimum: 0 });
+export const NullableCredits = Type.Union([Type.Integer(), Type.Null()]);
+export const Timestamp = Type.String({ format: 'date-time' });
+
+export const PageQuery = {
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
+  cursor: Type.Optional(Type.String({ maxLength: 200 })),
+};
+
+export const Email = Type.String({ format: 'email', maxLength: 254 });
+export const PersonName = Type.String({ minLength: 1, maxLength: 200 });

@@ -1,0 +1,68 @@
+import pg from 'pg';
+import { systemClock, TestClock, type Clock } from './clock.js';
+import { loadPlanCatalog, type Config } from './config.js';
+import { connectDatabase, type Db } from './db/database.js';
+import { startEmbeddedPostgres, withDatabaseName } from './db/embedded.js';
+import { migrateToLatest } from './db/migrate.js';
+import { readTestClock, writeTestClock } from './db/test-clock.js';
+import type { BillingDeps } from './billing/deps.js';
+
+export const EMBEDDED_DATABASE_NAME = 'loupe';
+
+export interface Runtime {
+  readonly deps: BillingDeps;
+  readonly db: Db;
+  readonly databaseLabel: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Everything a command needs: the database (DATABASE_URL, or the embedded PostgreSQL with its data
+ * in LOUPE_DATA_DIR), migrated to the latest version, the clock and the plan catalog.
+ */
+export async function openRuntime(config: Config, options: { log?: (message: unknown) => void } = {}): Promise<Runtime> {
+  const catalog = loadPlanCatalog(config.plansFile);
+  let url = config.databaseUrl;
+  let stopEmbedded = async () => undefined as void;
+  let databaseLabel = 'PostgreSQL at DATABASE_URL';
+  if (url === undefined) {
+    const embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, durable: true, ...(options.log ? { onLog: options.log } : {}) });
+    await ensureDatabase(embedded.url, EMBEDDED_DATABASE_NAME);
+    url = withDatabaseName(embedded.url, EMBEDDED_DATABASE_NAME);
+    stopEmbedded = embedded.stop;
+    databaseLabel = `embedded PostgreSQL, data in ${config.dataDir}`;
+  }
+  const db = connectDatabase({ url });
+  await migrateToLatest(db);
+  const clock = await openClock(db, config.testClock);
+  return {
+    deps: { db, clock, catalog, holdTtlSeconds: config.holdTtlSeconds },
+    db,
+    databaseLabel,
+    async close() {
+      await db.destroy();
+      await stopEmbedded();
+    },
+  };
+}
+
+/** The system clock, or the test clock where it was left (it never goes back across restarts). */
+async function openClock(db: Db, testClock: boolean): Promise<Clock> {
+  if (!testClock) return systemClock;
+  const stored = await readTestClock(db);
+  const now = new Date();
+  const clock = new TestClock(stored && stored.getTime() > now.getTime() ? stored : now);
+  await writeTestClock(db, clock.now());
+  return clock;
+}
+
+export async function ensureDatabase(serverUrl: string, name: string): Promise<void> {
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    const existing = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (existing.rowCount === 0) await client.query(`CREATE DATABASE "${name}"`);
+  } finally {
+    await client.end();
+  }
+}
