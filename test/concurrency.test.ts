@@ -1,0 +1,101 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startHarness, PLATFORM_KEY, type Harness } from './support/harness.js';
+import { balance, leavePlanCredits } from './support/metering.js';
+
+/**
+ * Many simultaneous requests over real HTTP against real PostgreSQL: the org's one lock must make
+ * them add up exactly, whatever order they land in.
+ */
+let h: Harness;
+let baseUrl: string;
+
+beforeAll(async () => {
+  h = await startHarness();
+  baseUrl = await h.app.listen({ port: 0, host: '127.0.0.1' });
+});
+afterAll(() => h.close());
+afterEach(() => h.expectCleanAudit());
+
+async function post(path: string, body: unknown): Promise<{ status: number; json: Record<string, unknown>; text: string }> {
+  const response = await fetch(`${baseUrl}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${PLATFORM_KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, json: JSON.parse(text) as Record<string, unknown>, text };
+}
+
+function times<T>(count: number, make: (index: number) => Promise<T>): Promise<T[]> {
+  return Promise.all(Array.from({ length: count }, (_, index) => make(index)));
+}
+
+describe('under concurrency', () => {
+  it('500 simultaneous authorizes of 1 credit against 300 available allow exactly 300', async () => {
+    const org = await h.createOrg();
+    await leavePlanCredits(h, org, 300);
+    const answers = await times(500, () => post(`/v1/orgs/${org}/ai/authorize`, { user_id: 'u', feature: 'assistant', action: 'chat' }));
+    expect(answers.every((answer) => answer.status === 200)).toBe(true);
+    const allowed = answers.filter((answer) => answer.json.allowed === true);
+    expect(allowed).toHaveLength(300);
+    expect(answers.filter((answer) => answer.json.reason === 'CREDITS_EXHAUSTED')).toHaveLength(200);
+    expect(new Set(allowed.map((answer) => answer.json.hold_id)).size).toBe(300);
+    expect(await balance(h, org)).toMatchObject({ available: 0, held: 300, plan: { remaining: 300 } });
+  });
+
+  it('500 simultaneous records with distinct keys charge exactly what is available and keep the rest as uncollected', async () => {
+    const org = await h.createOrg();
+    await leavePlanCredits(h, org, 300);
+    const answers = await times(500, (index) =>
+      post(`/v1/orgs/${org}/ai/usage`, { idempotency_key: `k-${index}`, user_id: 'u', feature: 'assistant', action: 'chat', tokens: 1_500 }),
+    );
+    expect(answers.map((answer) => answer.status)).toEqual(Array(500).fill(201));
+    const charged = answers.reduce((sum, answer) => sum + (answer.json.charged as number), 0);
+    const uncollected = answers.reduce((sum, answer) => sum + (answer.json.uncollected as number), 0);
+    expect(charged).toBe(300);
+    expect(uncollected).toBe(500 * 2 - 300);
+    expect((await balance(h, org)).available).toBe(0);
+    const rows = await h.db.selectFrom('usage_records').select((eb) => eb.fn.countAll<number>().as('count')).where('org_id', '=', org).executeTakeFirstOrThrow();
+    expect(Number(rows.count)).toBe(500);
+  });
+
+  it('50 simultaneous replays of one key charge once and all get the same answer', async () => {
+    const org = await h.createOrg();
+    const body = { idempotency_key: 'one-key', user_id: 'u', feature: 'assistant', action: 'chat', tokens: 4_200 };
+    const answers = await times(50, () => post(`/v1/orgs/${org}/ai/usage`, body));
+    expect(answers.filter((answer) => answer.status === 201)).toHaveLength(1);
+    expect(answers.filter((answer) => answer.status === 200)).toHaveLength(49);
+    expect(new Set(answers.map((answer) => answer.text)).size).toBe(1);
+    expect((await balance(h, org)).available).toBe(2_000 - 5);
+  });
+
+  it('authorize → record pairs from many clients settle every hold exactly once', async () => {
+    const org = await h.createOrg();
+    await leavePlanCredits(h, org, 1_000);
+    const results = await times(200, async (index) => {
+      const hold = await post(`/v1/orgs/${org}/ai/authorize`, { user_id: 'u', feature: 'assistant', action: 'chat', estimated_tokens: 3_000 });
+      if (hold.json.allowed !== true) return 0;
+      const usage = await post(`/v1/orgs/${org}/ai/usage`, {
+        idempotency_key: `pair-${index}`,
+        hold_id: hold.json.hold_id,
+        user_id: 'u',
+        feature: 'assistant',
+        action: 'chat',
+        tokens: 2_000 + (index % 3) * 1_000,
+      });
+      return usage.json.charged as number;
+    });
+    const charged = results.reduce((sum, value) => sum + value, 0);
+    const now = await balance(h, org);
+    expect(now.held).toBe(0);
+    expect(now.available).toBe(1_000 - charged);
+  });
+
+  it('simultaneous usage across many orgs stays within each org', async () => {
+    const orgs = await times(10, () => h.createOrg());
+    await times(200, (index) =>
+      post(`/v1/orgs/${orgs[index % 10]}/ai/usage`, { idempotency_key: `m-${index}`, user_id: 'u', feature: 'reports', action: 'run', tokens: 1_000 }),
+    );
+    for (const org of orgs) expect((await balance(h, org)).available).toBe(2_000 - 20);
+  });
+});
