@@ -20,6 +20,8 @@ export const DEFAULT_START = new Date('2026-01-31T10:00:00.000Z');
 export interface Harness {
   readonly app: FastifyInstance;
   readonly db: Db;
+  /** The connection string of this harness's own database. */
+  readonly databaseUrl: string;
   readonly deps: BillingDeps;
   readonly clock: TestClock;
   /** A request with the platform key (or the headers given). */
@@ -42,7 +44,8 @@ export async function startHarness(options: { start?: Date; testClock?: boolean 
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name} TEMPLATE loupe_template`);
   await admin.end();
-  const db = connectDatabase({ url: withDatabaseName(serverUrl, name), poolSize: 30 });
+  const databaseUrl = withDatabaseName(serverUrl, name);
+  const db = connectDatabase({ url: databaseUrl, poolSize: 30 });
   const clock = new TestClock(options.start ?? DEFAULT_START);
   await writeTestClock(db, clock.now());
   const catalog = loadPlanCatalog(path.join(PROJECT_ROOT, 'config', 'plans.json'));
@@ -61,6 +64,7 @@ export async function startHarness(options: { start?: Date; testClock?: boolean 
   const harness: Harness = {
     app,
     db,
+    databaseUrl,
     deps,
     clock,
     api: (method, url, body, headers) =>
