@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from './support/harness.js';
+import { ROUNDING_EXAMPLES } from '../src/domain/rounding-examples.js';
 import { advance, authorize, balance, grantPurchased, leavePlanCredits, record, setOnDemand } from './support/metering.js';
 
 let h: Harness;
@@ -10,15 +11,7 @@ afterAll(() => h.close());
 afterEach(() => h.expectCleanAudit());
 
 describe('credits charged per request', () => {
-  it.each([
-    [0, 1],
-    [1, 1],
-    [999, 1],
-    [1_000, 1],
-    [1_001, 2],
-    [2_500, 3],
-    [1_000_000, 1_000],
-  ])('%i tokens cost %i credits', async (tokens, credits) => {
+  it.each(ROUNDING_EXAMPLES)('%i tokens cost %i credits', async (tokens, credits) => {
     const org = await h.createOrg();
     const before = await balance(h, org);
     const usage = await record(h, org, { tokens });

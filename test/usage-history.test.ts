@@ -1,3 +1,4 @@
+import { prefersCsv } from '../src/http/routes/usage.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PLATFORM_KEY, startHarness, type Harness } from './support/harness.js';
 
@@ -245,7 +246,8 @@ describe('usage history', () => {
       ['Accept: text/csv', (query: Record<string, string>) => h.api('GET', usageUrl(org, query), undefined, platformHeaders({ accept: 'text/csv' }))],
       ['the .csv suffix', (query: Record<string, string>) => h.api('GET', usageUrl(org, query, '.csv'))],
     ])('%s streams the same rows as the JSON list, newest first', async (_name, get) => {
-      for (const query of [{}, { user_id: 'u-bob' }, { feature: 'assistant', from: TIE }, { to: TIE, action: 'chat' }, { user_id: 'u-nobody' }]) {
+      const queries: Record<string, string>[] = [{}, { user_id: 'u-bob' }, { feature: 'assistant', from: TIE }, { to: TIE, action: 'chat' }, { user_id: 'u-nobody' }];
+      for (const query of queries) {
         const response = await get(query);
         expect(response.statusCode, response.body).toBe(200);
         expect(response.headers['content-type']).toMatch(/^text\/csv/);
@@ -486,5 +488,29 @@ describe('who sees which rows', () => {
       expect(response.statusCode, response.body).toBe(401);
       expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
     }
+  });
+});
+
+describe('content negotiation for the usage list', () => {
+  it.each([
+    [undefined, false],
+    ['text/csv', true],
+    ['*/*', false],
+    ['application/json, text/csv;q=0.1', false],
+    ['text/csv;q=0.9, application/json;q=0.5', true],
+    ['text/*', true],
+    ['text/html, application/xhtml+xml, */*;q=0.8', false],
+  ])('Accept %s → CSV: %s', (accept, csv) => {
+    expect(prefersCsv(accept)).toBe(csv);
+  });
+});
+
+describe('cursor checks', () => {
+  it('a well-formed cursor whose time is not a date → 422 naming cursor', async () => {
+    const org = await h.createOrg();
+    const cursor = Buffer.from(JSON.stringify(['garbage', 'x'])).toString('base64url');
+    const response = await h.api('GET', `/v1/orgs/${org}/usage?cursor=${cursor}`);
+    expect(response.statusCode).toBe(422);
+    expect(Object.keys(response.json().errors)).toEqual(['cursor']);
   });
 });

@@ -1,17 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { creditsForTokens, MAX_TOKENS_PER_REQUEST } from './credits.js';
+import { ROUNDING_EXAMPLES } from './rounding-examples.js';
 
 describe('1 credit per 1,000 tokens, rounded up, minimum 1', () => {
-  it.each([
-    [0, 1],
-    [1, 1],
-    [999, 1],
-    [1_000, 1],
-    [1_001, 2],
-    [2_500, 3],
-    [1_000_000, 1_000],
-    [MAX_TOKENS_PER_REQUEST, 100_000],
-  ])('%i tokens cost %i credits', (tokens, credits) => {
+  it.each([...ROUNDING_EXAMPLES, [MAX_TOKENS_PER_REQUEST, 100_000] as const])('%i tokens cost %i credits', (tokens, credits) => {
     expect(creditsForTokens(tokens)).toBe(credits);
   });
 

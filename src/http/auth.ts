@@ -79,7 +79,8 @@ async function authPlugin(app: FastifyInstance, options: AuthOptions): Promise<v
 
   app.addHook('preValidation', async (request: FastifyRequest, _reply: FastifyReply) => {
     const access = request.routeOptions.config.access ?? 'authenticated';
-    if (access === 'public') return;
+    // An unknown path answers 404 to everyone, signed in or not.
+    if (access === 'public' || request.is404) return;
     const principal = request.principal;
     if (!principal) throw new Failure('UNAUTHENTICATED', 'Sign in, or send a platform API key as a Bearer token.');
     if (principal.kind === 'user' && !SAFE_METHODS.has(request.method) && !request.routeOptions.config.csrfExempt) {

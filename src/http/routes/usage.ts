@@ -51,6 +51,24 @@ function toItem(row: UsageListRow) {
   };
 }
 
+/** True when the Accept header ranks text/csv above JSON (q-values honoured, ties go to JSON). */
+export function prefersCsv(accept: string | undefined): boolean {
+  if (!accept) return false;
+  const quality = (type: string) => {
+    let best = 0;
+    for (const part of accept.split(',')) {
+      const [range = '', ...parameters] = part.trim().toLowerCase().split(';');
+      if (range.trim() !== type && range.trim() !== '*/*' && range.trim() !== `${type.split('/')[0]}/*`) continue;
+      const q = parameters.map((parameter) => /^\s*q=([\d.]+)\s*$/.exec(parameter)?.[1]).find((value) => value !== undefined);
+      const value = q === undefined ? 1 : Number(q);
+      // An exact type outranks a wildcard of the same quality.
+      best = Math.max(best, range.trim() === type ? value + 0.0001 : value);
+    }
+    return best;
+  };
+  return quality('text/csv') > quality('application/json');
+}
+
 type Query = { from?: string; to?: string; user_id?: string; feature?: string; action?: string };
 
 /** Members see only their own usage; admins and the platform key see everyone's. */
@@ -94,11 +112,11 @@ export const usageRoutes = (deps: BillingDeps): FastifyPluginAsyncTypebox =>
       },
       handler: async (request, reply) => {
         const filter = filterFor(request, request.params.org, request.query);
-        if ((request.headers.accept ?? '').includes('text/csv')) {
+        if (prefersCsv(request.headers.accept)) {
           return reply.type('text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="usage.csv"').send(csvStream(deps, filter) as never);
         }
         const limit = request.query.limit ?? 50;
-        const after = request.query.cursor === undefined ? undefined : decodeCursor(request.query.cursor, ['string', 'string']);
+        const after = request.query.cursor === undefined ? undefined : decodeCursor(request.query.cursor, ['timestamp', 'string']);
         const rows = await listUsage(deps.db, filter, {
           limit: limit + 1,
           after: after ? { occurredAt: new Date(after[0] as string), usageId: after[1] as string } : undefined,
