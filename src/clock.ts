@@ -13,6 +13,7 @@ export class TestClock implements Clock {
   }
 
   set(to: Date): void {
+    if (Number.isNaN(to.getTime())) throw new RangeError('the test clock needs a valid time');
     if (to.getTime() < this.current.getTime()) throw new RangeError('the test clock only moves forward');
     this.current = new Date(to.getTime());
   }

@@ -280,7 +280,7 @@ describe('AI features', () => {
     const org = await h.createOrg();
     const response = await h.api('PUT', `/v1/orgs/${org}/settings/ai-features`, { modules: { telepathy: false } });
     expect(response.statusCode).toBe(422);
-    expect(response.json().errors).toEqual({ 'modules.telepathy': ['is not an AI module'] });
+    expect(response.json().errors).toEqual({ 'modules.telepathy': ['is not a known field'] });
   });
 });
 

@@ -5,6 +5,8 @@
 export const FAILURES = {
   VALIDATION_FAILED: { status: 422, title: 'The request has invalid fields' },
   INVALID_JSON: { status: 400, title: 'The request body is not valid JSON' },
+  BAD_REQUEST: { status: 400, title: 'The request is malformed' },
+  URI_TOO_LONG: { status: 414, title: 'A path segment is too long' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'The request body must be application/json' },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'The request body is too large' },
   UNAUTHENTICATED: { status: 401, title: 'Authentication is required' },

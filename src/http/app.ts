@@ -39,10 +39,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-csrf-token"]', 'res.headers["set-cookie"]'],
     },
     bodyLimit: BODY_LIMIT_BYTES,
+    // Router errors (a malformed URL, an over-long path parameter) are problems like any other.
+    frameworkErrors: (error, _request, reply) =>
+      sendProblem(reply, problemFor(error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'URI_TOO_LONG' : 'BAD_REQUEST', error.message)),
     ajv: { customOptions: { allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
+  // Bodies are JSON only: a text/plain body is refused with 415, not parsed into a string.
+  app.removeContentTypeParser('text/plain');
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) => sendProblem(reply, problemFor('NOT_FOUND', `There is no ${request.method} ${request.url.split('?')[0]}.`)));
   app.addSchema(ProblemSchema);

@@ -9,6 +9,7 @@ import { Failure } from '../domain/failures.js';
 import { isPlatformKey } from '../identity/api-keys.js';
 import { sessionFor } from '../identity/sessions.js';
 import { sameSecret } from '../identity/tokens.js';
+import { OrgId } from './schemas.js';
 
 /**
  * Who is calling and what they may touch. Every route names its `access` in its config:
@@ -38,6 +39,7 @@ declare module 'fastify' {
 }
 
 export const SESSION_COOKIE = 'loupe_session';
+const ORG_ID_PATTERN = new RegExp(OrgId.pattern ?? '');
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const KEY_CACHE_MS = 30_000;
 const KEY_CACHE_LIMIT = 1_000;
@@ -88,9 +90,11 @@ async function authPlugin(app: FastifyInstance, options: AuthOptions): Promise<v
       if (typeof sent !== 'string' || !sameSecret(sent, principal.csrfToken)) throw new Failure('CSRF_TOKEN_INVALID');
     }
     if (access === 'platform' && principal.kind !== 'platform') throw new Failure('FORBIDDEN', 'Only the platform API key may do this.');
-    if (access !== 'org-member' && access !== 'org-admin') return;
-    const orgId = (request.params as { org?: string }).org ?? '';
+    const orgId = (request.params as { org?: string }).org;
+    if (orgId === undefined || access === 'authenticated') return;
+    // Checked before the body, so an unknown org is 404 whatever else is wrong with the request.
     const notFound = new Failure('ORG_NOT_FOUND', `There is no organization ${orgId}.`);
+    if (!ORG_ID_PATTERN.test(orgId)) throw notFound;
     if (principal.kind === 'platform') {
       if (!(await orgExists(options.db, orgId))) throw notFound;
       request.orgRole = 'admin';

@@ -7,7 +7,9 @@ export function encodeCursor(key: readonly (string | number)[]): string {
 
 export function decodeCursor(cursor: string, shape: readonly ('string' | 'number' | 'timestamp')[]): (string | number)[] {
   const fits = (part: unknown, kind: (typeof shape)[number]) =>
-    kind === 'timestamp' ? typeof part === 'string' && !Number.isNaN(Date.parse(part)) : typeof part === kind;
+    kind === 'timestamp'
+      ? typeof part === 'string' && !Number.isNaN(Date.parse(part))
+      : typeof part === kind && !(typeof part === 'string' && part.includes('\u0000'));
   try {
     const key: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     if (Array.isArray(key) && key.length === shape.length && key.every((part, index) => fits(part, shape[index]!))) return key;

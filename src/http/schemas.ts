@@ -43,5 +43,9 @@ export const PageQuery = {
   cursor: Type.Optional(Type.String({ maxLength: 200 })),
 };
 
+/** Free text for people (names, reasons): any characters but NUL, which PostgreSQL cannot store. */
+export const Text = (options: { minLength?: number; maxLength: number; description?: string }) =>
+  Type.String({ minLength: 1, ...options, pattern: '^[^\\u0000]*$' });
+
 export const Email = Type.String({ format: 'email', maxLength: 254 });
-export const PersonName = Type.String({ minLength: 1, maxLength: 200 });
+export const PersonName = Text({ maxLength: 200 });

@@ -6,7 +6,7 @@ import { recordUsage } from '../../billing/record-usage.js';
 import { getBalance } from '../../billing/get-balance.js';
 import { addGrant, GRANT_SOURCES } from '../../billing/add-grant.js';
 import type { BillingDeps } from '../../billing/deps.js';
-import { StringEnum, Identifier, NullableCredits, OrgParams, PersonName, Timestamp, Tokens, problems } from '../schemas.js';
+import { StringEnum, Text, Identifier, NullableCredits, OrgParams, PersonName, Timestamp, Tokens, problems } from '../schemas.js';
 
 const Available = { ...NullableCredits, description: 'Credits a new request may use; null = unbounded (on-demand with no cap).' };
 
@@ -139,7 +139,7 @@ export const meteringRoutes = (deps: BillingDeps, features: readonly string[]): 
             source: StringEnum(GRANT_SOURCES),
             credits: Type.Integer({ minimum: -10_000_000, maximum: 10_000_000 }),
             expires_at: Type.Optional(Timestamp),
-            reason: Type.String({ minLength: 1, maxLength: 500 }),
+            reason: Text({ maxLength: 500 }),
           },
           { additionalProperties: false },
         ),

@@ -8,7 +8,7 @@ import { ROLES } from '../../db/schema.js';
 import { Failure } from '../../domain/failures.js';
 import { addMember } from '../../identity/add-member.js';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../identity/passwords.js';
-import { StringEnum, Email, OrgId, OrgParams, PersonName, Timestamp, problems } from '../schemas.js';
+import { StringEnum, Text, Email, OrgId, OrgParams, PersonName, Timestamp, problems } from '../schemas.js';
 
 const Password = Type.String({ minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH });
 const Role = StringEnum(ROLES);
@@ -16,10 +16,10 @@ const Role = StringEnum(ROLES);
 const BillingAddressSchema = Type.Object(
   {
     country: Type.String({ pattern: '^[A-Z]{2}$', description: 'ISO 3166-1 alpha-2' }),
-    region: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
-    postal_code: Type.Optional(Type.String({ minLength: 1, maxLength: 20 })),
-    line1: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-    city: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    region: Type.Optional(Text({ maxLength: 100 })),
+    postal_code: Type.Optional(Text({ maxLength: 20 })),
+    line1: Type.Optional(Text({ maxLength: 200 })),
+    city: Type.Optional(Text({ maxLength: 100 })),
   },
   { additionalProperties: false },
 );
@@ -108,8 +108,8 @@ export const orgRoutes = (deps: BillingDeps): FastifyPluginAsyncTypebox =>
         body: Type.Object(
           {
             id: Type.Optional(OrgId),
-            name: Type.String({ minLength: 1, maxLength: 200 }),
-            plan: Type.String({ minLength: 1, maxLength: 40 }),
+            name: Text({ maxLength: 200 }),
+            plan: StringEnum(deps.catalog.plans.map((plan) => plan.id)),
             billing_address: BillingAddressSchema,
             vat_id: Type.Optional(Type.String({ minLength: 4, maxLength: 20, pattern: '^[A-Za-z0-9]+$' })),
             admin: Type.Object({ email: Email, name: PersonName, password: Type.Optional(Password) }, { additionalProperties: false }),

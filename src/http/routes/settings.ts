@@ -43,10 +43,13 @@ export const settingsRoutes = (deps: BillingDeps): FastifyPluginAsyncTypebox =>
         tags: ['settings'],
         summary: 'Turn AI modules on or off (only the modules named change)',
         params: OrgParams,
-        body: Type.Object({ modules: Type.Record(Type.String({ maxLength: 40 }), Type.Boolean(), { maxProperties: 50 }) }, { additionalProperties: false }),
+        body: Type.Object(
+          { modules: Type.Partial(Type.Object(Object.fromEntries(deps.catalog.modules.map((module) => [module, Type.Boolean()]))), { additionalProperties: false }) },
+          { additionalProperties: false },
+        ),
         response: { 200: AiFeaturesSchema, ...problems(401, 403, 404, 422) },
       },
-      handler: (request) => setAiFeatures(deps, request.params.org, request.body.modules),
+      handler: (request) => setAiFeatures(deps, request.params.org, request.body.modules as Record<string, boolean>),
     });
 
     app.get('/v1/orgs/:org/settings/on-demand', {
