@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { Plan, PlanCatalog } from './domain/plans.js';
+import type { PostalAddress } from './domain/invoices.js';
 
 /** The project's root folder, from src/ when run by tsx or vitest and from dist/ when built. */
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -20,6 +21,7 @@ export interface Config {
   readonly holdTtlSeconds: number;
   readonly jobIntervalMs: number;
   readonly secureCookies: boolean;
+  readonly seller: PostalAddress;
 }
 
 export class ConfigError extends Error {
@@ -62,6 +64,8 @@ export function loadConfig(env: Env = process.env): Config {
   if (platformKey !== undefined && (platformKey.length < 24 || /\s/.test(platformKey))) {
     problems.push('LOUPE_PLATFORM_KEY must be at least 24 characters without spaces');
   }
+  const sellerCountry = (env.LOUPE_SELLER_COUNTRY || 'US').toUpperCase();
+  if (!/^[A-Z]{2}$/.test(sellerCountry)) problems.push(`LOUPE_SELLER_COUNTRY must be an ISO 3166-1 alpha-2 code, got "${env.LOUPE_SELLER_COUNTRY}"`);
   const logLevel = env.LOG_LEVEL || 'info';
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
   const config: Config = {
@@ -76,6 +80,15 @@ export function loadConfig(env: Env = process.env): Config {
     holdTtlSeconds: integer('LOUPE_HOLD_TTL_SECONDS', 600, 1, 86_400),
     jobIntervalMs: integer('LOUPE_JOB_INTERVAL_MS', 5_000, 100, 3_600_000),
     secureCookies: flag('LOUPE_SECURE_COOKIES', false),
+    seller: {
+      name: env.LOUPE_SELLER_NAME || 'Loupe Factory, Inc.',
+      country: sellerCountry,
+      region: env.LOUPE_SELLER_REGION || (sellerCountry === 'US' ? 'CA' : undefined),
+      line1: env.LOUPE_SELLER_LINE1 || '548 Market St',
+      city: env.LOUPE_SELLER_CITY || 'San Francisco',
+      postal_code: env.LOUPE_SELLER_POSTAL_CODE || '94104',
+      vat_id: env.LOUPE_SELLER_VAT_ID || null,
+    },
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -20,7 +20,16 @@ const GOOD_KEY = 'lb_sk_live_0123456789abcdefghij';
 
 describe('loadConfig', () => {
   it('has defaults for an empty environment', () => {
-    expect(loadConfig({})).toEqual({
+    expect(loadConfig({}).seller).toEqual({
+      name: 'Loupe Factory, Inc.',
+      country: 'US',
+      region: 'CA',
+      line1: '548 Market St',
+      city: 'San Francisco',
+      postal_code: '94104',
+      vat_id: null,
+    });
+    expect(loadConfig({})).toMatchObject({
       port: 3000,
       host: '127.0.0.1',
       dataDir: path.resolve('.data'),
@@ -56,7 +65,7 @@ describe('loadConfig', () => {
         LOUPE_JOB_INTERVAL_MS: '250',
         LOUPE_SECURE_COOKIES: 'true',
       }),
-    ).toEqual({
+    ).toMatchObject({
       port: 8080,
       host: '0.0.0.0',
       dataDir: '/var/lib/loupe',

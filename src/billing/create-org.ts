@@ -1,7 +1,6 @@
 import type { BillingAddress, SubscriptionRow } from '../db/schema.js';
 import { insertOrg, findOrg, type OrgView } from '../db/orgs.js';
 import { findUserByEmail, insertUser, insertMembership } from '../db/identity.js';
-import { rollOver } from '../domain/ledger.js';
 import { periodAt } from '../domain/periods.js';
 import { findPlan } from '../domain/plans.js';
 import { Failure, invalidFields } from '../domain/failures.js';
@@ -9,6 +8,8 @@ import { hashPassword } from '../identity/passwords.js';
 import type { BillingDeps } from './deps.js';
 import { newId } from './ids.js';
 import { inOrgLedger } from './org-ledger.js';
+import { issueFirstPeriodInvoice } from './period-invoices.js';
+import { startPeriod, termsOf } from './roll-over-periods.js';
 
 export interface CreateOrgInput {
   readonly id?: string | undefined;
@@ -42,6 +43,11 @@ export async function createOrg(deps: BillingDeps, input: CreateOrgInput): Promi
     cancel_at_period_end: false,
     scheduled_plan_id: null,
     updated_at: now,
+    provider_subscription_id: null,
+    pending_change: null,
+    canceled_at: null,
+    purge_after: null,
+    last_provider_event_at: null,
   };
   await deps.db.transaction().execute(async (tx) => {
     const taken = await tx.selectFrom('orgs').select('org_id').where('org_id', '=', orgId).forUpdate().executeTakeFirst();
@@ -51,13 +57,11 @@ export async function createOrg(deps: BillingDeps, input: CreateOrgInput): Promi
     const userId = existing?.user_id ?? newId('usr');
     if (!existing) await insertUser(tx, { userId, email: input.admin.email, name: input.admin.name, passwordHash, now });
     await insertMembership(tx, { orgId, userId, role: 'admin', now });
-    await inOrgLedger(tx, deps, orgId, ({ book }) => {
-      const grantId = newId('grt');
-      return {
-        book: rollOver(book, { start: first.start, end: first.end, includedCredits: plan.includedCredits, grantId }),
-        grantDetails: new Map([[grantId, { reason: 'plan_period_grant', periodStart: first.start }]]),
-        result: undefined,
-      };
+    await inOrgLedger(tx, deps, orgId, async ({ book, org }) => {
+      const terms = termsOf(deps.catalog, plan.id, null);
+      const started = startPeriod(book, first, terms);
+      await issueFirstPeriodInvoice(tx, deps, org, { period: first, terms });
+      return { book: started.book, grantDetails: new Map([started.grantDetail]), result: undefined };
     });
   }).catch((error: unknown) => {
     if (isUniqueViolation(error, 'orgs_pkey')) throw new Failure('ORG_EXISTS', `An organization with id ${orgId} exists already.`);

@@ -1,11 +1,18 @@
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
 import type { PlanCatalog } from '../domain/plans.js';
+import type { PostalAddress } from '../domain/invoices.js';
+import type { PaymentProvider } from '../providers/payments.js';
 
-/** What every use case is handed: the database, the one clock, the plan catalog and the limits. */
+/**
+ * What every use case is handed: the database, the one clock, the plan catalog, the payment
+ * provider, the seller printed on invoices, and the limits.
+ */
 export interface BillingDeps {
   readonly db: Db;
   readonly clock: Clock;
   readonly catalog: PlanCatalog;
   readonly holdTtlSeconds: number;
+  readonly provider: PaymentProvider;
+  readonly seller: PostalAddress;
 }

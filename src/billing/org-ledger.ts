@@ -5,6 +5,7 @@ import { assertBookInvariants, expireDue, type LedgerBook } from '../domain/ledg
 import { Failure } from '../domain/failures.js';
 import type { BillingDeps } from './deps.js';
 import { catchUpPeriods } from './roll-over-periods.js';
+import { issuePeriodInvoices } from './period-invoices.js';
 
 export interface LedgerWork<T> {
   readonly book: LedgerBook;
@@ -27,8 +28,11 @@ export type LedgerWorkFunction<T> = (input: LockedOrg & { tx: Db }) => Promise<L
 export async function inOrgLedger<T>(tx: Db, deps: BillingDeps, orgId: string, work: LedgerWorkFunction<T>): Promise<T> {
     const locked = await lockBook(tx, orgId, deps.clock.now());
     if (!locked) throw new Failure('ORG_NOT_FOUND', `There is no organization ${orgId}.`);
-    const caughtUp = catchUpPeriods({ book: locked.book, subscription: locked.subscription, catalog: deps.catalog });
-    if (caughtUp.periodsRolled > 0) await saveSubscription(tx, caughtUp.subscription);
+    const caughtUp = catchUpPeriods({ book: locked.book, subscription: locked.subscription, catalog: deps.catalog, contract: locked.contract });
+    if (caughtUp.closings.length > 0) {
+      await saveSubscription(tx, caughtUp.subscription);
+      await issuePeriodInvoices(tx, deps, locked.org, caughtUp.closings);
+    }
     const current: LockedOrg = { ...locked, subscription: caughtUp.subscription, book: expireDue(caughtUp.book) };
     const outcome = await work({ ...current, tx });
     assertBookInvariants(outcome.book);

@@ -1,46 +1,108 @@
-import type { SubscriptionRow } from '../db/schema.js';
-import { rollOver, type LedgerBook } from '../domain/ledger.js';
-import { periodAt } from '../domain/periods.js';
-import { findPlan, type PlanCatalog } from '../domain/plans.js';
+import type { ContractTerms, SubscriptionRow } from '../db/schema.js';
+import { expireDue, rollOver, type LedgerBook } from '../domain/ledger.js';
+import { periodAt, type Period } from '../domain/periods.js';
+import { effectiveTerms, findPlan, type PlanCatalog, type Terms } from '../domain/plans.js';
 import { assertInvariant } from '../domain/credits.js';
-import type { GrantDetails } from '../db/ledger-store.js';
 import { newId } from './ids.js';
 
 /** The most periods one catch-up may run: a server down for longer needs an operator anyway. */
 export const MAX_PERIODS_PER_CATCH_UP = 120;
 
+/** How long a canceled org's data stays readable (SPEC §9). */
+export const RETENTION_DAYS_AFTER_CANCEL = 30;
+
+/** One period boundary that passed: what closed, and what (if anything) began. */
+export interface PeriodClosing {
+  readonly closed: Period;
+  readonly closedTerms: Terms;
+  /** On-demand overage used in the closed period, billed on the next invoice. */
+  readonly overageCredits: number;
+  readonly next: { period: Period; terms: Terms } | null;
+}
+
 export interface CaughtUp {
   readonly book: LedgerBook;
   readonly subscription: SubscriptionRow;
   readonly grantDetails: Map<string, { reason: string; periodStart: Date }>;
-  readonly periodsRolled: number;
+  readonly closings: readonly PeriodClosing[];
+}
+
+export function termsOf(catalog: PlanCatalog, planId: string, contract: ContractTerms | null): Terms {
+  const plan = findPlan(catalog, planId);
+  assertInvariant(plan !== undefined, `unknown plan ${planId}`);
+  return effectiveTerms(plan, contract);
+}
+
+/** Starts period `index` of `subscription`: the plan's included credits, expiring at its end. */
+export function startPeriod(book: LedgerBook, period: Period, terms: Terms) {
+  const grantId = newId('grt');
+  return {
+    book: rollOver(book, { start: period.start, end: period.end, includedCredits: terms.includedCredits, grantId }),
+    grantDetail: [grantId, { reason: 'plan_period_grant', periodStart: period.start }] as const,
+  };
 }
 
 /**
- * Runs every period boundary that has passed, in order: plan credits expire, the next period's
- * included credits are granted and the overage counter resets. A canceled subscription stops here.
+ * Runs every period boundary that has passed, in order. At each: a scheduled downgrade takes
+ * effect, unused plan credits expire, the next period's included credits are granted and the overage
+ * counter resets. A subscription set to cancel ends instead: plan credits expire, no new period.
  */
-export function catchUpPeriods(input: { book: LedgerBook; subscription: SubscriptionRow; catalog: PlanCatalog }): CaughtUp {
+export function catchUpPeriods(input: {
+  book: LedgerBook;
+  subscription: SubscriptionRow;
+  catalog: PlanCatalog;
+  contract: ContractTerms | null;
+}): CaughtUp {
   let { book, subscription } = input;
   const grantDetails = new Map<string, { reason: string; periodStart: Date }>();
-  let periodsRolled = 0;
+  const closings: PeriodClosing[] = [];
   while (subscription.status !== 'canceled' && subscription.current_period_end.getTime() <= book.now.getTime()) {
-    assertInvariant(periodsRolled < MAX_PERIODS_PER_CATCH_UP, `org ${subscription.org_id} is more than ${MAX_PERIODS_PER_CATCH_UP} periods behind`);
-    const plan = findPlan(input.catalog, subscription.plan_id);
-    assertInvariant(plan !== undefined, `subscription of ${subscription.org_id} names unknown plan ${subscription.plan_id}`);
-    const index = subscription.period_index + 1;
-    const period = periodAt(subscription.anchor_at, index, subscription.period_unit);
-    const grantId = newId('grt');
-    book = rollOver(book, { start: period.start, end: period.end, includedCredits: plan.includedCredits, grantId });
-    grantDetails.set(grantId, { reason: 'plan_period_grant', periodStart: period.start });
+    assertInvariant(closings.length < MAX_PERIODS_PER_CATCH_UP, `org ${subscription.org_id} is more than ${MAX_PERIODS_PER_CATCH_UP} periods behind`);
+    const closed = { start: subscription.current_period_start, end: subscription.current_period_end };
+    const closedTerms = termsOf(input.catalog, subscription.plan_id, input.contract);
+    const overageCredits = book.overage.usedCredits;
+    if (subscription.cancel_at_period_end) {
+      book = endPlanCredits({ ...book, now: closed.end }, closed.end);
+      subscription = {
+        ...subscription,
+        status: 'canceled',
+        cancel_at_period_end: false,
+        scheduled_plan_id: null,
+        canceled_at: closed.end,
+        purge_after: new Date(closed.end.getTime() + RETENTION_DAYS_AFTER_CANCEL * 86_400_000),
+        updated_at: input.book.now,
+      };
+      closings.push({ closed, closedTerms, overageCredits, next: null });
+      break;
+    }
+    const planId = subscription.scheduled_plan_id ?? subscription.plan_id;
+    const terms = termsOf(input.catalog, planId, input.contract);
+    // A contract that changes the period length re-anchors the subscription on this boundary.
+    const reanchor = terms.periodUnit !== subscription.period_unit;
+    const anchor = reanchor ? closed.end : subscription.anchor_at;
+    const index = reanchor ? 0 : subscription.period_index + 1;
+    const period = periodAt(anchor, index, terms.periodUnit);
+    const started = startPeriod({ ...book, now: closed.end }, period, terms);
+    book = started.book;
+    grantDetails.set(...started.grantDetail);
     subscription = {
       ...subscription,
+      plan_id: planId,
+      scheduled_plan_id: null,
+      anchor_at: anchor,
+      period_unit: terms.periodUnit,
       period_index: index,
       current_period_start: period.start,
       current_period_end: period.end,
-      updated_at: book.now,
+      updated_at: input.book.now,
     };
-    periodsRolled += 1;
+    closings.push({ closed, closedTerms, overageCredits, next: { period, terms } });
   }
-  return { book, subscription, grantDetails, periodsRolled };
+  return { book: { ...book, now: input.book.now }, subscription, grantDetails, closings };
+}
+
+/** The end of a canceled subscription's term: plan credits expire and overage stops counting. */
+function endPlanCredits(book: LedgerBook, end: Date): LedgerBook {
+  const expired = expireDue({ ...book, now: end });
+  return { ...expired, overage: { ...expired.overage, usedCredits: 0, periodStart: end } };
 }

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from './database.js';
-import type { SubscriptionRow, OrgSettingsRow, NewLedgerEntry } from './schema.js';
+import type { ContractTerms, NewLedgerEntry, OrgRow, OrgSettingsRow, SubscriptionRow } from './schema.js';
 import type { Grant, Hold, LedgerBook } from '../domain/ledger.js';
 import { bucketCredits, heldCredits } from '../domain/ledger.js';
 
@@ -9,6 +9,8 @@ import { bucketCredits, heldCredits } from '../domain/ledger.js';
  * org's one lock (its balance row) and loads everything the ledger rules need.
  */
 export interface LockedOrg {
+  readonly org: OrgRow;
+  readonly contract: ContractTerms | null;
   readonly subscription: SubscriptionRow;
   readonly settings: OrgSettingsRow;
   readonly book: LedgerBook;
@@ -49,7 +51,9 @@ async function readBook(tx: Db, orgId: string, now: Date, lock: boolean): Promis
   const balanceQuery = tx.selectFrom('org_balances').selectAll().where('org_id', '=', orgId);
   const balance = await (lock ? balanceQuery.forUpdate() : balanceQuery).executeTakeFirst();
   if (!balance) return undefined;
-  const [subscription, settings, grants, holds] = await Promise.all([
+  const [org, contract, subscription, settings, grants, holds] = await Promise.all([
+    tx.selectFrom('orgs').selectAll().where('org_id', '=', orgId).executeTakeFirstOrThrow(),
+    tx.selectFrom('contracts').select('terms').where('org_id', '=', orgId).executeTakeFirst(),
     tx.selectFrom('subscriptions').selectAll().where('org_id', '=', orgId).executeTakeFirstOrThrow(),
     tx.selectFrom('org_settings').selectAll().where('org_id', '=', orgId).executeTakeFirstOrThrow(),
     tx
@@ -88,7 +92,7 @@ async function readBook(tx: Db, orgId: string, now: Date, lock: boolean): Promis
     closedHolds: [],
     entries: [],
   };
-  return { subscription, settings, book };
+  return { org, contract: contract?.terms ?? null, subscription, settings, book };
 }
 
 /** Grant metadata the book does not carry, keyed by grant id. */

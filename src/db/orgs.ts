@@ -22,7 +22,7 @@ export async function insertOrg(tx: Db, org: NewOrg): Promise<void> {
       created_at: org.now,
     })
     .execute();
-  await tx.insertInto('subscriptions').values(org.subscription).execute();
+  await tx.insertInto('subscriptions').values(subscriptionValues(org.subscription)).execute();
   await tx
     .insertInto('org_settings')
     .values({ org_id: org.orgId, disabled_modules: [], on_demand_enabled: false, monthly_limit_credits: 0, low_balance_threshold: null, notification_emails: [], updated_at: org.now })
@@ -64,8 +64,12 @@ export async function findOrg(db: Db, orgId: string): Promise<OrgView | undefine
 }
 
 export async function saveSubscription(tx: Db, subscription: SubscriptionRow): Promise<void> {
-  const { org_id: orgId, ...fields } = subscription;
+  const { org_id: orgId, ...fields } = subscriptionValues(subscription);
   await tx.updateTable('subscriptions').set(fields).where('org_id', '=', orgId).execute();
+}
+
+function subscriptionValues(subscription: SubscriptionRow) {
+  return { ...subscription, pending_change: subscription.pending_change === null ? null : JSON.stringify(subscription.pending_change) };
 }
 
 export async function countMembers(db: Db, orgId: string): Promise<number> {

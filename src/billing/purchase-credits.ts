@@ -1,0 +1,211 @@
+import { createHash } from 'node:crypto';
+import { findPurchaseByKey, insertPurchase, lockPurchase, updatePurchase, type PurchaseRow } from '../db/purchases.js';
+import { insertPayment } from '../db/invoices.js';
+import { recordEvent } from '../db/events.js';
+import { findOrg } from '../db/orgs.js';
+import { addGrant } from '../domain/ledger.js';
+import { assertInvariant } from '../domain/credits.js';
+import { Failure } from '../domain/failures.js';
+import { lineAmount } from '../domain/invoices.js';
+import { ProviderUnavailable, type ChargeOutcome } from '../providers/payments.js';
+import type { BillingDeps } from './deps.js';
+import { newId } from './ids.js';
+import { issueInvoice, taxFor } from './issue-invoice.js';
+import { withOrgLedger } from './org-ledger.js';
+import { cardToCharge, ensureCustomer } from './payment-methods.js';
+import { termsOf } from './roll-over-periods.js';
+
+export interface PurchaseInput {
+  readonly orgId: string;
+  readonly credits: number;
+  readonly paymentMethodId?: string | undefined;
+  readonly idempotencyKey: string;
+  readonly autoRecharge?: boolean;
+}
+
+export interface PurchaseView {
+  readonly id: string;
+  readonly credits: number;
+  readonly unit_price_cents: number;
+  readonly amount_cents: number;
+  readonly tax_cents: number;
+  readonly total_cents: number;
+  readonly currency: string;
+  readonly status: 'succeeded' | 'pending' | 'failed';
+  readonly invoice_id: string | null;
+  readonly failure_code: string | null;
+  readonly created_at: string;
+}
+
+export function purchaseView(row: PurchaseRow): PurchaseView {
+  return {
+    id: row.purchase_id,
+    credits: row.credits,
+    unit_price_cents: row.unit_price_cents,
+    amount_cents: row.amount_cents,
+    tax_cents: row.tax_cents,
+    total_cents: row.total_cents,
+    currency: row.currency,
+    status: row.status,
+    invoice_id: row.invoice_id,
+    failure_code: row.failure_code,
+    created_at: row.created_at.toISOString(),
+  };
+}
+
+/** How long a duplicate request waits for the first one to finish before answering "pending". */
+const DUPLICATE_WAIT_MS = 15_000;
+
+/**
+ * Buys credits (SPEC §7): whole credits within the plan's or contract's limits, charged to a saved
+ * card through the provider, granted as non-expiring purchased credits only after the payment
+ * succeeded, in the same transaction that records the payment, with an invoice of its own. The
+ * idempotency key is taken before the charge, so a retried or simultaneous duplicate request never
+ * charges twice: it waits for and answers the first one's outcome.
+ */
+export async function purchaseCredits(deps: BillingDeps, input: PurchaseInput): Promise<{ replayed: boolean; purchase: PurchaseView }> {
+  const loaded = await findOrg(deps.db, input.orgId);
+  if (!loaded) throw new Failure('ORG_NOT_FOUND');
+  const contract = (await deps.db.selectFrom('contracts').select('terms').where('org_id', '=', input.orgId).executeTakeFirst())?.terms ?? null;
+  const terms = termsOf(deps.catalog, loaded.subscription.plan_id, contract);
+  checkRange(input.credits, terms.purchaseMinCredits, terms.purchaseMaxCredits);
+  if (loaded.subscription.status === 'canceled') throw new Failure('SUBSCRIPTION_INACTIVE', 'Resubscribe before buying credits.');
+  const requestHash = createHash('sha256').update(JSON.stringify([input.credits, input.paymentMethodId ?? null])).digest('hex');
+  const previous = await findPurchaseByKey(deps.db, input.orgId, input.idempotencyKey);
+  if (previous) return { replayed: true, purchase: await answerDuplicate(deps, previous, requestHash) };
+
+  const card = await cardToCharge(deps.db, input.orgId, input.paymentMethodId);
+  const amountCents = lineAmount(input.credits, terms.creditPriceCents);
+  const tax = taxFor(deps, loaded.org, amountCents);
+  const now = deps.clock.now();
+  const inserted = await insertPurchase(deps.db, {
+    org_id: input.orgId,
+    purchase_id: newId('cp'),
+    idempotency_key: input.idempotencyKey,
+    request_hash: requestHash,
+    credits: input.credits,
+    unit_price_cents: terms.creditPriceCents,
+    amount_cents: amountCents,
+    tax_cents: tax.taxCents,
+    total_cents: amountCents + tax.taxCents,
+    currency: terms.currency,
+    status: 'pending',
+    failure_code: null,
+    payment_method_id: card.payment_method_id,
+    provider_payment_id: null,
+    invoice_id: null,
+    grant_id: null,
+    auto_recharge: input.autoRecharge ?? false,
+    created_at: now,
+    updated_at: now,
+  });
+  if (!inserted) {
+    const winner = await findPurchaseByKey(deps.db, input.orgId, input.idempotencyKey);
+    assertInvariant(winner !== undefined, 'a purchase key conflicted with no row');
+    return { replayed: true, purchase: await answerDuplicate(deps, winner, requestHash) };
+  }
+  const customerId = await ensureCustomer(deps, input.orgId);
+  let outcome: ChargeOutcome;
+  try {
+    outcome = await deps.provider.charge({
+      customerId,
+      providerRef: card.provider_ref,
+      amountCents: inserted.total_cents,
+      currency: inserted.currency,
+      idempotencyKey: `purchase:${inserted.purchase_id}`,
+      description: `${input.credits.toLocaleString('en-US')} AI credits`,
+      metadata: { loupe_org_id: input.orgId, loupe_purchase_id: inserted.purchase_id },
+    });
+  } catch (error) {
+    // The charge may or may not have happened: the purchase stays pending until the provider's
+    // event (or a retry with the same key, which reuses the provider's idempotency key) settles it.
+    if (error instanceof ProviderUnavailable) return { replayed: false, purchase: purchaseView(inserted) };
+    throw error;
+  }
+  return { replayed: false, purchase: await settlePurchase(deps, { orgId: input.orgId, purchaseId: inserted.purchase_id, outcome }) };
+}
+
+function checkRange(credits: number, min: number, max: number): void {
+  if (!Number.isSafeInteger(credits) || credits < min || credits > max) {
+    const message = `must be a whole number from ${min.toLocaleString('en-US')} to ${max.toLocaleString('en-US')}`;
+    throw new Failure('PURCHASE_OUT_OF_RANGE', `Credits ${message} per purchase.`, { credits: [message] });
+  }
+}
+
+async function answerDuplicate(deps: BillingDeps, row: PurchaseRow, requestHash: string): Promise<PurchaseView> {
+  if (row.request_hash !== requestHash) throw new Failure('IDEMPOTENCY_CONFLICT', `The idempotency key ${row.idempotency_key} was used for a different purchase.`);
+  let current = row;
+  const deadline = Date.now() + DUPLICATE_WAIT_MS;
+  while (current.status === 'pending' && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    current = (await findPurchaseByKey(deps.db, row.org_id, row.idempotency_key)) ?? current;
+  }
+  return purchaseView(current);
+}
+
+/**
+ * Records a charge's outcome, once: credits and an invoice for a success, a failure code and a
+ * `payment.failed` event for a decline. Used by the purchase itself and by provider events.
+ */
+export async function settlePurchase(deps: BillingDeps, input: { orgId: string; purchaseId: string; outcome: ChargeOutcome }): Promise<PurchaseView> {
+  return withOrgLedger(deps, input.orgId, async ({ tx, book, org, subscription, contract }) => {
+    const purchase = await lockPurchase(tx, input.orgId, input.purchaseId);
+    assertInvariant(purchase !== undefined, `purchase ${input.purchaseId} vanished`);
+    if (purchase.status !== 'pending') return { book, result: purchaseView(purchase) };
+    const now = book.now;
+    const { outcome } = input;
+    await insertPayment(tx, {
+      orgId: input.orgId,
+      paymentId: newId('pay'),
+      invoiceId: null,
+      purchaseId: purchase.purchase_id,
+      provider: deps.provider.name,
+      providerPaymentId: outcome.providerPaymentId,
+      amountCents: purchase.total_cents,
+      currency: purchase.currency,
+      status: outcome.status,
+      failureCode: outcome.status === 'failed' ? outcome.failureCode : null,
+      now,
+    });
+    if (outcome.status === 'failed') {
+      await updatePurchase(tx, input.orgId, purchase.purchase_id, { status: 'failed', failure_code: outcome.failureCode, provider_payment_id: outcome.providerPaymentId, updated_at: now });
+      await recordEvent(tx, { orgId: input.orgId, type: 'payment.failed', data: { purchase_id: purchase.purchase_id, failure_code: outcome.failureCode, amount_cents: purchase.total_cents }, now });
+      return { book, result: purchaseView({ ...purchase, status: 'failed', failure_code: outcome.failureCode }) };
+    }
+    const grantId = newId('grt');
+    const next = addGrant(book, { id: grantId, bucket: 'purchased', credits: purchase.credits, expiresAt: null, reason: 'purchase' });
+    const terms = termsOf(deps.catalog, subscription.plan_id, contract);
+    const invoice = await issueInvoice(tx, deps, org, {
+      kind: 'credit_purchase',
+      periodStart: subscription.current_period_start,
+      periodEnd: subscription.current_period_end,
+      plan: { id: terms.planId, name: terms.planName, basePriceCents: terms.basePriceCents },
+      currency: purchase.currency,
+      paid: true,
+      lines: [
+        {
+          kind: 'credit_purchase',
+          description: `${purchase.credits.toLocaleString('en-US')} AI credits`,
+          quantity: purchase.credits,
+          unit_price_cents: purchase.unit_price_cents,
+          amount_cents: purchase.amount_cents,
+        },
+      ],
+    });
+    assertInvariant(invoice.total_cents === purchase.total_cents, `purchase ${purchase.purchase_id} charged ${purchase.total_cents} but invoiced ${invoice.total_cents}`);
+    await tx.updateTable('payments').set({ invoice_id: invoice.id }).where('org_id', '=', input.orgId).where('purchase_id', '=', purchase.purchase_id).where('status', '=', 'succeeded').execute();
+    await updatePurchase(tx, input.orgId, purchase.purchase_id, {
+      status: 'succeeded',
+      provider_payment_id: outcome.providerPaymentId,
+      invoice_id: invoice.id,
+      grant_id: grantId,
+      updated_at: now,
+    });
+    await recordEvent(tx, { orgId: input.orgId, type: 'purchase.succeeded', data: { purchase_id: purchase.purchase_id, credits: purchase.credits, invoice_id: invoice.id }, now });
+    return {
+      book: next,
+      grantDetails: new Map([[grantId, { reason: 'purchase', note: `purchase ${purchase.purchase_id}` }]]),
+      result: purchaseView({ ...purchase, status: 'succeeded', invoice_id: invoice.id, grant_id: grantId }),
+    };
+  });
+}

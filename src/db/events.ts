@@ -1,0 +1,39 @@
+import type { Db } from './database.js';
+import { randomBytes } from 'node:crypto';
+
+/** The event types written to the outbox (delivered by the notifications issue's dispatcher). */
+export const EVENT_TYPES = [
+  'balance.low',
+  'credits.exhausted',
+  'overage.limit_warning',
+  'overage.limit_reached',
+  'purchase.succeeded',
+  'payment.failed',
+  'subscription.changed',
+  'subscription.canceled',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** Writes an event in the caller's transaction, so it exists exactly when the change does. */
+export async function recordEvent(tx: Db, event: { orgId: string; type: EventType; data: Record<string, unknown>; now: Date }): Promise<string> {
+  const eventId = `evt_${randomBytes(12).toString('base64url')}`;
+  await tx
+    .insertInto('events')
+    .values({ org_id: event.orgId, event_id: eventId, type: event.type, data: JSON.stringify(event.data), created_at: event.now })
+    .execute();
+  return eventId;
+}
+
+export async function listEvents(db: Db, orgId: string) {
+  return db.selectFrom('events').selectAll().where('org_id', '=', orgId).orderBy('created_at').orderBy('event_id').execute();
+}
+
+/** Remembers a provider event; false when it was seen before (a replay), so it is applied once. */
+export async function rememberProviderEvent(tx: Db, event: { eventId: string; type: string; orgId: string | null; now: Date; outcome: string }): Promise<boolean> {
+  const inserted = await tx
+    .insertInto('provider_events')
+    .values({ event_id: event.eventId, type: event.type, org_id: event.orgId, received_at: event.now, outcome: event.outcome })
+    .onConflict((conflict) => conflict.column('event_id').doNothing())
+    .executeTakeFirst();
+  return Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1;
+}

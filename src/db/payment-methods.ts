@@ -1,0 +1,75 @@
+import type { Db } from './database.js';
+
+export async function listPaymentMethods(db: Db, orgId: string) {
+  return db
+    .selectFrom('payment_methods')
+    .selectAll()
+    .where('org_id', '=', orgId)
+    .where('removed_at', 'is', null)
+    .orderBy('created_at')
+    .orderBy('payment_method_id')
+    .execute();
+}
+
+export async function findPaymentMethod(db: Db, orgId: string, paymentMethodId: string) {
+  return db
+    .selectFrom('payment_methods')
+    .selectAll()
+    .where('org_id', '=', orgId)
+    .where('payment_method_id', '=', paymentMethodId)
+    .where('removed_at', 'is', null)
+    .executeTakeFirst();
+}
+
+export async function findDefaultPaymentMethod(db: Db, orgId: string) {
+  return db
+    .selectFrom('payment_methods')
+    .selectAll()
+    .where('org_id', '=', orgId)
+    .where('removed_at', 'is', null)
+    .where('is_default', '=', true)
+    .executeTakeFirst();
+}
+
+export async function insertPaymentMethod(
+  tx: Db,
+  row: { orgId: string; paymentMethodId: string; provider: string; providerRef: string; brand: string; last4: string; expMonth: number; expYear: number; isDefault: boolean; now: Date },
+): Promise<void> {
+  await tx
+    .insertInto('payment_methods')
+    .values({
+      org_id: row.orgId,
+      payment_method_id: row.paymentMethodId,
+      provider: row.provider,
+      provider_ref: row.providerRef,
+      brand: row.brand,
+      last4: row.last4,
+      exp_month: row.expMonth,
+      exp_year: row.expYear,
+      is_default: row.isDefault,
+      created_at: row.now,
+      removed_at: null,
+    })
+    .execute();
+}
+
+/** Makes one card the default; the partial unique index allows only one per org. */
+export async function setDefaultPaymentMethod(tx: Db, orgId: string, paymentMethodId: string): Promise<void> {
+  await tx.updateTable('payment_methods').set({ is_default: false }).where('org_id', '=', orgId).where('is_default', '=', true).execute();
+  await tx
+    .updateTable('payment_methods')
+    .set({ is_default: true })
+    .where('org_id', '=', orgId)
+    .where('payment_method_id', '=', paymentMethodId)
+    .where('removed_at', 'is', null)
+    .execute();
+}
+
+export async function removePaymentMethod(tx: Db, orgId: string, paymentMethodId: string, now: Date): Promise<void> {
+  await tx
+    .updateTable('payment_methods')
+    .set({ removed_at: now, is_default: false })
+    .where('org_id', '=', orgId)
+    .where('payment_method_id', '=', paymentMethodId)
+    .execute();
+}
