@@ -5,6 +5,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { Plan, PlanCatalog } from './domain/plans.js';
 import type { PostalAddress } from './domain/invoices.js';
+import { stripeConfigFromEnv, type StripeConfig } from './providers/stripe.js';
 
 /** The project's root folder, from src/ when run by tsx or vitest and from dist/ when built. */
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -22,6 +23,8 @@ export interface Config {
   readonly jobIntervalMs: number;
   readonly secureCookies: boolean;
   readonly seller: PostalAddress;
+  /** Stripe keys (STRIPE_SECRET_KEY + STRIPE_WEBHOOK_SECRET); null = the built-in provider. */
+  readonly stripe: StripeConfig | null;
 }
 
 export class ConfigError extends Error {
@@ -66,6 +69,12 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const sellerCountry = (env.LOUPE_SELLER_COUNTRY || 'US').toUpperCase();
   if (!/^[A-Z]{2}$/.test(sellerCountry)) problems.push(`LOUPE_SELLER_COUNTRY must be an ISO 3166-1 alpha-2 code, got "${env.LOUPE_SELLER_COUNTRY}"`);
+  let stripe: StripeConfig | null = null;
+  try {
+    stripe = stripeConfigFromEnv(env);
+  } catch (error) {
+    problems.push((error as Error).message);
+  }
   const logLevel = env.LOG_LEVEL || 'info';
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
   const config: Config = {
@@ -89,6 +98,7 @@ export function loadConfig(env: Env = process.env): Config {
       postal_code: env.LOUPE_SELLER_POSTAL_CODE || '94104',
       vat_id: env.LOUPE_SELLER_VAT_ID || null,
     },
+    stripe,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -6,7 +6,7 @@ import { startEmbeddedPostgres, withDatabaseName } from './db/embedded.js';
 import { migrateToLatest } from './db/migrate.js';
 import { readTestClock, writeTestClock } from './db/test-clock.js';
 import type { BillingDeps } from './billing/deps.js';
-import { createBuiltinProvider } from './providers/builtin.js';
+import { selectPaymentProvider } from './providers/select-provider.js';
 
 export const EMBEDDED_DATABASE_NAME = 'loupe';
 
@@ -37,7 +37,7 @@ export async function openRuntime(config: Config, options: { log?: (message: unk
   await migrateToLatest(db);
   const clock = await openClock(db, config.testClock);
   return {
-    deps: { db, clock, catalog, holdTtlSeconds: config.holdTtlSeconds, provider: createBuiltinProvider({ db, clock }), seller: config.seller },
+    deps: { db, clock, catalog, holdTtlSeconds: config.holdTtlSeconds, provider: selectPaymentProvider({ stripe: config.stripe, db, clock }), seller: config.seller },
     db,
     databaseLabel,
     async close() {

@@ -5,6 +5,7 @@ import { periodAt } from '../domain/periods.js';
 import { findPlan } from '../domain/plans.js';
 import { Failure, invalidFields } from '../domain/failures.js';
 import { hashPassword } from '../identity/passwords.js';
+import { isKnownCountry } from '../domain/tax.js';
 import type { BillingDeps } from './deps.js';
 import { newId } from './ids.js';
 import { inOrgLedger } from './org-ledger.js';
@@ -27,6 +28,7 @@ export interface CreateOrgInput {
 export async function createOrg(deps: BillingDeps, input: CreateOrgInput): Promise<OrgView> {
   const plan = findPlan(deps.catalog, input.plan);
   if (!plan) throw invalidFields({ plan: [`unknown plan "${input.plan}"; plans: ${deps.catalog.plans.map((p) => p.id).join(', ')}`] });
+  checkBillingAddress(input.billingAddress);
   const passwordHash = input.admin.password === undefined ? null : await hashPassword(input.admin.password);
   const orgId = input.id ?? newId('org');
   const now = deps.clock.now();
@@ -70,6 +72,11 @@ export async function createOrg(deps: BillingDeps, input: CreateOrgInput): Promi
   const created = await findOrg(deps.db, orgId);
   if (!created) throw new Error(`org ${orgId} vanished after creation`);
   return created;
+}
+
+/** Tax needs a country it knows: an unknown one is a bad address, never a silent 0% (SPEC §8). */
+export function checkBillingAddress(address: BillingAddress): void {
+  if (!isKnownCountry(address.country)) throw invalidFields({ 'billing_address.country': [`"${address.country}" is not a country we can tax; use an ISO 3166-1 alpha-2 code`] });
 }
 
 function isUniqueViolation(error: unknown, constraint: string): boolean {

@@ -94,6 +94,67 @@ const CHECKS: Record<string, (orgId: string | null) => ReturnType<typeof sql<{ o
     WHERE (${orgId}::text IS NULL OR org_id = ${orgId})
       AND ((kind IN ('usage', 'expiry') AND credits > 0) OR (kind IN ('overage', 'hold', 'grant') AND credits < 0)
         OR (kind = 'hold_release' AND credits > 0))`,
+
+  'each succeeded purchase has exactly one purchased grant and one invoice of its amount': (orgId) => sql`
+    SELECT p.org_id, format('purchase %s (%s credits, %s cents): grant %s, invoice %s', p.purchase_id, p.credits, p.total_cents,
+      coalesce(g.granted_credits::text, 'missing'), coalesce(i.total_cents::text, 'missing')) AS detail
+    FROM credit_purchases p
+    LEFT JOIN grants g ON g.org_id = p.org_id AND g.grant_id = p.grant_id AND g.bucket = 'purchased'
+    LEFT JOIN invoices i ON i.org_id = p.org_id AND i.invoice_id = p.invoice_id AND i.kind = 'credit_purchase'
+    WHERE (${orgId}::text IS NULL OR p.org_id = ${orgId}) AND p.status = 'succeeded'
+      AND (g.granted_credits IS DISTINCT FROM p.credits OR i.total_cents IS DISTINCT FROM p.total_cents
+        OR (SELECT count(*) FROM credit_purchases o WHERE o.org_id = p.org_id AND (o.grant_id = p.grant_id OR o.invoice_id = p.invoice_id)) <> 1)`,
+
+  'a purchase that did not succeed granted nothing': (orgId) => sql`
+    SELECT org_id, format('purchase %s is %s but has grant %s / invoice %s', purchase_id, status, grant_id, invoice_id) AS detail
+    FROM credit_purchases
+    WHERE (${orgId}::text IS NULL OR org_id = ${orgId}) AND status <> 'succeeded' AND (grant_id IS NOT NULL OR invoice_id IS NOT NULL)`,
+
+  'purchased credits come only from succeeded purchases': (orgId) => sql`
+    SELECT g.org_id, format('purchased grant %s of %s credits has no succeeded purchase', g.grant_id, g.granted_credits) AS detail
+    FROM grants g
+    WHERE (${orgId}::text IS NULL OR g.org_id = ${orgId}) AND g.bucket = 'purchased' AND g.reason = 'purchase'
+      AND NOT EXISTS (SELECT 1 FROM credit_purchases p WHERE p.org_id = g.org_id AND p.grant_id = g.grant_id AND p.status = 'succeeded')`,
+
+  'overage billed equals overage used in every closed period': (orgId) => sql`
+    WITH used AS (
+      SELECT e.org_id, e.period_start, sum(e.credits) AS credits
+      FROM ledger_entries e JOIN subscriptions s ON s.org_id = e.org_id
+      WHERE e.account = 'overage' AND (${orgId}::text IS NULL OR e.org_id = ${orgId})
+        AND (e.period_start < s.current_period_start OR s.status = 'canceled')
+      GROUP BY e.org_id, e.period_start),
+    billed AS (
+      SELECT l.org_id, l.period_start, sum(l.quantity) AS credits
+      FROM invoice_lines l WHERE l.kind = 'overage' AND (${orgId}::text IS NULL OR l.org_id = ${orgId})
+      GROUP BY l.org_id, l.period_start)
+    SELECT coalesce(u.org_id, b.org_id) AS org_id,
+      format('period from %s: overage used %s, billed %s', coalesce(u.period_start, b.period_start), coalesce(u.credits, 0), coalesce(b.credits, 0)) AS detail
+    FROM used u FULL JOIN billed b ON b.org_id = u.org_id AND b.period_start = u.period_start
+    WHERE coalesce(u.credits, 0) <> coalesce(b.credits, 0)`,
+
+  'invoice total equals its lines plus tax': (orgId) => sql`
+    SELECT i.org_id, format('invoice %s: subtotal %s, lines %s, tax %s, tax lines %s, total %s', i.number, i.subtotal_cents,
+      coalesce((SELECT sum(amount_cents) FROM invoice_lines l WHERE l.org_id = i.org_id AND l.invoice_id = i.invoice_id), 0),
+      i.tax_cents, coalesce((SELECT sum((t->>'amount_cents')::bigint) FROM jsonb_array_elements(i.tax) t), 0), i.total_cents) AS detail
+    FROM invoices i
+    WHERE (${orgId}::text IS NULL OR i.org_id = ${orgId})
+      AND (i.subtotal_cents <> coalesce((SELECT sum(amount_cents) FROM invoice_lines l WHERE l.org_id = i.org_id AND l.invoice_id = i.invoice_id), 0)
+        OR i.tax_cents <> coalesce((SELECT sum((t->>'amount_cents')::bigint) FROM jsonb_array_elements(i.tax) t), 0)
+        OR i.total_cents <> i.subtotal_cents + i.tax_cents)`,
+
+  'every paid invoice has exactly one succeeded payment of its total, an open one none': (orgId) => sql`
+    SELECT i.org_id, format('invoice %s is %s (total %s) with %s succeeded payment(s) of %s', i.number, i.status, i.total_cents, count(y.payment_id), coalesce(sum(y.amount_cents), 0)) AS detail
+    FROM invoices i
+    LEFT JOIN payments y ON y.org_id = i.org_id AND y.invoice_id = i.invoice_id AND y.status = 'succeeded'
+    WHERE (${orgId}::text IS NULL OR i.org_id = ${orgId})
+    GROUP BY i.org_id, i.invoice_id, i.number, i.status, i.total_cents
+    HAVING (i.status = 'paid' AND i.total_cents > 0 AND (count(y.payment_id) <> 1 OR sum(y.amount_cents) <> i.total_cents))
+        OR (i.status = 'open' AND count(y.payment_id) > 0)`,
+
+  'invoice numbers run from 1 without gaps': (orgId) => sql`
+    SELECT '*' AS org_id, format('%s invoices numbered %s to %s', count(*), min(number), max(number)) AS detail
+    FROM invoices WHERE ${orgId}::text IS NULL
+    HAVING count(*) > 0 AND (min(number) <> 1 OR max(number) <> count(*))`,
 };
 
 /** Every broken rule, for one org or (orgId null) for all of them. */

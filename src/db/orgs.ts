@@ -42,8 +42,9 @@ export async function insertOrg(tx: Db, org: NewOrg): Promise<void> {
     .execute();
 }
 
+/** Purged orgs do not exist for anyone: their invoices are kept, but not readable. */
 export async function orgExists(db: Db, orgId: string): Promise<boolean> {
-  const row = await db.selectFrom('orgs').select('org_id').where('org_id', '=', orgId).executeTakeFirst();
+  const row = await db.selectFrom('orgs').select('org_id').where('org_id', '=', orgId).where('purged_at', 'is', null).executeTakeFirst();
   return row !== undefined;
 }
 
@@ -54,7 +55,7 @@ export interface OrgView {
 }
 
 export async function findOrg(db: Db, orgId: string): Promise<OrgView | undefined> {
-  const org = await db.selectFrom('orgs').selectAll().where('org_id', '=', orgId).executeTakeFirst();
+  const org = await db.selectFrom('orgs').selectAll().where('org_id', '=', orgId).where('purged_at', 'is', null).executeTakeFirst();
   if (!org) return undefined;
   const [subscription, settings] = await Promise.all([
     db.selectFrom('subscriptions').selectAll().where('org_id', '=', orgId).executeTakeFirstOrThrow(),

@@ -18,6 +18,9 @@ import { orgRoutes } from './routes/orgs.js';
 import { settingsRoutes } from './routes/settings.js';
 import { testClockRoutes } from './routes/test-clock.js';
 import { usageRoutes } from './routes/usage.js';
+import { billingRoutes } from './routes/billing.js';
+import { subscriptionRoutes } from './routes/subscription.js';
+import { webhookRoutes } from './routes/webhooks.js';
 
 /** Largest request body: every API body is a few hundred bytes; 64 KiB leaves room and no more. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -28,6 +31,8 @@ export interface AppOptions {
   readonly secureCookies: boolean;
   /** Runs every job that is due; the test clock calls it after moving time. */
   readonly runDueJobs: () => Promise<void>;
+  /** Stripe's webhook secret; null answers the webhook path with 404. */
+  readonly stripeWebhook: { webhookSecret: string } | null;
 }
 
 /** Builds the HTTP app without listening: tests use inject() or listen on port 0. */
@@ -99,6 +104,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(meteringRoutes(deps, deps.catalog.modules));
   await app.register(usageRoutes(deps));
   await app.register(settingsRoutes(deps));
+  await app.register(billingRoutes(deps));
+  await app.register(subscriptionRoutes(deps));
+  await app.register(webhookRoutes(deps, options.stripeWebhook));
   const clock = deps.clock;
   if (clock instanceof TestClock) {
     await app.register(testClockRoutes({ clock, persist: (now) => writeTestClock(deps.db, now), runDueJobs: options.runDueJobs }));

@@ -1,16 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import type { Runtime } from '../runtime.js';
-import { runLedgerMaintenance } from '../jobs/ledger-maintenance.js';
+import { runDueJobs as runAllDueJobs } from '../jobs/run-due-jobs.js';
 import { startScheduler } from '../jobs/scheduler.js';
 import { buildApp } from './app.js';
 
 /** Builds the app, runs the jobs that came due while the server was down, and listens. */
 export async function serve(runtime: Runtime, config: Config): Promise<{ app: FastifyInstance; url: string; stop(): Promise<void> }> {
-  const runDueJobs = async () => {
-    await runLedgerMaintenance(runtime.deps);
-  };
-  const app = await buildApp({ deps: runtime.deps, logLevel: config.logLevel, secureCookies: config.secureCookies, runDueJobs });
+  const runDueJobs = () => runAllDueJobs(runtime.deps);
+  const app = await buildApp({ deps: runtime.deps, logLevel: config.logLevel, secureCookies: config.secureCookies, runDueJobs, stripeWebhook: config.stripe });
   await runDueJobs();
   const scheduler = startScheduler({
     intervalMs: config.jobIntervalMs,

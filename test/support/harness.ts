@@ -12,7 +12,7 @@ import type { BillingDeps } from '../../src/billing/deps.js';
 import { auditLedger } from '../../src/billing/audit.js';
 import { buildApp } from '../../src/http/app.js';
 import { ensurePlatformKey } from '../../src/identity/api-keys.js';
-import { runLedgerMaintenance } from '../../src/jobs/ledger-maintenance.js';
+import { runDueJobs as runAllDueJobs } from '../../src/jobs/run-due-jobs.js';
 import path from 'node:path';
 
 export const PLATFORM_KEY = 'lb_sk_test_platform_key_0123456789';
@@ -38,7 +38,7 @@ export interface Harness {
  * A fresh database (copied from the migrated template), the real app with a test clock, and the
  * platform key. Each test file gets its own, so files run in parallel without sharing state.
  */
-export async function startHarness(options: { start?: Date; testClock?: boolean } = {}): Promise<Harness> {
+export async function startHarness(options: { start?: Date; testClock?: boolean; stripeWebhookSecret?: string } = {}): Promise<Harness> {
   const serverUrl = inject('serverUrl');
   const name = `t_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: serverUrl });
@@ -51,14 +51,13 @@ export async function startHarness(options: { start?: Date; testClock?: boolean 
   await writeTestClock(db, clock.now());
   const catalog = loadPlanCatalog(path.join(PROJECT_ROOT, 'config', 'plans.json'));
   const deps: BillingDeps = { db, clock, catalog, holdTtlSeconds: 600, provider: createBuiltinProvider({ db, clock }), seller: loadConfig({}).seller };
-  const runDueJobs = async () => {
-    await runLedgerMaintenance(deps);
-  };
+  const runDueJobs = () => runAllDueJobs(deps);
   const app = await buildApp({
     deps: options.testClock === false ? { ...deps, clock: { now: () => clock.now() } } : deps,
     logLevel: 'silent',
     secureCookies: false,
     runDueJobs,
+    stripeWebhook: options.stripeWebhookSecret ? { webhookSecret: options.stripeWebhookSecret } : null,
   });
   await ensurePlatformKey(db, { configured: PLATFORM_KEY, dataDir: '/nonexistent', now: clock.now() });
   let orgCount = 0;

@@ -7,6 +7,7 @@ import { listMembers } from '../../db/identity.js';
 import { ROLES } from '../../db/schema.js';
 import { Failure } from '../../domain/failures.js';
 import { addMember } from '../../identity/add-member.js';
+import { updateOrg } from '../../billing/update-org.js';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../identity/passwords.js';
 import { StringEnum, Text, Email, OrgId, OrgParams, PersonName, Timestamp, problems } from '../schemas.js';
 
@@ -39,6 +40,8 @@ const OrgSchema = Type.Object({
   vat_id: Type.Union([Type.String(), Type.Null()]),
   created_at: Timestamp,
 });
+
+const VatId = Type.String({ minLength: 4, maxLength: 20, pattern: '^[A-Za-z0-9]+$' });
 
 const MemberSchema = Type.Object({ user_id: Type.String(), email: Type.String(), name: Type.String(), role: Role });
 
@@ -111,7 +114,7 @@ export const orgRoutes = (deps: BillingDeps): FastifyPluginAsyncTypebox =>
             name: Text({ maxLength: 200 }),
             plan: StringEnum(deps.catalog.plans.map((plan) => plan.id)),
             billing_address: BillingAddressSchema,
-            vat_id: Type.Optional(Type.String({ minLength: 4, maxLength: 20, pattern: '^[A-Za-z0-9]+$' })),
+            vat_id: Type.Optional(VatId),
             admin: Type.Object({ email: Email, name: PersonName, password: Type.Optional(Password) }, { additionalProperties: false }),
           },
           { additionalProperties: false },
@@ -140,6 +143,22 @@ export const orgRoutes = (deps: BillingDeps): FastifyPluginAsyncTypebox =>
         if (!view) throw new Failure('ORG_NOT_FOUND');
         return orgView(view);
       },
+    });
+
+    app.patch('/v1/orgs/:org', {
+      config: { access: 'org-admin' },
+      schema: {
+        tags: ['orgs'],
+        summary: 'Change the org’s name, billing address or VAT ID',
+        params: OrgParams,
+        body: Type.Object(
+          { name: Type.Optional(Text({ maxLength: 200 })), billing_address: Type.Optional(BillingAddressSchema), vat_id: Type.Optional(Type.Union([VatId, Type.Null()])) },
+          { additionalProperties: false, minProperties: 1 },
+        ),
+        response: { 200: OrgSchema, ...problems(401, 403, 404, 422) },
+      },
+      handler: async (request) =>
+        orgView(await updateOrg(deps, { orgId: request.params.org, name: request.body.name, billingAddress: request.body.billing_address, vatId: request.body.vat_id })),
     });
 
     app.get('/v1/orgs/:org/members', {

@@ -1,0 +1,92 @@
+import { PassThrough, Readable } from 'node:stream';
+import yazl from 'yazl';
+import { stringify } from 'csv-stringify';
+import { findOrg } from '../db/orgs.js';
+import { listMembers } from '../db/identity.js';
+import { streamUsage } from '../db/usage.js';
+import { findInvoice } from '../db/invoices.js';
+import { listPaymentMethods } from '../db/payment-methods.js';
+import { Failure } from '../domain/failures.js';
+import type { InvoiceDocument } from '../domain/invoices.js';
+import type { BillingDeps } from './deps.js';
+import { invoiceDocument } from './issue-invoice.js';
+import { renderInvoicePdf } from './render-invoice-pdf.js';
+
+/** Largest export: an org with more usage rows exports them as CSV in the zip, streamed. */
+const MAX_JSON_USAGE_ROWS = 100_000;
+
+/**
+ * Everything an org may take with it (SPEC §9), readable while the org exists, including the 30
+ * days after cancellation: org, subscription, settings, members, ledger, purchases, invoices,
+ * usage. JSON for a quick look; a zip with usage.csv, ledger.json, invoices.json and every
+ * invoice's PDF for the full export.
+ */
+export async function exportOrg(deps: BillingDeps, orgId: string) {
+  const view = await findOrg(deps.db, orgId);
+  if (!view) throw new Failure('ORG_NOT_FOUND');
+  const [members, ledger, purchases, invoiceRows, paymentMethods] = await Promise.all([
+    listMembers(deps.db, orgId),
+    deps.db.selectFrom('ledger_entries').selectAll().where('org_id', '=', orgId).orderBy('entry_id').execute(),
+    deps.db.selectFrom('credit_purchases').selectAll().where('org_id', '=', orgId).orderBy('created_at').execute(),
+    deps.db.selectFrom('invoices').select('invoice_id').where('org_id', '=', orgId).orderBy('number').execute(),
+    listPaymentMethods(deps.db, orgId),
+  ]);
+  const invoices: InvoiceDocument[] = [];
+  for (const { invoice_id } of invoiceRows) {
+    const found = await findInvoice(deps.db, orgId, invoice_id);
+    if (found) invoices.push(invoiceDocument(found.invoice, found.lines));
+  }
+  return {
+    exported_at: deps.clock.now().toISOString(),
+    org: { id: view.org.org_id, name: view.org.name, billing_address: view.org.billing_address, vat_id: view.org.vat_id, created_at: view.org.created_at.toISOString() },
+    subscription: view.subscription,
+    settings: view.settings,
+    members: members.map(({ user_id, email, name, role }) => ({ user_id, email, name, role })),
+    payment_methods: paymentMethods.map(({ payment_method_id, brand, last4, exp_month, exp_year, is_default }) => ({ id: payment_method_id, brand, last4, exp_month, exp_year, default: is_default })),
+    ledger_entries: ledger,
+    credit_purchases: purchases,
+    invoices,
+  };
+}
+
+export async function exportUsageJson(deps: BillingDeps, orgId: string) {
+  const rows = [];
+  for await (const row of streamUsage(deps.db, { orgId })) {
+    if (rows.length >= MAX_JSON_USAGE_ROWS) break;
+    rows.push(row);
+  }
+  return rows;
+}
+
+/** The full export as a zip stream. */
+export async function exportOrgZip(deps: BillingDeps, orgId: string): Promise<Readable> {
+  const data = await exportOrg(deps, orgId);
+  const zip = new yazl.ZipFile();
+  const json = (value: unknown) => Buffer.from(`${JSON.stringify(value, null, 2)}\n`);
+  zip.addBuffer(json({ ...data, ledger_entries: undefined, invoices: undefined }), 'org.json');
+  zip.addBuffer(json(data.ledger_entries), 'ledger.json');
+  zip.addBuffer(json(data.invoices), 'invoices.json');
+  for (const invoice of data.invoices) zip.addBuffer(await renderInvoicePdf(invoice), `invoices/${invoice.number}.pdf`);
+  const csv = stringify({ header: true, columns: ['id', 'occurred_at', 'user_id', 'user_name', 'action', 'feature', 'tokens', 'credits', 'charged', 'uncollected'] });
+  Readable.from(
+    (async function* () {
+      for await (const row of streamUsage(deps.db, { orgId })) {
+        yield {
+          id: row.usage_id,
+          occurred_at: row.occurred_at.toISOString(),
+          user_id: row.user_id,
+          user_name: row.user_name,
+          action: row.action,
+          feature: row.feature,
+          tokens: row.tokens,
+          credits: row.credits,
+          charged: row.charged_credits,
+          uncollected: row.uncollected_credits,
+        };
+      }
+    })(),
+  ).pipe(csv);
+  zip.addReadStream(csv.pipe(new PassThrough()), 'usage.csv');
+  zip.end();
+  return zip.outputStream as Readable;
+}

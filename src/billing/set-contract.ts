@@ -1,0 +1,30 @@
+import type { ContractTerms } from '../db/schema.js';
+import { invalidFields } from '../domain/failures.js';
+import type { BillingDeps } from './deps.js';
+import { withOrgLedger } from './org-ledger.js';
+
+/**
+ * An enterprise contract (SPEC §3): its terms override the plan's for this org. Prices and purchase
+ * limits apply at once; included credits and the period length from the next period on.
+ * The terms sent replace the previous contract; an empty object removes every override.
+ */
+export async function setContract(deps: BillingDeps, orgId: string, terms: ContractTerms): Promise<ContractTerms> {
+  const min = terms.purchase_min_credits;
+  const max = terms.purchase_max_credits;
+  if (min !== undefined && max !== undefined && min > max) {
+    throw invalidFields({ purchase_min_credits: ['must not exceed purchase_max_credits'], purchase_max_credits: ['must not be below purchase_min_credits'] });
+  }
+  return withOrgLedger(deps, orgId, async ({ tx, book }) => {
+    await tx
+      .insertInto('contracts')
+      .values({ org_id: orgId, terms: JSON.stringify(terms), updated_at: book.now })
+      .onConflict((conflict) => conflict.column('org_id').doUpdateSet({ terms: JSON.stringify(terms), updated_at: book.now }))
+      .execute();
+    return { book, result: terms };
+  });
+}
+
+export async function getContract(deps: BillingDeps, orgId: string): Promise<ContractTerms> {
+  const row = await deps.db.selectFrom('contracts').select('terms').where('org_id', '=', orgId).executeTakeFirst();
+  return row?.terms ?? {};
+}

@@ -1,0 +1,43 @@
+import { sql } from 'kysely';
+import type { Db } from './database.js';
+
+export interface HistoryRow {
+  readonly kind: 'subscription_charge' | 'credit_purchase' | 'payment_failed';
+  readonly id: string;
+  readonly occurred_at: Date;
+  readonly description: string;
+  readonly amount_cents: number;
+  readonly currency: string;
+  readonly status: string;
+  readonly invoice_id: string | null;
+  readonly invoice_number: number | null;
+}
+
+/**
+ * Billing history (SPEC §8): subscription charges (period invoices), credit purchases (with their
+ * invoice when paid, or the decline) and failed payment attempts, newest first, by keyset.
+ */
+export async function listBillingHistory(db: Db, orgId: string, page: { limit: number; after?: { at: Date; id: string } | undefined }): Promise<HistoryRow[]> {
+  const after = page.after ? sql`WHERE (occurred_at, id) < (${page.after.at}, ${page.after.id})` : sql``;
+  const { rows } = await sql<HistoryRow>`
+    SELECT * FROM (
+      SELECT 'subscription_charge' AS kind, i.invoice_id AS id, i.issued_at AS occurred_at,
+             i.plan_name || ' plan' AS description, i.total_cents AS amount_cents, i.currency, i.status,
+             i.invoice_id, i.number AS invoice_number
+        FROM invoices i WHERE i.org_id = ${orgId} AND i.kind = 'period'
+      UNION ALL
+      SELECT 'credit_purchase', p.purchase_id, p.created_at, to_char(p.credits, 'FM999,999,999') || ' AI credits',
+             p.total_cents, p.currency, p.status, p.invoice_id, i.number
+        FROM credit_purchases p LEFT JOIN invoices i ON i.org_id = p.org_id AND i.invoice_id = p.invoice_id
+       WHERE p.org_id = ${orgId}
+      UNION ALL
+      SELECT 'payment_failed', y.payment_id, y.created_at, 'Payment failed (' || coalesce(y.failure_code, 'unknown') || ')',
+             y.amount_cents, y.currency, 'failed', y.invoice_id, i.number
+        FROM payments y JOIN invoices i ON i.org_id = y.org_id AND i.invoice_id = y.invoice_id
+       WHERE y.org_id = ${orgId} AND y.status = 'failed'
+    ) history
+    ${after}
+    ORDER BY occurred_at DESC, id DESC
+    LIMIT ${page.limit}`.execute(db);
+  return rows;
+}

@@ -1,0 +1,48 @@
+import { sql } from 'kysely';
+import type { Db } from './database.js';
+
+/** Orgs whose 30 days after cancellation are over. */
+export async function orgsDueForPurge(db: Db, now: Date, limit: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom('subscriptions')
+    .innerJoin('orgs', 'orgs.org_id', 'subscriptions.org_id')
+    .select('subscriptions.org_id')
+    .where('subscriptions.status', '=', 'canceled')
+    .where('subscriptions.purge_after', '<=', now)
+    .where('orgs.purged_at', 'is', null)
+    .limit(limit)
+    .execute();
+  return rows.map((row) => row.org_id);
+}
+
+/**
+ * Deletes an org's data except its financial records: invoices, their lines and the payments stay
+ * (in the archive, no longer readable by the org). The org row stays, marked purged, because the
+ * invoices name it. Idempotent: a purged org is skipped.
+ */
+export async function purgeOrgData(db: Db, orgId: string, now: Date): Promise<boolean> {
+  return db.transaction().execute(async (tx) => {
+    const org = await tx.selectFrom('orgs').select('purged_at').where('org_id', '=', orgId).forUpdate().executeTakeFirst();
+    if (!org || org.purged_at !== null) return false;
+    // The ledger is append-only except for this purge, which says so for its own transaction.
+    await sql`SELECT set_config('loupe.purging', 'on', true)`.execute(tx);
+    for (const table of [
+      'usage_records',
+      'ledger_entries',
+      'holds',
+      'grants',
+      'org_balances',
+      'org_settings',
+      'memberships',
+      'payment_methods',
+      'credit_purchases',
+      'pending_invoice_items',
+      'events',
+      'contracts',
+    ] as const) {
+      await tx.deleteFrom(table).where('org_id', '=', orgId).execute();
+    }
+    await tx.updateTable('orgs').set({ purged_at: now, provider_customer_id: null }).where('org_id', '=', orgId).execute();
+    return true;
+  });
+}

@@ -1,0 +1,273 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { BillingDeps } from '../../billing/deps.js';
+import { addPaymentMethod, deletePaymentMethod, listOrgPaymentMethods, makeDefaultPaymentMethod } from '../../billing/payment-methods.js';
+import { purchaseCredits, purchaseView } from '../../billing/purchase-credits.js';
+import { formatInvoiceNumber, invoiceDocument } from '../../billing/issue-invoice.js';
+import { renderInvoicePdf } from '../../billing/render-invoice-pdf.js';
+import { listPurchases } from '../../db/purchases.js';
+import { findInvoice, listInvoices } from '../../db/invoices.js';
+import { listBillingHistory } from '../../db/billing-history.js';
+import { Failure } from '../../domain/failures.js';
+import { decodeCursor, encodeCursor } from '../cursor.js';
+import { problemFor, sendProblem } from '../problem.js';
+import { Identifier, OrgParams, PageQuery, StringEnum, Timestamp, problems } from '../schemas.js';
+
+const PaymentMethodSchema = Type.Object({
+  id: Type.String(),
+  brand: Type.String(),
+  last4: Type.String(),
+  exp_month: Type.Integer(),
+  exp_year: Type.Integer(),
+  default: Type.Boolean(),
+});
+
+const PurchaseSchema = Type.Object({
+  id: Type.String(),
+  credits: Type.Integer(),
+  unit_price_cents: Type.Integer(),
+  amount_cents: Type.Integer(),
+  tax_cents: Type.Integer(),
+  total_cents: Type.Integer(),
+  currency: Type.String(),
+  status: StringEnum(['succeeded', 'pending', 'failed'] as const),
+  invoice_id: Type.Union([Type.String(), Type.Null()]),
+  failure_code: Type.Union([Type.String(), Type.Null()]),
+  created_at: Timestamp,
+});
+
+const InvoiceSummary = Type.Object({
+  id: Type.String(),
+  number: Type.String(),
+  kind: StringEnum(['period', 'credit_purchase'] as const),
+  period_start: Timestamp,
+  period_end: Timestamp,
+  status: StringEnum(['open', 'paid', 'void'] as const),
+  subtotal_cents: Type.Integer(),
+  tax_cents: Type.Integer(),
+  total_cents: Type.Integer(),
+  currency: Type.String(),
+  issued_at: Timestamp,
+  paid_at: Type.Union([Timestamp, Type.Null()]),
+});
+
+const Address = Type.Object({
+  name: Type.String(),
+  country: Type.String(),
+  region: Type.Optional(Type.String()),
+  postal_code: Type.Optional(Type.String()),
+  line1: Type.Optional(Type.String()),
+  city: Type.Optional(Type.String()),
+  vat_id: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+});
+
+const InvoiceDetail = Type.Intersect([
+  InvoiceSummary,
+  Type.Object({
+    plan: Type.Object({ id: Type.String(), name: Type.String(), base_price_cents: Type.Integer() }),
+    seller: Address,
+    billing_address: Address,
+    lines: Type.Array(
+      Type.Object({
+        kind: StringEnum(['subscription', 'credit_purchase', 'overage', 'proration', 'adjustment'] as const),
+        description: Type.String(),
+        quantity: Type.Integer(),
+        unit_price_cents: Type.Integer(),
+        amount_cents: Type.Integer(),
+      }),
+    ),
+    tax: Type.Array(Type.Object({ name: Type.String(), rate_bps: Type.Number(), amount_cents: Type.Integer() })),
+    tax_note: Type.Union([Type.String(), Type.Null()]),
+  }),
+]);
+
+const CardBody = Type.Object(
+  {
+    card_number: Type.String({ minLength: 12, maxLength: 23, pattern: '^[0-9 -]+$' }),
+    exp_month: Type.Integer({ minimum: 1, maximum: 12 }),
+    exp_year: Type.Integer({ minimum: 2000, maximum: 2100 }),
+    cvc: Type.String({ pattern: '^[0-9]{3,4}$' }),
+  },
+  { additionalProperties: false },
+);
+const StripeMethodBody = Type.Object({ stripe_payment_method_id: Type.String({ pattern: '^pm_[A-Za-z0-9_]+$', maxLength: 100 }) }, { additionalProperties: false });
+
+export const billingRoutes = (deps: BillingDeps): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    const MethodParams = Type.Object({ org: OrgParams.properties.org, id: Identifier(100) });
+
+    app.get('/v1/orgs/:org/payment-methods', {
+      config: { access: 'org-admin' },
+      schema: { tags: ['billing'], summary: 'Saved cards', params: OrgParams, response: { 200: Type.Object({ items: Type.Array(PaymentMethodSchema) }), ...problems(401, 403, 404) } },
+      handler: async (request) => ({ items: await listOrgPaymentMethods(deps.db, request.params.org) }),
+    });
+
+    app.post('/v1/orgs/:org/payment-methods', {
+      config: { access: 'org-admin' },
+      schema: {
+        tags: ['billing'],
+        summary: 'Save a card: card details with the built-in provider, a Stripe PaymentMethod id with Stripe',
+        params: OrgParams,
+        body: Type.Union([CardBody, StripeMethodBody]),
+        response: { 201: PaymentMethodSchema, ...problems(401, 402, 403, 404, 422, 503) },
+      },
+      handler: async (request, reply) => {
+        const body = request.body;
+        const method = 'card_number' in body ? { card: body } : { stripePaymentMethodId: body.stripe_payment_method_id };
+        return reply.status(201).send(await addPaymentMethod(deps, { orgId: request.params.org, method }));
+      },
+    });
+
+    app.post('/v1/orgs/:org/payment-methods/:id/default', {
+      config: { access: 'org-admin' },
+      schema: { tags: ['billing'], summary: 'Make a card the default', params: MethodParams, response: { 200: PaymentMethodSchema, ...problems(401, 403, 404) } },
+      handler: (request) => makeDefaultPaymentMethod(deps, { orgId: request.params.org, paymentMethodId: request.params.id }),
+    });
+
+    app.delete('/v1/orgs/:org/payment-methods/:id', {
+      config: { access: 'org-admin' },
+      schema: { tags: ['billing'], summary: 'Remove a card', params: MethodParams, response: { 204: Type.Null(), ...problems(401, 403, 404) } },
+      handler: async (request, reply) => {
+        await deletePaymentMethod(deps, { orgId: request.params.org, paymentMethodId: request.params.id });
+        return reply.status(204).send(null);
+      },
+    });
+
+    app.post('/v1/orgs/:org/credit-purchases', {
+      config: { access: 'org-admin' },
+      schema: {
+        tags: ['billing'],
+        summary: 'Buy credits (100 to 100,000 whole credits; idempotent by key)',
+        params: OrgParams,
+        body: Type.Object(
+          { credits: Type.Number(), payment_method_id: Type.Optional(Identifier(100)), idempotency_key: Identifier(200) },
+          { additionalProperties: false },
+        ),
+        response: { 200: PurchaseSchema, 201: PurchaseSchema, 202: PurchaseSchema, ...problems(401, 402, 403, 404, 409, 422) },
+      },
+      handler: async (request, reply) => {
+        const { replayed, purchase } = await purchaseCredits(deps, {
+          orgId: request.params.org,
+          credits: request.body.credits,
+          paymentMethodId: request.body.payment_method_id,
+          idempotencyKey: request.body.idempotency_key,
+        });
+        if (purchase.status === 'failed') {
+          const problem = problemFor('PAYMENT_DECLINED', `The payment was declined (${purchase.failure_code}); no credits were added.`);
+          return sendProblem(reply, { ...problem, ...{ purchase, failure_code: purchase.failure_code } });
+        }
+        return reply.status(purchase.status === 'pending' ? 202 : replayed ? 200 : 201).send(purchase);
+      },
+    });
+
+    app.get('/v1/orgs/:org/credit-purchases', {
+      config: { access: 'org-member' },
+      schema: {
+        tags: ['billing'],
+        summary: 'Credit purchases, newest first',
+        params: OrgParams,
+        querystring: Type.Object({ limit: PageQuery.limit }, { additionalProperties: false }),
+        response: { 200: Type.Object({ items: Type.Array(PurchaseSchema), next_cursor: Type.Null() }), ...problems(401, 404) },
+      },
+      handler: async (request) => ({ items: (await listPurchases(deps.db, request.params.org, request.query.limit ?? 50)).map(purchaseView), next_cursor: null }),
+    });
+
+    app.get('/v1/orgs/:org/invoices', {
+      config: { access: 'org-member' },
+      schema: {
+        tags: ['invoices'],
+        summary: 'Invoices, newest first',
+        params: OrgParams,
+        querystring: Type.Object(PageQuery, { additionalProperties: false }),
+        response: { 200: Type.Object({ items: Type.Array(InvoiceSummary), next_cursor: Type.Union([Type.String(), Type.Null()]) }), ...problems(401, 404, 422) },
+      },
+      handler: async (request) => {
+        const limit = request.query.limit ?? 50;
+        const cursor = request.query.cursor === undefined ? undefined : decodeCursor(request.query.cursor, ['timestamp', 'number']);
+        const rows = await listInvoices(deps.db, request.params.org, {
+          limit: limit + 1,
+          after: cursor ? { issuedAt: new Date(cursor[0] as string), number: cursor[1] as number } : undefined,
+        });
+        const page = rows.slice(0, limit);
+        const last = page.at(-1);
+        return {
+          items: page.map((row) => invoiceDocument(row, [])),
+          next_cursor: rows.length > limit && last ? encodeCursor([last.issued_at.toISOString(), last.number]) : null,
+        };
+      },
+    });
+
+    const InvoiceParams = Type.Object({ org: OrgParams.properties.org, id: Identifier(100) });
+    const loadInvoice = async (orgId: string, invoiceId: string) => {
+      const found = await findInvoice(deps.db, orgId, invoiceId);
+      if (!found) throw new Failure('INVOICE_NOT_FOUND', `There is no invoice ${invoiceId} in this organization.`);
+      return invoiceDocument(found.invoice, found.lines);
+    };
+
+    app.get('/v1/orgs/:org/invoices/:id', {
+      config: { access: 'org-member' },
+      schema: { tags: ['invoices'], summary: 'An invoice with its lines and tax', params: InvoiceParams, response: { 200: InvoiceDetail, ...problems(401, 404) } },
+      // The document's readonly arrays are what the schema describes.
+      handler: async (request) => (await loadInvoice(request.params.org, request.params.id)) as never,
+    });
+
+    app.get('/v1/orgs/:org/invoices/:id/pdf', {
+      config: { access: 'org-member' },
+      schema: { tags: ['invoices'], summary: 'The invoice as a PDF', params: InvoiceParams, produces: ['application/pdf'] },
+      handler: async (request, reply) => {
+        const invoice = await loadInvoice(request.params.org, request.params.id);
+        const pdf = await renderInvoicePdf(invoice);
+        return reply
+          .type('application/pdf')
+          .header('content-disposition', `attachment; filename="invoice-${invoice.number}.pdf"`)
+          .send(pdf);
+      },
+    });
+
+    app.get('/v1/orgs/:org/billing-history', {
+      config: { access: 'org-member' },
+      schema: {
+        tags: ['invoices'],
+        summary: 'Subscription charges, credit purchases and failed payments, newest first',
+        params: OrgParams,
+        querystring: Type.Object(PageQuery, { additionalProperties: false }),
+        response: {
+          200: Type.Object({
+            items: Type.Array(
+              Type.Object({
+                kind: StringEnum(['subscription_charge', 'credit_purchase', 'payment_failed'] as const),
+                id: Type.String(),
+                occurred_at: Timestamp,
+                description: Type.String(),
+                amount_cents: Type.Integer(),
+                currency: Type.String(),
+                status: Type.String(),
+                invoice_id: Type.Union([Type.String(), Type.Null()]),
+                invoice_number: Type.Union([Type.String(), Type.Null()]),
+              }),
+            ),
+            next_cursor: Type.Union([Type.String(), Type.Null()]),
+          }),
+          ...problems(401, 404, 422),
+        },
+      },
+      handler: async (request) => {
+        const limit = request.query.limit ?? 50;
+        const cursor = request.query.cursor === undefined ? undefined : decodeCursor(request.query.cursor, ['timestamp', 'string']);
+        const rows = await listBillingHistory(deps.db, request.params.org, {
+          limit: limit + 1,
+          after: cursor ? { at: new Date(cursor[0] as string), id: cursor[1] as string } : undefined,
+        });
+        const page = rows.slice(0, limit);
+        const last = page.at(-1);
+        return {
+          items: page.map((row) => ({
+            ...row,
+            occurred_at: row.occurred_at.toISOString(),
+            invoice_number: row.invoice_number === null ? null : formatInvoiceNumber(Number(row.invoice_number)),
+          })),
+          next_cursor: rows.length > limit && last ? encodeCursor([last.occurred_at.toISOString(), last.id]) : null,
+        };
+      },
+    });
+  };
