@@ -24,7 +24,7 @@ function sale(customer: TaxParty, amountCents: number, vatId: string | null = nu
 describe('US seller, US customer: state SaaS rules', () => {
   it('New York taxes SaaS at its 4% state rate', () => {
     expect(sale({ country: 'US', region: 'NY' }, 10_000)).toEqual({
-      lines: [{ name: 'Sales tax (New York) 4%', rate_bps: 400, amount_cents: 400 }],
+      lines: [{ name: 'Sales tax (New York)', rate_bps: 400, amount_cents: 400 }],
       taxCents: 400,
       reverseCharge: false,
       note: null,
@@ -36,7 +36,7 @@ describe('US seller, US customer: state SaaS rules', () => {
   });
 
   it('Texas taxes 80% of the charge: 5% effective', () => {
-    expect(sale({ country: 'US', region: 'TX' }, 10_000).lines).toEqual([{ name: 'Sales tax (Texas) 5%', rate_bps: 500, amount_cents: 500 }]);
+    expect(sale({ country: 'US', region: 'TX' }, 10_000).lines).toEqual([{ name: 'Sales tax (Texas)', rate_bps: 500, amount_cents: 500 }]);
   });
 
   it('Connecticut taxes SaaS at its reduced 1% rate', () => {
@@ -58,9 +58,9 @@ describe('US seller, US customer: state SaaS rules', () => {
 
 describe('US seller, EU customer', () => {
   it.each([
-    ['DE', 'VAT (Germany) 19%', 1900],
-    ['FR', 'VAT (France) 20%', 2000],
-    ['FI', 'VAT (Finland) 25.5%', 2550],
+    ['DE', 'VAT (Germany)', 1900],
+    ['FR', 'VAT (France)', 2000],
+    ['FI', 'VAT (Finland)', 2550],
   ])('a consumer in %s pays their country VAT', (country, name, rate_bps) => {
     expect(sale({ country }, 10_000)).toEqual({
       lines: [{ name, rate_bps, amount_cents: rate_bps }],
@@ -98,7 +98,7 @@ describe('US seller, customer elsewhere', () => {
   });
 
   it('a UK consumer pays 20% VAT', () => {
-    expect(sale({ country: 'GB' }, 10_000).lines).toEqual([{ name: 'VAT (United Kingdom) 20%', rate_bps: 2000, amount_cents: 2000 }]);
+    expect(sale({ country: 'GB' }, 10_000).lines).toEqual([{ name: 'VAT (United Kingdom)', rate_bps: 2000, amount_cents: 2000 }]);
   });
 
   it('a UK business with a VAT number is reverse charged', () => {
@@ -112,19 +112,19 @@ describe('US seller, customer elsewhere', () => {
 
   it('a British Columbia consumer pays GST and PST on separate lines', () => {
     expect(sale({ country: 'CA', region: 'BC' }, 10_000).lines).toEqual([
-      { name: 'GST (Canada) 5%', rate_bps: 500, amount_cents: 500 },
-      { name: 'PST (British Columbia) 7%', rate_bps: 700, amount_cents: 700 },
+      { name: 'GST (Canada)', rate_bps: 500, amount_cents: 500 },
+      { name: 'PST (British Columbia)', rate_bps: 700, amount_cents: 700 },
     ]);
   });
 
   it('an Ontario consumer pays 13% HST on one line', () => {
-    expect(sale({ country: 'CA', region: 'ON' }, 10_000).lines).toEqual([{ name: 'HST (Ontario) 13%', rate_bps: 1300, amount_cents: 1300 }]);
+    expect(sale({ country: 'CA', region: 'ON' }, 10_000).lines).toEqual([{ name: 'HST (Ontario)', rate_bps: 1300, amount_cents: 1300 }]);
   });
 
   it('a Quebec consumer pays GST and 9.975% QST', () => {
     expect(sale({ country: 'CA', region: 'QC' }, 10_000).lines).toEqual([
-      { name: 'GST (Canada) 5%', rate_bps: 500, amount_cents: 500 },
-      { name: 'QST (Quebec) 9.975%', rate_bps: 997.5, amount_cents: 998 },
+      { name: 'GST (Canada)', rate_bps: 500, amount_cents: 500 },
+      { name: 'QST (Quebec)', rate_bps: 997.5, amount_cents: 998 },
     ]);
   });
 
@@ -139,10 +139,10 @@ describe('US seller, customer elsewhere', () => {
   });
 
   it.each([
-    ['AU', 'GST (Australia) 10%'],
-    ['NO', 'VAT (Norway) 25%'],
-    ['CH', 'VAT (Switzerland) 8.1%'],
-    ['JP', 'VAT (Japan) 10%'],
+    ['AU', 'GST (Australia)'],
+    ['NO', 'VAT (Norway)'],
+    ['CH', 'VAT (Switzerland)'],
+    ['JP', 'VAT (Japan)'],
   ])('a consumer in %s pays %s', (country, name) => {
     expect(sale({ country }, 10_000).lines.map((line) => line.name)).toEqual([name]);
   });
@@ -151,7 +151,7 @@ describe('US seller, customer elsewhere', () => {
 describe('EU seller', () => {
   it('a domestic business pays the seller country VAT, VAT ID or not', () => {
     expect(sale({ country: 'DE' }, 10_000, 'DE123456789', GERMAN_SELLER)).toEqual({
-      lines: [{ name: 'VAT (Germany) 19%', rate_bps: 1900, amount_cents: 1900 }],
+      lines: [{ name: 'VAT (Germany)', rate_bps: 1900, amount_cents: 1900 }],
       taxCents: 1900,
       reverseCharge: false,
       note: null,
@@ -168,7 +168,7 @@ describe('EU seller', () => {
   });
 
   it("a consumer in another member state pays their country's VAT (One-Stop Shop)", () => {
-    expect(sale({ country: 'FR' }, 10_000, null, GERMAN_SELLER).lines).toEqual([{ name: 'VAT (France) 20%', rate_bps: 2000, amount_cents: 2000 }]);
+    expect(sale({ country: 'FR' }, 10_000, null, GERMAN_SELLER).lines).toEqual([{ name: 'VAT (France)', rate_bps: 2000, amount_cents: 2000 }]);
   });
 
   it.each([{ country: 'US', region: 'NY' }, { country: 'GB' }, { country: 'CH' }])('a customer outside the EU ($country) pays no VAT: export, noted', (customer) => {

@@ -243,7 +243,8 @@ function withoutZeroRates(lines: RatedLine[]): RatedLine[] {
 
 function priced(decision: TaxDecision, amountCents: number): TaxResult {
   const lines: TaxLine[] = decision.rated.map((line) => ({
-    name: `${line.label} (${line.place}) ${formatPercent(line.rate)}`,
+    // The rate is shown beside the name (rate_bps), so the name does not repeat it.
+    name: `${line.label} (${line.place})`,
     rate_bps: line.rate / TENTHS_PER_BASIS_POINT,
     amount_cents: taxAmountCents(amountCents, line.rate),
   }));
@@ -257,13 +258,6 @@ function taxAmountCents(amountCents: number, rate: RateTenthBps): number {
   const scaled = amountCents * rate;
   assertInvariant(Number.isSafeInteger(scaled), `tax on ${amountCents} cents overflows exact arithmetic`);
   return Math.floor((scaled + TENTHS_OF_BASIS_POINT_PER_UNIT / 2) / TENTHS_OF_BASIS_POINT_PER_UNIT);
-}
-
-/** 19_000 → "19%", 9_975 → "9.975%", 25_500 → "25.5%". */
-function formatPercent(rate: RateTenthBps): string {
-  const whole = Math.floor(rate / 1000);
-  const fraction = String(rate % 1000).padStart(3, '0').replace(/0+$/, '');
-  return fraction === '' ? `${whole}%` : `${whole}.${fraction}%`;
 }
 
 interface NormalizedParty {
