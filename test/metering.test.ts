@@ -43,7 +43,7 @@ describe('draw-down order', () => {
   it('takes expiring grants first (plan, then promotional), then purchased, then overage', async () => {
     const org = await h.createOrg();
     await leavePlanCredits(h, org, 5);
-    await grantPurchased(h, org, 4);
+    await grantPurchased(h, org, 100);
     const promo = await h.api('POST', `/v1/orgs/${org}/grants`, {
       source: 'promotional',
       credits: 3,
@@ -59,9 +59,9 @@ describe('draw-down order', () => {
       { source: 'plan', credits: 1 },
       { source: 'promotional', credits: 2 },
     ]);
-    expect((await record(h, org, { tokens: 6_000 })).sources).toEqual([
+    expect((await record(h, org, { tokens: 102_000 })).sources).toEqual([
       { source: 'promotional', credits: 1 },
-      { source: 'purchased', credits: 4 },
+      { source: 'purchased', credits: 100 },
       { source: 'overage', credits: 1 },
     ]);
     expect(await balance(h, org)).toMatchObject({ available: 99, overage: { used: 1, remaining: 99 } });

@@ -3,6 +3,9 @@ import type { BillingDeps } from '../billing/deps.js';
 import { createOrg } from '../billing/create-org.js';
 import { recordUsage } from '../billing/record-usage.js';
 import { addMember } from '../identity/add-member.js';
+import { addPaymentMethod } from '../billing/payment-methods.js';
+import { purchaseCredits } from '../billing/purchase-credits.js';
+import { runDueJobs } from '../jobs/run-due-jobs.js';
 
 export const DEMO_ORG_ID = 'demo';
 export const DEMO_LOGINS = [
@@ -32,8 +35,8 @@ function random(seed: number): () => number {
 }
 
 /**
- * The demo org: the team plan, an admin and two members, and 30 days of varied usage over every
- * module. History is replayed through the real use cases with a clock that walks forward from 40
+ * The demo org: the team plan, an admin and two members, a card, a credit purchase, and 30 days of
+ * varied usage over every module, with the period invoices a real org would have. History is replayed through the real use cases with a clock that walks forward from 40
  * days ago, so the ledger (including the period rollover on the way) is exactly what it would be.
  */
 export async function seedDemo(deps: BillingDeps): Promise<void> {
@@ -53,9 +56,11 @@ export async function seedDemo(deps: BillingDeps): Promise<void> {
     const added = await addMember(replay, { orgId: DEMO_ORG_ID, email: member.email, name: member.name, role: member.role, password: member.password });
     users.push({ id: added.user_id, name: member.name, email: member.email });
   }
+  await addPaymentMethod(replay, { orgId: DEMO_ORG_ID, method: { card: { card_number: '4242424242424242', exp_month: 12, exp_year: 2030, cvc: '123' } } });
   const adminRow = await deps.db.selectFrom('users').select('user_id').where('email', '=', admin.email).executeTakeFirstOrThrow();
   users[0] = { id: adminRow.user_id, name: admin.name, email: admin.email };
 
+  await runDueJobs(replay);
   const next = random(20_261_127);
   const features = Object.keys(ACTIONS);
   let sequence = 0;
@@ -72,6 +77,7 @@ export async function seedDemo(deps: BillingDeps): Promise<void> {
       const tokens = Math.floor(200 + next() * next() * 12_000);
       clock.set(new Date(Math.max(time, clock.now().getTime())));
       sequence += 1;
+      if (sequence === 200) await purchaseCredits(replay, { orgId: DEMO_ORG_ID, credits: 2_500, idempotencyKey: 'demo-purchase-1' });
       await recordUsage(replay, {
         orgId: DEMO_ORG_ID,
         idempotencyKey: `demo-${sequence}`,
@@ -82,5 +88,6 @@ export async function seedDemo(deps: BillingDeps): Promise<void> {
         tokens,
       });
     }
+    await runDueJobs(replay);
   }
 }

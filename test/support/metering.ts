@@ -1,8 +1,5 @@
 import { expect } from 'vitest';
 import type { Harness } from './harness.js';
-import { withOrgLedger } from '../../src/billing/org-ledger.js';
-import { addGrant } from '../../src/domain/ledger.js';
-import { newId } from '../../src/billing/ids.js';
 
 let keySequence = 0;
 
@@ -71,14 +68,16 @@ export async function leavePlanCredits(h: Harness, org: string, credits: number)
   expect(response.statusCode, response.body).toBe(201);
 }
 
-/** Purchased credits through the ledger's own grant function (purchases themselves come later). */
+/** Purchased credits, bought with a saved test card through the purchase API. */
 export async function grantPurchased(h: Harness, org: string, credits: number) {
-  const id = newId('grt');
-  await withOrgLedger(h.deps, org, ({ book }) => ({
-    book: addGrant(book, { id, bucket: 'purchased', credits, expiresAt: null, reason: 'purchase' }),
-    grantDetails: new Map([[id, { reason: 'purchase' }]]),
-    result: undefined,
-  }));
+  const cards = await h.api('GET', `/v1/orgs/${org}/payment-methods`);
+  if (cards.json().items.length === 0) {
+    const card = await h.api('POST', `/v1/orgs/${org}/payment-methods`, { card_number: '4242424242424242', exp_month: 12, exp_year: 2030, cvc: '123' });
+    expect(card.statusCode, card.body).toBe(201);
+  }
+  keySequence += 1;
+  const response = await h.api('POST', `/v1/orgs/${org}/credit-purchases`, { credits, idempotency_key: `grant-purchased-${keySequence}-${Date.now()}` });
+  expect(response.statusCode, response.body).toBe(201);
 }
 
 export async function advance(h: Harness, to: Date | { seconds: number }) {
