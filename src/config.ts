@@ -25,6 +25,9 @@ export interface Config {
   readonly seller: PostalAddress;
   /** Stripe keys (STRIPE_SECRET_KEY + STRIPE_WEBHOOK_SECRET); null = the built-in provider. */
   readonly stripe: StripeConfig | null;
+  /** SMTP_URL: where e-mail goes; without it e-mails are kept in the database. */
+  readonly smtpUrl: string | undefined;
+  readonly mailFrom: string;
 }
 
 export class ConfigError extends Error {
@@ -75,6 +78,8 @@ export function loadConfig(env: Env = process.env): Config {
   } catch (error) {
     problems.push((error as Error).message);
   }
+  const smtpUrl = env.SMTP_URL || undefined;
+  if (smtpUrl !== undefined && !/^smtps?:\/\//.test(smtpUrl)) problems.push('SMTP_URL must be an smtp:// or smtps:// URL');
   const logLevel = env.LOG_LEVEL || 'info';
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
   const config: Config = {
@@ -99,6 +104,8 @@ export function loadConfig(env: Env = process.env): Config {
       vat_id: env.LOUPE_SELLER_VAT_ID || null,
     },
     stripe,
+    smtpUrl,
+    mailFrom: env.LOUPE_MAIL_FROM || 'Loupe Billing <billing@loupe-factory.example>',
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

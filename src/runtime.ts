@@ -7,6 +7,7 @@ import { migrateToLatest } from './db/migrate.js';
 import { readTestClock, writeTestClock } from './db/test-clock.js';
 import type { BillingDeps } from './billing/deps.js';
 import { selectPaymentProvider } from './providers/select-provider.js';
+import { createMailer } from './providers/mailer.js';
 
 export const EMBEDDED_DATABASE_NAME = 'loupe';
 
@@ -36,11 +37,13 @@ export async function openRuntime(config: Config, options: { log?: (message: unk
   const db = connectDatabase({ url });
   await migrateToLatest(db);
   const clock = await openClock(db, config.testClock);
+  const mailer = config.smtpUrl ? createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom }) : null;
   return {
-    deps: { db, clock, catalog, holdTtlSeconds: config.holdTtlSeconds, provider: selectPaymentProvider({ stripe: config.stripe, db, clock }), seller: config.seller },
+    deps: { db, clock, catalog, holdTtlSeconds: config.holdTtlSeconds, provider: selectPaymentProvider({ stripe: config.stripe, db, clock }), seller: config.seller, mailer },
     db,
     databaseLabel,
     async close() {
+      mailer?.close();
       await db.destroy();
       await stopEmbedded();
     },

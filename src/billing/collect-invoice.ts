@@ -1,6 +1,6 @@
 import { findDefaultPaymentMethod } from '../db/payment-methods.js';
 import { findInvoice, insertPayment, lockInvoice, updateInvoice } from '../db/invoices.js';
-import { recordEvent } from '../db/events.js';
+import { publishEvent } from '../notifications/publish.js';
 import { ProviderUnavailable, type ChargeOutcome } from '../providers/payments.js';
 import type { BillingDeps } from './deps.js';
 import { newId } from './ids.js';
@@ -92,12 +92,12 @@ export async function settleInvoicePayment(
     const failures = invoice.attempts + 1;
     await updateInvoice(tx, input.orgId, invoice.invoice_id, { attempts: failures, next_attempt_at: nextAttemptAfter(failures, now), last_failure_code: outcome.failureCode });
     await tx.updateTable('subscriptions').set({ status: 'past_due' }).where('org_id', '=', input.orgId).where('status', '=', 'active').execute();
-    await recordEvent(tx, {
+    await publishEvent(tx, {
       orgId: input.orgId,
       type: 'payment.failed',
       data: { invoice_id: invoice.invoice_id, number: formatInvoiceNumber(invoice.number), failure_code: outcome.failureCode, amount_cents: invoice.total_cents, attempt: failures },
       now,
-    });
+    }, deps);
     return 'failed';
   });
 }

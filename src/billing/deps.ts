@@ -3,6 +3,7 @@ import type { Db } from '../db/database.js';
 import type { PlanCatalog } from '../domain/plans.js';
 import type { PostalAddress } from '../domain/invoices.js';
 import type { PaymentProvider } from '../providers/payments.js';
+import type { Mailer } from '../providers/mailer.js';
 
 /**
  * What every use case is handed: the database, the one clock, the plan catalog, the payment
@@ -15,4 +16,6 @@ export interface BillingDeps {
   readonly holdTtlSeconds: number;
   readonly provider: PaymentProvider;
   readonly seller: PostalAddress;
+  /** Null without SMTP_URL: e-mails are then kept in the database and shown in the app. */
+  readonly mailer: Mailer | null;
 }

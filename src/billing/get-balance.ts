@@ -45,7 +45,8 @@ export async function getBalance(deps: BillingDeps, orgId: string): Promise<Bala
       remaining: book.overage.limitCredits === 0 ? null : book.overage.enabled ? headroom : Math.max(0, book.overage.limitCredits - book.overage.usedCredits),
     },
     low_balance_threshold: threshold,
-    low_balance: prepaidCredits(book) - heldCredits(book) < threshold,
+    // The same line the balance.low alert watches: remaining credits, holds aside.
+    low_balance: prepaidCredits(book) < threshold,
     period: { start: subscription.current_period_start.toISOString(), end: subscription.current_period_end.toISOString() },
   };
 }

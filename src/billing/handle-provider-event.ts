@@ -1,6 +1,7 @@
 import type { Db } from '../db/database.js';
 import type { SubscriptionRow } from '../db/schema.js';
-import { rememberProviderEvent, recordEvent } from '../db/events.js';
+import { rememberProviderEvent } from '../db/events.js';
+import { publishEvent } from '../notifications/publish.js';
 import { saveSubscription } from '../db/orgs.js';
 import { insertPendingItem } from '../db/invoices.js';
 import { addGrant, expireDue, type LedgerBook } from '../domain/ledger.js';
@@ -87,12 +88,12 @@ async function applySubscriptionState(deps: BillingDeps, locked: Locked, event: 
     updated_at: now,
   };
   await saveSubscription(tx, subscription);
-  await recordEvent(tx, {
+  await publishEvent(tx, {
     orgId: org.org_id,
     type: 'subscription.changed',
     data: { plan: subscription.plan_id, scheduled_plan: subscription.scheduled_plan_id, cancel_at_period_end: subscription.cancel_at_period_end, status: subscription.status },
     now,
-  });
+  }, deps);
   return { book, grantDetails, result: 'applied' };
 }
 
@@ -149,7 +150,7 @@ async function endSubscriptionNow(deps: BillingDeps, locked: Locked, event: Prov
     last_provider_event_at: event.createdAt,
     updated_at: now,
   });
-  await recordEvent(tx, { orgId: org.org_id, type: 'subscription.canceled', data: { ended_at: now.toISOString() }, now });
+  await publishEvent(tx, { orgId: org.org_id, type: 'subscription.canceled', data: { ended_at: now.toISOString() }, now }, deps);
   return { book: { ...expired, grants: expired.grants }, result: 'applied' };
 }
 

@@ -4,7 +4,11 @@ import { saveSubscription } from '../db/orgs.js';
 import { assertBookInvariants, expireDue, type LedgerBook } from '../domain/ledger.js';
 import { Failure } from '../domain/failures.js';
 import type { BillingDeps } from './deps.js';
-import { catchUpPeriods } from './roll-over-periods.js';
+import { catchUpPeriods, termsOf } from './roll-over-periods.js';
+import { detectCrossings } from '../domain/crossings.js';
+import { defaultLowBalanceThreshold } from '../domain/plans.js';
+import { publishEvent } from '../notifications/publish.js';
+import { requestAutoRecharge } from './auto-recharge.js';
 import { issuePeriodInvoices } from './period-invoices.js';
 
 export interface LedgerWork<T> {
@@ -20,6 +24,23 @@ export interface LedgerWork<T> {
  */
 export async function withOrgLedger<T>(deps: BillingDeps, orgId: string, work: LedgerWorkFunction<T>): Promise<T> {
   return deps.db.transaction().execute((tx) => inOrgLedger(tx, deps, orgId, work));
+}
+
+/**
+ * Low balance, exhaustion and overage alerts, and auto-recharge requests, for every line the
+ * balance crossed in this transaction: first through the maintenance (a new period re-arms), then
+ * through the work itself.
+ */
+async function announceCrossings(tx: Db, deps: BillingDeps, org: LockedOrg, books: readonly [LedgerBook, LedgerBook, LedgerBook]): Promise<void> {
+  const terms = termsOf(deps.catalog, org.subscription.plan_id, org.contract);
+  const threshold = org.settings.low_balance_threshold ?? defaultLowBalanceThreshold(terms.includedCredits);
+  const steps = [[books[0], books[1]], [books[1], books[2]]] as const;
+  for (const [before, after] of steps) {
+    for (const crossing of detectCrossings(before, after, threshold)) {
+      await publishEvent(tx, { orgId: org.org.org_id, type: crossing.type, data: crossing.data, now: after.now }, deps);
+    }
+    await requestAutoRecharge(tx, org, before, after);
+  }
 }
 
 export type LedgerWorkFunction<T> = (input: LockedOrg & { tx: Db }) => Promise<LedgerWork<T>> | LedgerWork<T>;
@@ -38,5 +59,6 @@ export async function inOrgLedger<T>(tx: Db, deps: BillingDeps, orgId: string, w
     assertBookInvariants(outcome.book);
     const details: GrantDetails = new Map([...caughtUp.grantDetails, ...(outcome.grantDetails ?? [])]);
     await saveBook(tx, orgId, locked.book, outcome.book, details);
+    await announceCrossings(tx, deps, { ...current, book: outcome.book }, [locked.book, current.book, outcome.book]);
     return outcome.result;
 }

@@ -1,7 +1,7 @@
 import type { Db } from '../db/database.js';
 import type { OrgRow } from '../db/schema.js';
 import { assignPendingItems, lockPendingItems } from '../db/invoices.js';
-import { recordEvent } from '../db/events.js';
+import { publishEvent } from '../notifications/publish.js';
 import { lineAmount, type InvoiceLine } from '../domain/invoices.js';
 import type { Period } from '../domain/periods.js';
 import type { BillingDeps } from './deps.js';
@@ -71,7 +71,7 @@ async function issuePeriodInvoice(
     };
     await issueWithPendingItems(tx, deps, org, { ...draft, lines });
     if (!closing.next && closing.closed) {
-      await recordEvent(tx, { orgId: org.org_id, type: 'subscription.canceled', data: { ended_at: closing.closed.end.toISOString() }, now: deps.clock.now() });
+      await publishEvent(tx, { orgId: org.org_id, type: 'subscription.canceled', data: { ended_at: closing.closed.end.toISOString() }, now: deps.clock.now() }, deps);
     }
   }
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { findPurchaseByKey, insertPurchase, lockPurchase, updatePurchase, type PurchaseRow } from '../db/purchases.js';
 import { insertPayment } from '../db/invoices.js';
-import { recordEvent } from '../db/events.js';
+import { publishEvent } from '../notifications/publish.js';
 import { findOrg } from '../db/orgs.js';
 import { addGrant } from '../domain/ledger.js';
 import { assertInvariant } from '../domain/credits.js';
@@ -169,7 +169,7 @@ export async function settlePurchase(deps: BillingDeps, input: { orgId: string; 
     });
     if (outcome.status === 'failed') {
       await updatePurchase(tx, input.orgId, purchase.purchase_id, { status: 'failed', failure_code: outcome.failureCode, provider_payment_id: outcome.providerPaymentId, updated_at: now });
-      await recordEvent(tx, { orgId: input.orgId, type: 'payment.failed', data: { purchase_id: purchase.purchase_id, failure_code: outcome.failureCode, amount_cents: purchase.total_cents }, now });
+      await publishEvent(tx, { orgId: input.orgId, type: 'payment.failed', data: { purchase_id: purchase.purchase_id, failure_code: outcome.failureCode, amount_cents: purchase.total_cents }, now }, deps);
       return { book, result: purchaseView({ ...purchase, status: 'failed', failure_code: outcome.failureCode }) };
     }
     const grantId = newId('grt');
@@ -201,7 +201,7 @@ export async function settlePurchase(deps: BillingDeps, input: { orgId: string; 
       grant_id: grantId,
       updated_at: now,
     });
-    await recordEvent(tx, { orgId: input.orgId, type: 'purchase.succeeded', data: { purchase_id: purchase.purchase_id, credits: purchase.credits, invoice_id: invoice.id }, now });
+    await publishEvent(tx, { orgId: input.orgId, type: 'purchase.succeeded', data: { purchase_id: purchase.purchase_id, credits: purchase.credits, invoice_id: invoice.id }, now }, deps);
     return {
       book: next,
       grantDetails: new Map([[grantId, { reason: 'purchase', note: `purchase ${purchase.purchase_id}` }]]),

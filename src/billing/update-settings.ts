@@ -1,7 +1,9 @@
 import { updateSettings, type SettingsChange } from '../db/orgs.js';
 import type { OrgSettingsRow } from '../db/schema.js';
 import { defaultLowBalanceThreshold, findPlan } from '../domain/plans.js';
-import { invalidFields } from '../domain/failures.js';
+import { Failure, invalidFields } from '../domain/failures.js';
+import { findDefaultPaymentMethod } from '../db/payment-methods.js';
+import { termsOf } from './roll-over-periods.js';
 import type { BillingDeps } from './deps.js';
 import { withOrgLedger } from './org-ledger.js';
 
@@ -9,10 +11,16 @@ import { withOrgLedger } from './org-ledger.js';
  * Settings change under the org's ledger lock, so a charge in flight sees either the old or the new
  * on-demand rules, never a mix.
  */
-async function changeSettings(deps: BillingDeps, orgId: string, change: (settings: OrgSettingsRow, planFeatures: readonly string[]) => SettingsChange) {
+async function changeSettings(
+  deps: BillingDeps,
+  orgId: string,
+  change: (settings: OrgSettingsRow, planFeatures: readonly string[]) => SettingsChange,
+  check?: (updated: OrgSettingsRow, planId: string) => Promise<void>,
+) {
   return withOrgLedger(deps, orgId, async ({ tx, book, settings, subscription }) => {
     const plan = findPlan(deps.catalog, subscription.plan_id);
     const updated = await updateSettings(tx, orgId, change(settings, plan?.features ?? []), book.now);
+    await check?.(updated, subscription.plan_id);
     const next = { ...book, overage: { ...book.overage, enabled: updated.on_demand_enabled, limitCredits: updated.monthly_limit_credits } };
     return { book: next, result: { settings: updated, includedCredits: plan?.includedCredits ?? 0, planFeatures: plan?.features ?? [] } };
   });
@@ -82,4 +90,52 @@ export async function setNotificationSettings(
     ...(change.emails !== undefined ? { notification_emails: [...new Set(change.emails.map((email) => email.toLowerCase()))] } : {}),
   }));
   return notificationSettingsView(settings, includedCredits);
+}
+
+export interface AutoRechargeSettings {
+  readonly enabled: boolean;
+  readonly threshold_credits: number | null;
+  readonly amount_credits: number | null;
+  readonly paused: boolean;
+  readonly paused_at: string | null;
+}
+
+export function autoRechargeView(settings: OrgSettingsRow): AutoRechargeSettings {
+  return {
+    enabled: settings.auto_recharge_enabled,
+    threshold_credits: settings.auto_recharge_threshold_credits,
+    amount_credits: settings.auto_recharge_amount_credits,
+    paused: settings.auto_recharge_paused_at !== null,
+    paused_at: settings.auto_recharge_paused_at?.toISOString() ?? null,
+  };
+}
+
+/**
+ * "When available credits fall below T, buy N credits with the default card." N must be within the
+ * purchase limits, and turning it on needs a default card. Saving it (again) with enabled = true
+ * lifts a pause left by a declined charge.
+ */
+export async function setAutoRecharge(
+  deps: BillingDeps,
+  orgId: string,
+  change: { enabled: boolean; threshold_credits?: number | undefined; amount_credits?: number | undefined },
+): Promise<AutoRechargeSettings> {
+  const contract = (await deps.db.selectFrom('contracts').select('terms').where('org_id', '=', orgId).executeTakeFirst())?.terms ?? null;
+  const { settings } = await changeSettings(deps, orgId, (current, _features) => {
+    const threshold = change.threshold_credits ?? current.auto_recharge_threshold_credits;
+    const amount = change.amount_credits ?? current.auto_recharge_amount_credits;
+    return { auto_recharge_enabled: change.enabled, auto_recharge_threshold_credits: threshold, auto_recharge_amount_credits: amount, auto_recharge_paused_at: null };
+  }, async (updated, planId) => {
+    if (!updated.auto_recharge_enabled) return;
+    const terms = termsOf(deps.catalog, planId, contract);
+    const errors: Record<string, string[]> = {};
+    if (updated.auto_recharge_threshold_credits === null) errors.threshold_credits = ['is required to turn auto-recharge on'];
+    const amount = updated.auto_recharge_amount_credits;
+    if (amount === null || amount < terms.purchaseMinCredits || amount > terms.purchaseMaxCredits) {
+      errors.amount_credits = [`must be from ${terms.purchaseMinCredits.toLocaleString('en-US')} to ${terms.purchaseMaxCredits.toLocaleString('en-US')} credits`];
+    }
+    if (Object.keys(errors).length > 0) throw invalidFields(errors);
+    if (!(await findDefaultPaymentMethod(deps.db, orgId))) throw new Failure('NO_PAYMENT_METHOD', 'Add a card in Billing > Payment Methods before turning on auto-recharge.');
+  });
+  return autoRechargeView(settings);
 }

@@ -86,6 +86,8 @@ async function start(config: Config, options: { seedIfEmpty: boolean }): Promise
     `  Database          ${runtime.databaseLabel}`,
     `  Platform API key  ${platformKey}`,
     `  Test clock        ${config.testClock ? 'on (POST /v1/test-clock/advance)' : 'off'}`,
+    `  Payments          ${config.stripe ? 'Stripe' : 'built-in provider (test cards, no network)'}`,
+    `  E-mail            ${config.smtpUrl ? `sent through ${new URL(config.smtpUrl).host}` : 'SMTP_URL not set: e-mails are kept in the database and shown in the app'}`,
   ];
   const demo = await runtime.db.selectFrom('orgs').select('org_id').where('org_id', '=', DEMO_ORG_ID).executeTakeFirst();
   if (demo) {

@@ -26,7 +26,8 @@ export async function listBillingHistory(db: Db, orgId: string, page: { limit: n
              i.invoice_id, i.number AS invoice_number
         FROM invoices i WHERE i.org_id = ${orgId} AND i.kind = 'period'
       UNION ALL
-      SELECT 'credit_purchase', p.purchase_id, p.created_at, to_char(p.credits, 'FM999,999,999') || ' AI credits',
+      SELECT 'credit_purchase', p.purchase_id, p.created_at,
+             CASE WHEN p.auto_recharge THEN 'Auto-recharge: ' ELSE '' END || to_char(p.credits, 'FM999,999,999') || ' AI credits',
              p.total_cents, p.currency, p.status, p.invoice_id, i.number
         FROM credit_purchases p LEFT JOIN invoices i ON i.org_id = p.org_id AND i.invoice_id = p.invoice_id
        WHERE p.org_id = ${orgId}

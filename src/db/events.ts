@@ -11,6 +11,8 @@ export const EVENT_TYPES = [
   'payment.failed',
   'subscription.changed',
   'subscription.canceled',
+  'auto_recharge.paused',
+  'webhook_endpoint.disabled',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

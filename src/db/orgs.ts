@@ -82,7 +82,20 @@ export async function countMembers(db: Db, orgId: string): Promise<number> {
   return Number(row.count);
 }
 
-export type SettingsChange = Partial<Pick<OrgSettingsRow, 'disabled_modules' | 'on_demand_enabled' | 'monthly_limit_credits' | 'low_balance_threshold' | 'notification_emails'>>;
+export type SettingsChange = Partial<
+  Pick<
+    OrgSettingsRow,
+    | 'disabled_modules'
+    | 'on_demand_enabled'
+    | 'monthly_limit_credits'
+    | 'low_balance_threshold'
+    | 'notification_emails'
+    | 'auto_recharge_enabled'
+    | 'auto_recharge_threshold_credits'
+    | 'auto_recharge_amount_credits'
+    | 'auto_recharge_paused_at'
+  >
+>;
 
 export async function updateSettings(tx: Db, orgId: string, change: SettingsChange, now: Date): Promise<OrgSettingsRow> {
   return tx

@@ -37,6 +37,12 @@ export async function purgeOrgData(db: Db, orgId: string, now: Date): Promise<bo
       'payment_methods',
       'credit_purchases',
       'pending_invoice_items',
+      'notifications',
+      'email_messages',
+      'webhook_attempts',
+      'webhook_deliveries',
+      'webhook_endpoints',
+      'auto_recharges',
       'events',
       'contracts',
     ] as const) {

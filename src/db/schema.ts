@@ -26,6 +26,89 @@ export interface Database {
   provider_events: ProviderEventsTable;
   events: EventsTable;
   builtin_charges: BuiltinChargesTable;
+  notifications: NotificationsTable;
+  email_messages: EmailMessagesTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
+  auto_recharges: AutoRechargesTable;
+}
+
+export interface NotificationsTable {
+  org_id: string;
+  notification_id: string;
+  event_id: string;
+  user_id: string;
+  type: string;
+  title: string;
+  body: string;
+  created_at: Date;
+  read_at: Date | null;
+}
+
+export interface EmailMessagesTable {
+  org_id: string;
+  message_id: string;
+  event_id: string;
+  to_address: string;
+  subject: string;
+  body: string;
+  status: 'pending' | 'sent' | 'kept' | 'failed';
+  attempts: ColumnType<number, number | undefined, number>;
+  next_attempt_at: Date | null;
+  locked_until: Date | null;
+  last_error: string | null;
+  sent_at: Date | null;
+  created_at: Date;
+}
+
+export interface WebhookEndpointsTable {
+  org_id: string;
+  endpoint_id: string;
+  url: string;
+  events: string[];
+  secret: string;
+  status: 'enabled' | 'disabled';
+  disabled_at: Date | null;
+  created_at: Date;
+  deleted_at: Date | null;
+}
+
+export interface WebhookDeliveriesTable {
+  org_id: string;
+  delivery_id: string;
+  endpoint_id: string;
+  event_id: string;
+  status: 'pending' | 'delivered' | 'dead';
+  attempts: ColumnType<number, number | undefined, number>;
+  next_attempt_at: Date | null;
+  locked_until: Date | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  first_attempt_at: Date | null;
+  delivered_at: Date | null;
+  created_at: Date;
+}
+
+export interface WebhookAttemptsTable {
+  org_id: string;
+  delivery_id: string;
+  attempt: number;
+  attempted_at: Date;
+  status_code: number | null;
+  error: string | null;
+  duration_ms: number;
+}
+
+export interface AutoRechargesTable {
+  org_id: string;
+  recharge_id: string;
+  credits: number;
+  status: 'pending' | 'succeeded' | 'failed';
+  purchase_id: string | null;
+  failure_code: string | null;
+  locked_until: Date | null;
+  created_at: Date;
 }
 
 type Json<T> = ColumnType<T, string, string>;
@@ -119,6 +202,10 @@ export interface OrgSettingsTable {
   low_balance_threshold: number | null;
   notification_emails: string[];
   updated_at: Date;
+  auto_recharge_enabled: ColumnType<boolean, boolean | undefined, boolean>;
+  auto_recharge_threshold_credits: ColumnType<number | null, number | null | undefined, number | null>;
+  auto_recharge_amount_credits: ColumnType<number | null, number | null | undefined, number | null>;
+  auto_recharge_paused_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 export interface OrgBalancesTable {

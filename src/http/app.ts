@@ -21,6 +21,8 @@ import { usageRoutes } from './routes/usage.js';
 import { billingRoutes } from './routes/billing.js';
 import { subscriptionRoutes } from './routes/subscription.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import { analyticsRoutes } from './routes/analytics.js';
+import { notificationRoutes } from './routes/notifications.js';
 
 /** Largest request body: every API body is a few hundred bytes; 64 KiB leaves room and no more. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -107,6 +109,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(billingRoutes(deps));
   await app.register(subscriptionRoutes(deps));
   await app.register(webhookRoutes(deps, options.stripeWebhook));
+  await app.register(analyticsRoutes(deps));
+  await app.register(notificationRoutes(deps));
   const clock = deps.clock;
   if (clock instanceof TestClock) {
     await app.register(testClockRoutes({ clock, persist: (now) => writeTestClock(deps.db, now), runDueJobs: options.runDueJobs }));

@@ -1,0 +1,80 @@
+import type { Db } from '../db/database.js';
+import type { LockedOrg } from '../db/ledger-store.js';
+import { crossedBelow } from '../domain/crossings.js';
+import { prepaidCredits, type LedgerBook } from '../domain/ledger.js';
+import { publishEvent } from '../notifications/publish.js';
+import type { BillingDeps } from './deps.js';
+import { newId } from './ids.js';
+import { purchaseCredits } from './purchase-credits.js';
+
+/**
+ * Auto-recharge (beyond the help page; Lago, Orb and Metronome offer it): when the org's credits
+ * fall below T, buy N credits with the default card. The request is written in the ledger
+ * transaction that crossed the line, so there is at most one purchase per crossing whatever the
+ * concurrency; the purchase itself runs later, outside any lock, with the request's id as its key.
+ */
+export async function requestAutoRecharge(tx: Db, org: LockedOrg, before: LedgerBook, after: LedgerBook): Promise<void> {
+  const { settings } = org;
+  const threshold = settings.auto_recharge_threshold_credits;
+  const amount = settings.auto_recharge_amount_credits;
+  if (!settings.auto_recharge_enabled || settings.auto_recharge_paused_at !== null || threshold === null || amount === null) return;
+  if (!crossedBelow(prepaidCredits(before), prepaidCredits(after), threshold)) return;
+  await tx
+    .insertInto('auto_recharges')
+    .values({ org_id: org.org.org_id, recharge_id: newId('ar'), credits: amount, status: 'pending', purchase_id: null, failure_code: null, locked_until: null, created_at: after.now })
+    .execute();
+}
+
+const LEASE_MS = 60_000;
+const BATCH_SIZE = 50;
+
+/** Buys the credits of each pending request; a decline pauses auto-recharge and tells the admins. */
+export async function runAutoRecharges(deps: BillingDeps): Promise<number> {
+  const now = deps.clock.now();
+  const claimed = await deps.db.transaction().execute(async (tx) => {
+    const due = await tx
+      .selectFrom('auto_recharges')
+      .select(['org_id', 'recharge_id', 'credits'])
+      .where('status', '=', 'pending')
+      .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
+      .orderBy('created_at')
+      .limit(BATCH_SIZE)
+      .forUpdate()
+      .skipLocked()
+      .execute();
+    for (const row of due) {
+      await tx.updateTable('auto_recharges').set({ locked_until: new Date(now.getTime() + LEASE_MS) }).where('org_id', '=', row.org_id).where('recharge_id', '=', row.recharge_id).execute();
+    }
+    return due;
+  });
+  for (const request of claimed) await rechargeOnce(deps, request);
+  return claimed.length;
+}
+
+async function rechargeOnce(deps: BillingDeps, request: { org_id: string; recharge_id: string; credits: number }): Promise<void> {
+  let status: 'succeeded' | 'failed' = 'failed';
+  let failureCode: string | null = null;
+  let purchaseId: string | null = null;
+  try {
+    const { purchase } = await purchaseCredits(deps, { orgId: request.org_id, credits: request.credits, idempotencyKey: `auto-recharge:${request.recharge_id}`, autoRecharge: true });
+    purchaseId = purchase.id;
+    if (purchase.status === 'pending') return;
+    status = purchase.status;
+    failureCode = purchase.failure_code;
+  } catch (error) {
+    failureCode = (error as { code?: string }).code ?? 'error';
+  }
+  await deps.db.transaction().execute(async (tx) => {
+    const now = deps.clock.now();
+    await tx
+      .updateTable('auto_recharges')
+      .set({ status, purchase_id: purchaseId, failure_code: failureCode, locked_until: null })
+      .where('org_id', '=', request.org_id)
+      .where('recharge_id', '=', request.recharge_id)
+      .execute();
+    if (status === 'failed') {
+      await tx.updateTable('org_settings').set({ auto_recharge_paused_at: now }).where('org_id', '=', request.org_id).execute();
+      await publishEvent(tx, { orgId: request.org_id, type: 'auto_recharge.paused', data: { recharge_id: request.recharge_id, failure_code: failureCode }, now }, deps);
+    }
+  });
+}

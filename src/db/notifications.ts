@@ -1,0 +1,79 @@
+import { sql } from 'kysely';
+import type { Db } from './database.js';
+
+/** A user's in-app notifications (the platform key, user null, sees the org's), newest first. */
+export async function listNotifications(db: Db, input: { orgId: string; userId: string | null; limit: number; after?: { at: Date; id: string } | undefined }) {
+  let query = db.selectFrom('notifications').selectAll().where('org_id', '=', input.orgId);
+  if (input.userId !== null) query = query.where('user_id', '=', input.userId);
+  if (input.after) query = query.where(sql<boolean>`(created_at, notification_id) < (${input.after.at}, ${input.after.id})`);
+  return query.orderBy('created_at', 'desc').orderBy('notification_id', 'desc').limit(input.limit).execute();
+}
+
+export async function countUnread(db: Db, orgId: string, userId: string | null): Promise<number> {
+  let query = db.selectFrom('notifications').select((eb) => eb.fn.countAll<number>().as('count')).where('org_id', '=', orgId).where('read_at', 'is', null);
+  if (userId !== null) query = query.where('user_id', '=', userId);
+  return Number((await query.executeTakeFirstOrThrow()).count);
+}
+
+export async function markRead(db: Db, input: { orgId: string; userId: string | null; notificationId?: string; now: Date }): Promise<number> {
+  let query = db.updateTable('notifications').set({ read_at: input.now }).where('org_id', '=', input.orgId).where('read_at', 'is', null);
+  if (input.userId !== null) query = query.where('user_id', '=', input.userId);
+  if (input.notificationId !== undefined) query = query.where('notification_id', '=', input.notificationId);
+  const result = await query.executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+export async function listEmails(db: Db, orgId: string, limit: number) {
+  return db.selectFrom('email_messages').selectAll().where('org_id', '=', orgId).orderBy('created_at', 'desc').orderBy('message_id', 'desc').limit(limit).execute();
+}
+
+export async function listEndpoints(db: Db, orgId: string) {
+  return db.selectFrom('webhook_endpoints').selectAll().where('org_id', '=', orgId).where('deleted_at', 'is', null).orderBy('created_at').execute();
+}
+
+export async function insertEndpoint(db: Db, row: { orgId: string; endpointId: string; url: string; events: string[]; secret: string; now: Date }): Promise<void> {
+  await db
+    .insertInto('webhook_endpoints')
+    .values({ org_id: row.orgId, endpoint_id: row.endpointId, url: row.url, events: row.events, secret: row.secret, status: 'enabled', disabled_at: null, created_at: row.now, deleted_at: null })
+    .execute();
+}
+
+export async function deleteEndpoint(db: Db, orgId: string, endpointId: string, now: Date): Promise<boolean> {
+  const result = await db
+    .updateTable('webhook_endpoints')
+    .set({ deleted_at: now })
+    .where('org_id', '=', orgId)
+    .where('endpoint_id', '=', endpointId)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+export async function listDeliveries(db: Db, orgId: string, endpointId: string, limit: number) {
+  const deliveries = await db
+    .selectFrom('webhook_deliveries')
+    .innerJoin('events', (join) => join.onRef('events.org_id', '=', 'webhook_deliveries.org_id').onRef('events.event_id', '=', 'webhook_deliveries.event_id'))
+    .select([
+      'webhook_deliveries.delivery_id',
+      'webhook_deliveries.event_id',
+      'events.type',
+      'webhook_deliveries.status',
+      'webhook_deliveries.attempts',
+      'webhook_deliveries.next_attempt_at',
+      'webhook_deliveries.last_status_code',
+      'webhook_deliveries.last_error',
+      'webhook_deliveries.delivered_at',
+      'webhook_deliveries.created_at',
+    ])
+    .where('webhook_deliveries.org_id', '=', orgId)
+    .where('webhook_deliveries.endpoint_id', '=', endpointId)
+    .orderBy('webhook_deliveries.created_at', 'desc')
+    .limit(limit)
+    .execute();
+  const ids = deliveries.map((delivery) => delivery.delivery_id);
+  const attempts =
+    ids.length === 0
+      ? []
+      : await db.selectFrom('webhook_attempts').selectAll().where('org_id', '=', orgId).where('delivery_id', 'in', ids).orderBy('attempt').execute();
+  return deliveries.map((delivery) => ({ ...delivery, attempts_log: attempts.filter((attempt) => attempt.delivery_id === delivery.delivery_id) }));
+}

@@ -1,0 +1,94 @@
+import { randomBytes } from 'node:crypto';
+import type { Db } from '../db/database.js';
+import { recordEvent, type EventType } from '../db/events.js';
+import { describeEvent } from './messages.js';
+
+/** Delivery choices made when the service starts: without SMTP_URL e-mails are kept, not sent. */
+export interface NotificationOptions {
+  readonly mailer: unknown;
+}
+
+const id = (prefix: string) => `${prefix}_${randomBytes(12).toString('base64url')}`;
+
+/**
+ * Writes an event in the caller's transaction together with everything that delivers it: an in-app
+ * notification for each admin, an e-mail to each admin and extra address, and a webhook delivery for
+ * each enabled endpoint that wants this type. So an event exists exactly when its cause does, and
+ * every delivery of it is durable before the transaction commits.
+ */
+export async function publishEvent(
+  tx: Db,
+  event: { orgId: string; type: EventType; data: Record<string, unknown>; now: Date },
+  options: NotificationOptions,
+): Promise<string> {
+  const eventId = await recordEvent(tx, event);
+  const org = await tx.selectFrom('orgs').select('name').where('org_id', '=', event.orgId).executeTakeFirstOrThrow();
+  const { title, body } = describeEvent(event.type, event.data, org.name);
+  const admins = await tx
+    .selectFrom('memberships')
+    .innerJoin('users', 'users.user_id', 'memberships.user_id')
+    .select(['users.user_id', 'users.email'])
+    .where('memberships.org_id', '=', event.orgId)
+    .where('memberships.role', '=', 'admin')
+    .execute();
+  if (admins.length > 0) {
+    await tx
+      .insertInto('notifications')
+      .values(admins.map((admin) => ({ org_id: event.orgId, notification_id: id('ntf'), event_id: eventId, user_id: admin.user_id, type: event.type, title, body, created_at: event.now, read_at: null })))
+      .execute();
+  }
+  const settings = await tx.selectFrom('org_settings').select('notification_emails').where('org_id', '=', event.orgId).executeTakeFirst();
+  const addresses = [...new Set([...admins.map((admin) => admin.email), ...(settings?.notification_emails ?? [])])];
+  if (addresses.length > 0) {
+    await tx
+      .insertInto('email_messages')
+      .values(
+        addresses.map((address) => ({
+          org_id: event.orgId,
+          message_id: id('msg'),
+          event_id: eventId,
+          to_address: address,
+          subject: `[${org.name}] ${title}`,
+          body,
+          status: options.mailer ? ('pending' as const) : ('kept' as const),
+          next_attempt_at: options.mailer ? event.now : null,
+          locked_until: null,
+          last_error: null,
+          sent_at: null,
+          created_at: event.now,
+        })),
+      )
+      .execute();
+  }
+  if (event.type === 'webhook_endpoint.disabled') return eventId;
+  const endpoints = await tx
+    .selectFrom('webhook_endpoints')
+    .select(['endpoint_id', 'events'])
+    .where('org_id', '=', event.orgId)
+    .where('status', '=', 'enabled')
+    .where('deleted_at', 'is', null)
+    .execute();
+  const wanted = endpoints.filter((endpoint) => endpoint.events.length === 0 || endpoint.events.includes(event.type));
+  if (wanted.length > 0) {
+    await tx
+      .insertInto('webhook_deliveries')
+      .values(
+        wanted.map((endpoint) => ({
+          org_id: event.orgId,
+          delivery_id: id('dlv'),
+          endpoint_id: endpoint.endpoint_id,
+          event_id: eventId,
+          status: 'pending' as const,
+          next_attempt_at: event.now,
+          locked_until: null,
+          last_status_code: null,
+          last_error: null,
+          first_attempt_at: null,
+          delivered_at: null,
+          created_at: event.now,
+        })),
+      )
+      .execute();
+  }
+  return eventId;
+}
