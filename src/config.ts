@@ -28,6 +28,10 @@ export interface Config {
   /** SMTP_URL: where e-mail goes; without it e-mails are kept in the database. */
   readonly smtpUrl: string | undefined;
   readonly mailFrom: string;
+  /** STRIPE_PUBLISHABLE_KEY: lets the web app collect cards with Stripe Elements. */
+  readonly stripePublishableKey: string | undefined;
+  /** LOUPE_GROUP_COMMIT=0 turns batching of ledger writes off (the benchmark's naive mode). */
+  readonly groupCommit: boolean;
 }
 
 export class ConfigError extends Error {
@@ -106,6 +110,8 @@ export function loadConfig(env: Env = process.env): Config {
     stripe,
     smtpUrl,
     mailFrom: env.LOUPE_MAIL_FROM || 'Loupe Billing <billing@loupe-factory.example>',
+    stripePublishableKey: env.STRIPE_PUBLISHABLE_KEY || undefined,
+    groupCommit: flag('LOUPE_GROUP_COMMIT', true),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -8,6 +8,7 @@ import { readTestClock, writeTestClock } from './db/test-clock.js';
 import type { BillingDeps } from './billing/deps.js';
 import { selectPaymentProvider } from './providers/select-provider.js';
 import { createMailer } from './providers/mailer.js';
+import { createLedgerBatcher, DEFAULT_BATCHER_LIMITS } from './billing/ledger-batcher.js';
 
 export const EMBEDDED_DATABASE_NAME = 'loupe';
 
@@ -39,7 +40,7 @@ export async function openRuntime(config: Config, options: { log?: (message: unk
   const clock = await openClock(db, config.testClock);
   const mailer = config.smtpUrl ? createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom }) : null;
   return {
-    deps: { db, clock, catalog, holdTtlSeconds: config.holdTtlSeconds, provider: selectPaymentProvider({ stripe: config.stripe, db, clock }), seller: config.seller, mailer },
+    deps: { db, clock, catalog, holdTtlSeconds: config.holdTtlSeconds, provider: selectPaymentProvider({ stripe: config.stripe, db, clock }), seller: config.seller, mailer, ledger: createLedgerBatcher({ ...DEFAULT_BATCHER_LIMITS, enabled: config.groupCommit }) },
     db,
     databaseLabel,
     async close() {

@@ -178,3 +178,27 @@ describe('plan limits on members', () => {
     expect(Object.keys(response.json().errors)).toEqual(['plan']);
   });
 });
+
+describe('profile', () => {
+  it('changes the name, and the password only with the current one', async () => {
+    const org = await h.createOrg();
+    const session = await login(`admin@${org}.test`, 'admin-password');
+    const renamed = await h.api('PATCH', '/v1/auth/me', { name: 'Ada Lovelace' }, as(session));
+    expect(renamed.json()).toMatchObject({ user: { name: 'Ada Lovelace' } });
+    const wrong = await h.api('PATCH', '/v1/auth/me', { current_password: 'not-it-at-all', new_password: 'new-password-1' }, as(session));
+    expect(wrong.statusCode).toBe(422);
+    expect(Object.keys(wrong.json().errors)).toEqual(['current_password']);
+    const changed = await h.api('PATCH', '/v1/auth/me', { current_password: 'admin-password', new_password: 'new-password-1' }, as(session));
+    expect(changed.statusCode).toBe(200);
+    expect((await h.api('POST', '/v1/auth/login', { email: `admin@${org}.test`, password: 'admin-password' }, {})).statusCode).toBe(401);
+    expect((await h.api('POST', '/v1/auth/login', { email: `admin@${org}.test`, password: 'new-password-1' }, {})).statusCode).toBe(200);
+    expect((await h.api('PATCH', '/v1/auth/me', { name: 'x' }, as(session, false))).statusCode).toBe(403);
+  });
+});
+
+describe('web app configuration', () => {
+  it('says which payment provider runs, without credentials', async () => {
+    const response = await h.api('GET', '/v1/config', undefined, {});
+    expect(response.json()).toEqual({ payments_provider: 'builtin', stripe_publishable_key: null });
+  });
+});

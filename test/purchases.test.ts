@@ -178,3 +178,20 @@ describe('payment methods', () => {
     expect(JSON.stringify(rows)).not.toContain('"123"');
   });
 });
+
+describe('purchase quotes', () => {
+  it('price and tax before confirming, with the same limits', async () => {
+    const org = await createOrgAt(h, { country: 'DE' });
+    expect((await h.api('GET', `/v1/orgs/${org}/credit-purchases/quote?credits=1000`)).json()).toMatchObject({
+      credits: 1_000,
+      amount_cents: 1_000,
+      tax_cents: 190,
+      total_cents: 1_190,
+      min_credits: 100,
+      max_credits: 100_000,
+    });
+    const refused = await h.api('GET', `/v1/orgs/${org}/credit-purchases/quote?credits=99`);
+    expect(refused.statusCode).toBe(422);
+    expect(refused.json().code).toBe('PURCHASE_OUT_OF_RANGE');
+  });
+});

@@ -4,6 +4,7 @@ import type { PlanCatalog } from '../domain/plans.js';
 import type { PostalAddress } from '../domain/invoices.js';
 import type { PaymentProvider } from '../providers/payments.js';
 import type { Mailer } from '../providers/mailer.js';
+import type { LedgerBatcher } from './ledger-batcher.js';
 
 /**
  * What every use case is handed: the database, the one clock, the plan catalog, the payment
@@ -18,4 +19,6 @@ export interface BillingDeps {
   readonly seller: PostalAddress;
   /** Null without SMTP_URL: e-mails are then kept in the database and shown in the app. */
   readonly mailer: Mailer | null;
+  /** Where authorize, record and release go: batched per org (group commit) unless turned off. */
+  readonly ledger: LedgerBatcher;
 }

@@ -1,6 +1,5 @@
-import { PassThrough, Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import yazl from 'yazl';
-import { stringify } from 'csv-stringify';
 import { findOrg } from '../db/orgs.js';
 import { listMembers } from '../db/identity.js';
 import { streamUsage } from '../db/usage.js';
@@ -11,6 +10,7 @@ import type { InvoiceDocument } from '../domain/invoices.js';
 import type { BillingDeps } from './deps.js';
 import { invoiceDocument } from './issue-invoice.js';
 import { renderInvoicePdf } from './render-invoice-pdf.js';
+import { usageCsvStream, usageItem } from './usage-export.js';
 
 /** Largest export: an org with more usage rows exports them as CSV in the zip, streamed. */
 const MAX_JSON_USAGE_ROWS = 100_000;
@@ -53,7 +53,7 @@ export async function exportUsageJson(deps: BillingDeps, orgId: string) {
   const rows = [];
   for await (const row of streamUsage(deps.db, { orgId })) {
     if (rows.length >= MAX_JSON_USAGE_ROWS) break;
-    rows.push(row);
+    rows.push(usageItem(row));
   }
   return rows;
 }
@@ -67,25 +67,7 @@ export async function exportOrgZip(deps: BillingDeps, orgId: string): Promise<Re
   zip.addBuffer(json(data.ledger_entries), 'ledger.json');
   zip.addBuffer(json(data.invoices), 'invoices.json');
   for (const invoice of data.invoices) zip.addBuffer(await renderInvoicePdf(invoice), `invoices/${invoice.number}.pdf`);
-  const csv = stringify({ header: true, columns: ['id', 'occurred_at', 'user_id', 'user_name', 'action', 'feature', 'tokens', 'credits', 'charged', 'uncollected'] });
-  Readable.from(
-    (async function* () {
-      for await (const row of streamUsage(deps.db, { orgId })) {
-        yield {
-          id: row.usage_id,
-          occurred_at: row.occurred_at.toISOString(),
-          user_id: row.user_id,
-          user_name: row.user_name,
-          action: row.action,
-          feature: row.feature,
-          tokens: row.tokens,
-          credits: row.credits,
-          charged: row.charged_credits,
-          uncollected: row.uncollected_credits,
-        };
-      }
-    })(),
-  ).pipe(csv);
+  const csv = usageCsvStream(deps.db, { orgId });
   zip.addReadStream(csv.pipe(new PassThrough()), 'usage.csv');
   zip.end();
   return zip.outputStream as Readable;

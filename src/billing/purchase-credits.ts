@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { findPurchaseByKey, insertPurchase, lockPurchase, updatePurchase, type PurchaseRow } from '../db/purchases.js';
 import { insertPayment } from '../db/invoices.js';
 import { publishEvent } from '../notifications/publish.js';
-import { findOrg } from '../db/orgs.js';
+import { loadOrgTerms } from './org-terms.js';
 import { addGrant } from '../domain/ledger.js';
 import { assertInvariant } from '../domain/credits.js';
 import { Failure } from '../domain/failures.js';
@@ -64,10 +64,8 @@ const DUPLICATE_WAIT_MS = 15_000;
  * charges twice: it waits for and answers the first one's outcome.
  */
 export async function purchaseCredits(deps: BillingDeps, input: PurchaseInput): Promise<{ replayed: boolean; purchase: PurchaseView }> {
-  const loaded = await findOrg(deps.db, input.orgId);
-  if (!loaded) throw new Failure('ORG_NOT_FOUND');
-  const contract = (await deps.db.selectFrom('contracts').select('terms').where('org_id', '=', input.orgId).executeTakeFirst())?.terms ?? null;
-  const terms = termsOf(deps.catalog, loaded.subscription.plan_id, contract);
+  const loaded = await loadOrgTerms(deps, input.orgId);
+  const { terms } = loaded;
   checkRange(input.credits, terms.purchaseMinCredits, terms.purchaseMaxCredits);
   if (loaded.subscription.status === 'canceled') throw new Failure('SUBSCRIPTION_INACTIVE', 'Resubscribe before buying credits.');
   const requestHash = createHash('sha256').update(JSON.stringify([input.credits, input.paymentMethodId ?? null])).digest('hex');
@@ -123,6 +121,27 @@ export async function purchaseCredits(deps: BillingDeps, input: PurchaseInput): 
     throw error;
   }
   return { replayed: false, purchase: await settlePurchase(deps, { orgId: input.orgId, purchaseId: inserted.purchase_id, outcome }) };
+}
+
+/** The price of a purchase before it is made: amount, tax by the billing address, total. */
+export async function quotePurchase(deps: BillingDeps, input: { orgId: string; credits: number }) {
+  const loaded = await loadOrgTerms(deps, input.orgId);
+  const { terms } = loaded;
+  checkRange(input.credits, terms.purchaseMinCredits, terms.purchaseMaxCredits);
+  const amountCents = lineAmount(input.credits, terms.creditPriceCents);
+  const tax = taxFor(deps, loaded.org, amountCents);
+  return {
+    credits: input.credits,
+    unit_price_cents: terms.creditPriceCents,
+    amount_cents: amountCents,
+    tax_cents: tax.taxCents,
+    total_cents: amountCents + tax.taxCents,
+    currency: terms.currency,
+    tax: tax.lines,
+    tax_note: tax.note,
+    min_credits: terms.purchaseMinCredits,
+    max_credits: terms.purchaseMaxCredits,
+  };
 }
 
 function checkRange(credits: number, min: number, max: number): void {

@@ -3,7 +3,7 @@ import type { OrgSettingsRow } from '../db/schema.js';
 import { defaultLowBalanceThreshold, findPlan } from '../domain/plans.js';
 import { Failure, invalidFields } from '../domain/failures.js';
 import { findDefaultPaymentMethod } from '../db/payment-methods.js';
-import { termsOf } from './roll-over-periods.js';
+import { loadOrgTerms } from './org-terms.js';
 import type { BillingDeps } from './deps.js';
 import { withOrgLedger } from './org-ledger.js';
 
@@ -120,14 +120,13 @@ export async function setAutoRecharge(
   orgId: string,
   change: { enabled: boolean; threshold_credits?: number | undefined; amount_credits?: number | undefined },
 ): Promise<AutoRechargeSettings> {
-  const contract = (await deps.db.selectFrom('contracts').select('terms').where('org_id', '=', orgId).executeTakeFirst())?.terms ?? null;
   const { settings } = await changeSettings(deps, orgId, (current, _features) => {
     const threshold = change.threshold_credits ?? current.auto_recharge_threshold_credits;
     const amount = change.amount_credits ?? current.auto_recharge_amount_credits;
     return { auto_recharge_enabled: change.enabled, auto_recharge_threshold_credits: threshold, auto_recharge_amount_credits: amount, auto_recharge_paused_at: null };
-  }, async (updated, planId) => {
+  }, async (updated) => {
     if (!updated.auto_recharge_enabled) return;
-    const terms = termsOf(deps.catalog, planId, contract);
+    const { terms } = await loadOrgTerms(deps, orgId);
     const errors: Record<string, string[]> = {};
     if (updated.auto_recharge_threshold_credits === null) errors.threshold_credits = ['is required to turn auto-recharge on'];
     const amount = updated.auto_recharge_amount_credits;

@@ -1,28 +1,27 @@
+import { sql, type Selectable } from 'kysely';
 import type { Db } from './database.js';
+import type { EmailMessagesTable, WebhookDeliveriesTable } from './schema.js';
 
 /**
- * Leases on waiting deliveries: a dispatcher claims due rows with FOR UPDATE SKIP LOCKED and marks
- * them leased until `leaseUntil`; it then works without holding any lock. A dispatcher that dies
- * leaves the lease to run out, and the row is claimed again: nothing is lost (at-least-once).
+ * Leases on waiting deliveries: one statement claims due rows (FOR UPDATE SKIP LOCKED, so two
+ * dispatchers never take the same row) and marks them leased until `leaseUntil`; the dispatcher then
+ * works without holding any lock. A dispatcher that dies leaves the lease to run out, and the row is
+ * claimed again: nothing is lost (at-least-once).
  */
-export async function claimDueEmails(db: Db, now: Date, leaseUntil: Date, limit: number) {
-  return db.transaction().execute(async (tx) => {
-    const rows = await tx
-      .selectFrom('email_messages')
-      .selectAll()
-      .where('status', '=', 'pending')
-      .where('next_attempt_at', '<=', now)
-      .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
-      .orderBy('next_attempt_at')
-      .limit(limit)
-      .forUpdate()
-      .skipLocked()
-      .execute();
-    for (const row of rows) {
-      await tx.updateTable('email_messages').set({ locked_until: leaseUntil }).where('org_id', '=', row.org_id).where('message_id', '=', row.message_id).execute();
-    }
-    return rows;
-  });
+async function claimDue<T>(db: Db, table: 'email_messages' | 'webhook_deliveries', key: 'message_id' | 'delivery_id', input: { now: Date; leaseUntil: Date; limit: number }): Promise<T[]> {
+  const { rows } = await sql<T>`
+    UPDATE ${sql.table(table)} AS claimed SET locked_until = ${input.leaseUntil}
+    WHERE (claimed.org_id, claimed.${sql.ref(key)}) IN (
+      SELECT org_id, ${sql.ref(key)} FROM ${sql.table(table)}
+      WHERE status = 'pending' AND next_attempt_at <= ${input.now} AND (locked_until IS NULL OR locked_until < ${input.now})
+      ORDER BY next_attempt_at LIMIT ${input.limit}
+      FOR UPDATE SKIP LOCKED)
+    RETURNING claimed.*`.execute(db);
+  return rows;
+}
+
+export function claimDueEmails(db: Db, now: Date, leaseUntil: Date, limit: number) {
+  return claimDue<Selectable<EmailMessagesTable>>(db, 'email_messages', 'message_id', { now, leaseUntil, limit });
 }
 
 export async function finishEmail(
@@ -33,24 +32,8 @@ export async function finishEmail(
   await db.updateTable('email_messages').set({ ...change, locked_until: null }).where('org_id', '=', row.org_id).where('message_id', '=', row.message_id).execute();
 }
 
-export async function claimDueDeliveries(db: Db, now: Date, leaseUntil: Date, limit: number) {
-  return db.transaction().execute(async (tx) => {
-    const rows = await tx
-      .selectFrom('webhook_deliveries')
-      .selectAll()
-      .where('status', '=', 'pending')
-      .where('next_attempt_at', '<=', now)
-      .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
-      .orderBy('next_attempt_at')
-      .limit(limit)
-      .forUpdate()
-      .skipLocked()
-      .execute();
-    for (const row of rows) {
-      await tx.updateTable('webhook_deliveries').set({ locked_until: leaseUntil }).where('org_id', '=', row.org_id).where('delivery_id', '=', row.delivery_id).execute();
-    }
-    return rows;
-  });
+export function claimDueDeliveries(db: Db, now: Date, leaseUntil: Date, limit: number) {
+  return claimDue<Selectable<WebhookDeliveriesTable>>(db, 'webhook_deliveries', 'delivery_id', { now, leaseUntil, limit });
 }
 
 export type DeliveryRow = Awaited<ReturnType<typeof claimDueDeliveries>>[number];

@@ -2,19 +2,6 @@ import { sql } from 'kysely';
 import type { Db } from './database.js';
 import type { UsageRow } from './schema.js';
 
-export async function findUsageByKey(tx: Db, orgId: string, idempotencyKey: string) {
-  return tx
-    .selectFrom('usage_records')
-    .select(['usage_id', 'request_hash', 'response'])
-    .where('org_id', '=', orgId)
-    .where('idempotency_key', '=', idempotencyKey)
-    .executeTakeFirst();
-}
-
-export async function insertUsage(tx: Db, row: UsageRow): Promise<void> {
-  await tx.insertInto('usage_records').values(row).execute();
-}
-
 export interface UsageFilter {
   readonly orgId: string;
   readonly from?: Date | undefined;

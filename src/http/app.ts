@@ -1,5 +1,9 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import cookie from '@fastify/cookie';
+import fastifyStatic from '@fastify/static';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { PROJECT_ROOT } from '../config.js';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -24,6 +28,9 @@ import { webhookRoutes } from './routes/webhooks.js';
 import { analyticsRoutes } from './routes/analytics.js';
 import { notificationRoutes } from './routes/notifications.js';
 
+/** The built web app (npm run build puts it in dist/web). */
+const WEB_ROOT = path.join(PROJECT_ROOT, 'dist', 'web');
+
 /** Largest request body: every API body is a few hundred bytes; 64 KiB leaves room and no more. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
@@ -35,6 +42,7 @@ export interface AppOptions {
   readonly runDueJobs: () => Promise<void>;
   /** Stripe's webhook secret; null answers the webhook path with 404. */
   readonly stripeWebhook: { webhookSecret: string } | null;
+  readonly stripePublishableKey?: string | undefined;
 }
 
 /** Builds the HTTP app without listening: tests use inject() or listen on port 0. */
@@ -56,7 +64,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // Bodies are JSON only: a text/plain body is refused with 415, not parsed into a string.
   app.removeContentTypeParser('text/plain');
   app.setErrorHandler(handleError);
-  app.setNotFoundHandler((request, reply) => sendProblem(reply, problemFor('NOT_FOUND', `There is no ${request.method} ${request.url.split('?')[0]}.`)));
+  const webApp = existsSync(path.join(WEB_ROOT, 'index.html'));
+  app.setNotFoundHandler((request, reply) => {
+    const pathname = request.url.split('?')[0] ?? '';
+    // The web app's own routes (/billing, /admin/ai-credits …) are served its index.html.
+    if (webApp && request.method === 'GET' && !pathname.startsWith('/v1/') && (request.headers.accept ?? '').includes('text/html')) {
+      return reply.type('text/html').sendFile('index.html');
+    }
+    return sendProblem(reply, problemFor('NOT_FOUND', `There is no ${request.method} ${pathname}.`));
+  });
   app.addSchema(ProblemSchema);
 
   const metrics = new Registry();
@@ -72,12 +88,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     latency.observe({ method: request.method, route: request.routeOptions.url ?? 'unknown', status_code: reply.statusCode }, reply.elapsedTime / 1_000);
   });
 
+  // The API reference and the web app's files are public; every API route names its access itself.
+  app.addHook('onRoute', (route) => {
+    const apiRoute = route.url.startsWith('/v1/') || route.url === '/openapi.json';
+    if (!apiRoute && route.config?.access === undefined) route.config = { ...route.config, access: 'public' };
+  });
+  if (webApp) await app.register(fastifyStatic, { root: WEB_ROOT, prefix: '/', wildcard: false, index: 'index.html' });
   await app.register(cookie);
   await app.register(auth, { db: deps.db, clock: deps.clock });
-  // The API reference pages are public; every other route names its access itself.
-  app.addHook('onRoute', (route) => {
-    if (route.url.startsWith('/docs')) route.config = { ...route.config, access: 'public' };
-  });
 
   await app.register(swagger, {
     openapi: {
@@ -100,7 +118,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true }, config: { access: 'public' } }, async () => app.swagger());
 
-  await app.register(operationsRoutes({ db: deps.db, metrics }));
+  await app.register(operationsRoutes({ db: deps.db, metrics, paymentsProvider: deps.provider.name, stripePublishableKey: options.stripePublishableKey }));
   await app.register(authRoutes({ db: deps.db, clock: deps.clock, secureCookies: options.secureCookies }));
   await app.register(orgRoutes(deps));
   await app.register(meteringRoutes(deps, deps.catalog.modules));

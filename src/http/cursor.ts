@@ -18,3 +18,13 @@ export function decodeCursor(cursor: string, shape: readonly ('string' | 'number
   }
   throw invalidFields({ cursor: ['is not a cursor this list gave out'] });
 }
+
+/**
+ * One page out of `limit + 1` rows fetched by keyset: the first `limit`, and the cursor of the last
+ * one when there was more.
+ */
+export function pageOf<Row>(rows: readonly Row[], limit: number, keyOf: (row: Row) => readonly (string | number)[]): { page: Row[]; next_cursor: string | null } {
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return { page, next_cursor: rows.length > limit && last !== undefined ? encodeCursor(keyOf(last)) : null };
+}

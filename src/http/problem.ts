@@ -83,7 +83,10 @@ const FASTIFY_CODES: Partial<Record<string, FailureCode>> = {
 };
 
 export function handleError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  if (error instanceof Failure) return sendProblem(reply, problemFor(error.code, error.message, error.errors));
+  if (error instanceof Failure) {
+    if (error.code === 'OVERLOADED') reply.header('retry-after', '1');
+    return sendProblem(reply, problemFor(error.code, error.message, error.errors));
+  }
   const fastifyError = error as FastifyError;
   if (fastifyError.validation) {
     const errors = fieldErrors(fastifyError.validation as AjvError[], fastifyError.validationContext);

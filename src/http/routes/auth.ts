@@ -6,7 +6,9 @@ import { Failure } from '../../domain/failures.js';
 import { describeUser, login, logout, SESSION_TTL_MS } from '../../identity/sessions.js';
 import { findUser } from '../../db/identity.js';
 import { SESSION_COOKIE } from '../auth.js';
-import { Email, problems } from '../schemas.js';
+import { Email, PersonName, problems } from '../schemas.js';
+import { updateProfile } from '../../identity/update-profile.js';
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../identity/passwords.js';
 
 const MeSchema = Type.Object({
   user: Type.Object({ id: Type.String(), email: Type.String(), name: Type.String() }),
@@ -46,6 +48,34 @@ export const authRoutes = (deps: { db: Db; clock: Clock; secureCookies: boolean 
         if (principal?.kind === 'user') await logout(deps.db, principal.sessionToken);
         reply.clearCookie(SESSION_COOKIE, { path: '/' });
         return reply.status(204).send(null);
+      },
+    });
+
+    app.patch('/v1/auth/me', {
+      config: { access: 'authenticated' },
+      schema: {
+        tags: ['auth'],
+        summary: 'Change your name, or your password (with the current one)',
+        body: Type.Object(
+          {
+            name: Type.Optional(PersonName),
+            current_password: Type.Optional(Type.String({ minLength: 1, maxLength: PASSWORD_MAX_LENGTH })),
+            new_password: Type.Optional(Type.String({ minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH })),
+          },
+          { additionalProperties: false, minProperties: 1 },
+        ),
+        response: { 200: Type.Object({ user: MeSchema.properties.user }), ...problems(401, 403, 422) },
+      },
+      handler: async (request) => {
+        const principal = request.principal;
+        if (principal?.kind !== 'user') throw new Failure('FORBIDDEN', 'The platform key is not a user.');
+        const user = await updateProfile(deps.db, {
+          userId: principal.userId,
+          name: request.body.name,
+          currentPassword: request.body.current_password,
+          newPassword: request.body.new_password,
+        });
+        return { user };
       },
     });
 

@@ -2,14 +2,14 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { BillingDeps } from '../../billing/deps.js';
 import { addPaymentMethod, deletePaymentMethod, listOrgPaymentMethods, makeDefaultPaymentMethod } from '../../billing/payment-methods.js';
-import { purchaseCredits, purchaseView } from '../../billing/purchase-credits.js';
+import { purchaseCredits, purchaseView, quotePurchase } from '../../billing/purchase-credits.js';
 import { formatInvoiceNumber, invoiceDocument } from '../../billing/issue-invoice.js';
 import { renderInvoicePdf } from '../../billing/render-invoice-pdf.js';
 import { listPurchases } from '../../db/purchases.js';
 import { findInvoice, listInvoices } from '../../db/invoices.js';
 import { listBillingHistory } from '../../db/billing-history.js';
 import { Failure } from '../../domain/failures.js';
-import { decodeCursor, encodeCursor } from '../cursor.js';
+import { decodeCursor, pageOf } from '../cursor.js';
 import { problemFor, sendProblem } from '../problem.js';
 import { Identifier, OrgParams, PageQuery, StringEnum, Timestamp, problems } from '../schemas.js';
 
@@ -160,6 +160,32 @@ export const billingRoutes = (deps: BillingDeps): FastifyPluginAsyncTypebox =>
       },
     });
 
+    app.get('/v1/orgs/:org/credit-purchases/quote', {
+      config: { access: 'org-member' },
+      schema: {
+        tags: ['billing'],
+        summary: 'The price of a purchase before confirming it: amount, tax by the billing address, total',
+        params: OrgParams,
+        querystring: Type.Object({ credits: Type.Number() }, { additionalProperties: false }),
+        response: {
+          200: Type.Object({
+            credits: Type.Integer(),
+            unit_price_cents: Type.Integer(),
+            amount_cents: Type.Integer(),
+            tax_cents: Type.Integer(),
+            total_cents: Type.Integer(),
+            currency: Type.String(),
+            tax: Type.Array(Type.Object({ name: Type.String(), rate_bps: Type.Number(), amount_cents: Type.Integer() })),
+            tax_note: Type.Union([Type.String(), Type.Null()]),
+            min_credits: Type.Integer(),
+            max_credits: Type.Integer(),
+          }),
+          ...problems(401, 404, 422),
+        },
+      },
+      handler: (request) => quotePurchase(deps, { orgId: request.params.org, credits: request.query.credits }),
+    });
+
     app.get('/v1/orgs/:org/credit-purchases', {
       config: { access: 'org-member' },
       schema: {
@@ -188,12 +214,8 @@ export const billingRoutes = (deps: BillingDeps): FastifyPluginAsyncTypebox =>
           limit: limit + 1,
           after: cursor ? { issuedAt: new Date(cursor[0] as string), number: cursor[1] as number } : undefined,
         });
-        const page = rows.slice(0, limit);
-        const last = page.at(-1);
-        return {
-          items: page.map((row) => invoiceDocument(row, [])),
-          next_cursor: rows.length > limit && last ? encodeCursor([last.issued_at.toISOString(), last.number]) : null,
-        };
+        const { page, next_cursor } = pageOf(rows, limit, (row) => [row.issued_at.toISOString(), row.number]);
+        return { items: page.map((row) => invoiceDocument(row, [])), next_cursor };
       },
     });
 
@@ -258,15 +280,14 @@ export const billingRoutes = (deps: BillingDeps): FastifyPluginAsyncTypebox =>
           limit: limit + 1,
           after: cursor ? { at: new Date(cursor[0] as string), id: cursor[1] as string } : undefined,
         });
-        const page = rows.slice(0, limit);
-        const last = page.at(-1);
+        const { page, next_cursor } = pageOf(rows, limit, (row) => [row.occurred_at.toISOString(), row.id]);
         return {
           items: page.map((row) => ({
             ...row,
             occurred_at: row.occurred_at.toISOString(),
             invoice_number: row.invoice_number === null ? null : formatInvoiceNumber(Number(row.invoice_number)),
           })),
-          next_cursor: rows.length > limit && last ? encodeCursor([last.occurred_at.toISOString(), last.id]) : null,
+          next_cursor,
         };
       },
     });

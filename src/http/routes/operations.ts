@@ -8,7 +8,7 @@ import { problemFor, sendProblem } from '../problem.js';
 
 const READY_TIMEOUT_MS = 2_000;
 
-export const operationsRoutes = (deps: { db: Db; metrics: Registry }): FastifyPluginAsyncTypebox =>
+export const operationsRoutes = (deps: { db: Db; metrics: Registry; paymentsProvider: string; stripePublishableKey?: string | undefined }): FastifyPluginAsyncTypebox =>
   async (app) => {
     app.get('/healthz', {
       config: { access: 'public' },
@@ -29,6 +29,16 @@ export const operationsRoutes = (deps: { db: Db; metrics: Registry }): FastifyPl
         if (await Promise.race([ping, timeout])) return { status: 'ready' as const };
         return sendProblem(reply.header('retry-after', '1'), problemFor('NOT_READY', 'The database does not answer.'));
       },
+    });
+
+    app.get('/v1/config', {
+      config: { access: 'public' },
+      schema: {
+        tags: ['operations'],
+        summary: 'What the web app needs to know: the payment provider (and Stripe’s publishable key)',
+        response: { 200: Type.Object({ payments_provider: Type.String(), stripe_publishable_key: Type.Union([Type.String(), Type.Null()]) }) },
+      },
+      handler: async () => ({ payments_provider: deps.paymentsProvider, stripe_publishable_key: deps.stripePublishableKey ?? null }),
     });
 
     app.get('/metrics', {

@@ -1,12 +1,11 @@
-import { Readable } from 'node:stream';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
-import { stringify } from 'csv-stringify';
-import { listUsage, streamUsage, type UsageFilter, type UsageListRow } from '../../db/usage.js';
+import { listUsage, type UsageFilter } from '../../db/usage.js';
+import { usageCsvStream, usageItem } from '../../billing/usage-export.js';
 import type { BillingDeps } from '../../billing/deps.js';
 import { invalidFields } from '../../domain/failures.js';
-import { decodeCursor, encodeCursor } from '../cursor.js';
+import { decodeCursor, pageOf } from '../cursor.js';
 import { Identifier, OrgParams, PageQuery, Timestamp, problems } from '../schemas.js';
 
 const UsageItem = Type.Object({
@@ -33,23 +32,6 @@ const UsageQuery = Type.Object(
   },
   { additionalProperties: false },
 );
-
-const CSV_COLUMNS = ['id', 'occurred_at', 'user_id', 'user_name', 'action', 'feature', 'tokens', 'credits', 'charged', 'uncollected'] as const;
-
-function toItem(row: UsageListRow) {
-  return {
-    id: row.usage_id,
-    occurred_at: row.occurred_at.toISOString(),
-    user_id: row.user_id,
-    user_name: row.user_name,
-    action: row.action,
-    feature: row.feature,
-    tokens: row.tokens,
-    credits: row.credits,
-    charged: row.charged_credits,
-    uncollected: row.uncollected_credits,
-  };
-}
 
 /** True when the Accept header ranks text/csv above JSON (q-values honoured, ties go to JSON). */
 export function prefersCsv(accept: string | undefined): boolean {
@@ -88,17 +70,6 @@ function filterFor(request: FastifyRequest, orgId: string, query: Query): UsageF
   };
 }
 
-function csvStream(deps: BillingDeps, filter: UsageFilter): Readable {
-  const csv = stringify({ header: true, columns: [...CSV_COLUMNS] });
-  const rows = Readable.from(
-    (async function* () {
-      for await (const row of streamUsage(deps.db, filter)) yield toItem(row);
-    })(),
-  );
-  rows.on('error', (error) => csv.destroy(error));
-  return rows.pipe(csv);
-}
-
 export const usageRoutes = (deps: BillingDeps): FastifyPluginAsyncTypebox =>
   async (app) => {
     app.get('/v1/orgs/:org/usage', {
@@ -113,7 +84,7 @@ export const usageRoutes = (deps: BillingDeps): FastifyPluginAsyncTypebox =>
       handler: async (request, reply) => {
         const filter = filterFor(request, request.params.org, request.query);
         if (prefersCsv(request.headers.accept)) {
-          return reply.type('text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="usage.csv"').send(csvStream(deps, filter) as never);
+          return reply.type('text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="usage.csv"').send(usageCsvStream(deps.db, filter) as never);
         }
         const limit = request.query.limit ?? 50;
         const after = request.query.cursor === undefined ? undefined : decodeCursor(request.query.cursor, ['timestamp', 'string']);
@@ -121,10 +92,8 @@ export const usageRoutes = (deps: BillingDeps): FastifyPluginAsyncTypebox =>
           limit: limit + 1,
           after: after ? { occurredAt: new Date(after[0] as string), usageId: after[1] as string } : undefined,
         });
-        const page = rows.slice(0, limit);
-        const last = page.at(-1);
-        const more = rows.length > limit && last !== undefined;
-        return { items: page.map(toItem), next_cursor: more ? encodeCursor([last.occurred_at.toISOString(), last.usage_id]) : null };
+        const { page, next_cursor } = pageOf(rows, limit, (row) => [row.occurred_at.toISOString(), row.usage_id]);
+        return { items: page.map(usageItem), next_cursor };
       },
     });
 
@@ -139,7 +108,7 @@ export const usageRoutes = (deps: BillingDeps): FastifyPluginAsyncTypebox =>
       },
       handler: async (request, reply) => {
         const filter = filterFor(request, request.params.org, request.query);
-        return reply.type('text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="usage.csv"').send(csvStream(deps, filter));
+        return reply.type('text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="usage.csv"').send(usageCsvStream(deps.db, filter));
       },
     });
   };

@@ -1,0 +1,50 @@
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { PROJECT_ROOT } from '../../src/config.js';
+
+/**
+ * The browser tests drive Debian's Chromium (apt-get install chromium) through playwright-core, which
+ * never downloads a browser of its own. Without it they are skipped with a message.
+ */
+export const CHROMIUM_PATH = '/usr/bin/chromium';
+export const HAS_CHROMIUM = existsSync(CHROMIUM_PATH);
+
+export const SCREENSHOT_DIR = path.join(PROJECT_ROOT, 'docs', 'screenshots');
+export const WEB_INDEX = path.join(PROJECT_ROOT, 'dist', 'web', 'index.html');
+
+export const WIDE = { width: 1280, height: 900 } as const;
+export const NARROW = { width: 390, height: 844 } as const;
+
+export async function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
+  });
+}
+
+/** Signs in through the login form and waits for the app's side navigation. */
+export async function signIn(page: Page, baseUrl: string, email: string, password: string): Promise<void> {
+  await page.goto(`${baseUrl}/`);
+  await page.getByRole('heading', { name: 'Sign in to Loupe Factory' }).waitFor();
+  await page.getByLabel('E-mail').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  // Attached, not visible: at 390 px the side navigation may sit behind a menu button.
+  await page.getByRole('navigation', { name: 'Main' }).waitFor({ state: 'attached' });
+}
+
+/** Waits until no "Loading…" status is shown (every screen has one while its data loads). */
+export async function loaded(page: Page): Promise<void> {
+  await page.getByRole('status').filter({ hasText: 'Loading…' }).first().waitFor({ state: 'detached' });
+}
+
+/** A full-page screenshot at docs/screenshots/<name>.png. */
+export async function shot(page: Page, name: string): Promise<string> {
+  await mkdir(SCREENSHOT_DIR, { recursive: true });
+  const file = path.join(SCREENSHOT_DIR, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true, animations: 'disabled' });
+  return file;
+}

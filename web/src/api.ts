@@ -1,0 +1,48 @@
+/**
+ * The web app's only way to the server: the public HTTP API (API.md), with the session cookie and,
+ * on every write, the session's CSRF token. Errors arrive as problem+json and become ApiError.
+ */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly detail: string,
+    readonly errors: Record<string, string[]> = {},
+    readonly body: Record<string, unknown> = {},
+  ) {
+    super(detail);
+  }
+}
+
+let csrfToken: string | null = null;
+
+export function setCsrfToken(token: string | null): void {
+  csrfToken = token;
+}
+
+export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
+  const response = await fetch(path, { method, headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body) });
+  if (response.status === 204) return undefined as T;
+  const text = await response.text();
+  const parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+  if (!response.ok) {
+    throw new ApiError(
+      response.status,
+      String(parsed.code ?? 'ERROR'),
+      String(parsed.detail ?? response.statusText),
+      (parsed.errors as Record<string, string[]> | undefined) ?? {},
+      parsed,
+    );
+  }
+  return parsed as T;
+}
+
+/** The first message for a field, or the problem's detail, for showing under a form. */
+export function errorMessage(error: unknown, field?: string): string | null {
+  if (!error) return null;
+  if (error instanceof ApiError) return (field && error.errors[field]?.[0]) || error.detail;
+  return (error as Error).message;
+}

@@ -1,0 +1,63 @@
+import { lazy, StrictMode, Suspense } from 'react';
+import { createRoot } from 'react-dom/client';
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { BrowserRouter, Navigate, Route, Routes } from 'react-router';
+import { SessionProvider, useMe } from './auth.js';
+import { AppShell } from './components/AppShell.js';
+import { LoginPage } from './pages/Login.js';
+import { AiCreditsUsagePage } from './pages/AiCreditsUsage.js';
+import { AiFeaturesPage } from './pages/AiFeatures.js';
+import { BillingPage } from './pages/Billing.js';
+import { InvoiceDetailPage } from './pages/InvoiceDetail.js';
+import { ProfilePage } from './pages/Profile.js';
+import './styles.css';
+
+// The charts library is large: the reports page loads it only when opened.
+const ReportsPage = lazy(() => import('./pages/Reports.js').then((module) => ({ default: module.ReportsPage })));
+
+const queryClient = new QueryClient({ defaultOptions: { queries: { retry: 1, refetchOnWindowFocus: false } } });
+
+function App() {
+  const me = useMe();
+  if (me.isPending) return <p className="loading" role="status">Loading…</p>;
+  if (me.isError) return <p className="error" role="alert">The service cannot be reached. Reload to try again.</p>;
+  if (!me.data) {
+    return (
+      <Routes>
+        <Route path="*" element={<LoginPage />} />
+      </Routes>
+    );
+  }
+  return (
+    <SessionProvider me={me.data}>
+      <Routes>
+        <Route element={<AppShell />}>
+          <Route path="/admin/ai-credits" element={<AiCreditsUsagePage />} />
+          <Route path="/admin/ai-features" element={<AiFeaturesPage />} />
+          <Route path="/billing" element={<BillingPage />} />
+          <Route path="/billing/invoices/:invoiceId" element={<InvoiceDetailPage />} />
+          <Route
+            path="/reports"
+            element={
+              <Suspense fallback={<p role="status">Loading…</p>}>
+                <ReportsPage />
+              </Suspense>
+            }
+          />
+          <Route path="/profile" element={<ProfilePage />} />
+          <Route path="*" element={<Navigate to="/admin/ai-credits" replace />} />
+        </Route>
+      </Routes>
+    </SessionProvider>
+  );
+}
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <QueryClientProvider client={queryClient}>
+      <BrowserRouter>
+        <App />
+      </BrowserRouter>
+    </QueryClientProvider>
+  </StrictMode>,
+);
