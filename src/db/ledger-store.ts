@@ -1,6 +1,6 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { Db } from './database.js';
-import type { ContractTerms, NewLedgerEntry, OrgRow, OrgSettingsRow, SubscriptionRow } from './schema.js';
+import type { ContractTerms, OrgRow, OrgSettingsRow, SubscriptionRow } from './schema.js';
 import type { Grant, Hold, LedgerBook } from '../domain/ledger.js';
 import { bucketCredits, heldCredits } from '../domain/ledger.js';
 
@@ -47,58 +47,90 @@ export async function currentPlanGrants(db: Db, orgId: string, periodEnd: Date):
   return { granted: row.granted };
 }
 
+/** Timestamps come back from json_build_object / row_to_json as ISO strings. */
+function withDates<T>(row: Record<string, unknown>, keys: readonly string[]): T {
+  const copy: Record<string, unknown> = { ...row };
+  for (const key of keys) if (typeof copy[key] === 'string') copy[key] = new Date(copy[key] as string);
+  return copy as T;
+}
+
+interface BookRow {
+  balance: { overage_used_credits: number; overage_period_start: string };
+  org: Record<string, unknown>;
+  subscription: Record<string, unknown>;
+  settings: Record<string, unknown>;
+  contract: ContractTerms | null;
+  grants: { id: string; bucket: Grant['bucket']; granted: number; remaining: number; expires_at: string | null; created_at: string }[];
+  holds: { id: string; credits: number; expires_at: string }[];
+}
+
+/**
+ * Everything the ledger rules need, in one round trip (it runs once per batch on the hot path):
+ * the balance row (locked when `lock`), the org, its subscription, settings and contract, its live
+ * grants and its active holds.
+ */
 async function readBook(tx: Db, orgId: string, now: Date, lock: boolean): Promise<LockedOrg | undefined> {
-  const balanceQuery = tx.selectFrom('org_balances').selectAll().where('org_id', '=', orgId);
-  const balance = await (lock ? balanceQuery.forUpdate() : balanceQuery).executeTakeFirst();
-  if (!balance) return undefined;
-  const [org, contract, subscription, settings, grants, holds] = await Promise.all([
-    tx.selectFrom('orgs').selectAll().where('org_id', '=', orgId).executeTakeFirstOrThrow(),
-    tx.selectFrom('contracts').select('terms').where('org_id', '=', orgId).executeTakeFirst(),
-    tx.selectFrom('subscriptions').selectAll().where('org_id', '=', orgId).executeTakeFirstOrThrow(),
-    tx.selectFrom('org_settings').selectAll().where('org_id', '=', orgId).executeTakeFirstOrThrow(),
-    tx
-      .selectFrom('grants')
-      .select(['grant_id', 'bucket', 'granted_credits', 'remaining_credits', 'expires_at', 'created_at'])
-      .where('org_id', '=', orgId)
-      .where('remaining_credits', '>', 0)
-      .execute(),
-    tx
-      .selectFrom('holds')
-      .select(['hold_id', 'credits', 'expires_at'])
-      .where('org_id', '=', orgId)
-      .where('status', '=', 'active')
-      .execute(),
+  const { rows } = await sql<BookRow>`
+    SELECT json_build_object('overage_used_credits', b.overage_used_credits, 'overage_period_start', b.overage_period_start) AS balance,
+      row_to_json(o) AS org, row_to_json(s) AS subscription, row_to_json(st) AS settings,
+      (SELECT c.terms FROM contracts c WHERE c.org_id = b.org_id) AS contract,
+      coalesce((SELECT json_agg(json_build_object('id', g.grant_id, 'bucket', g.bucket, 'granted', g.granted_credits,
+          'remaining', g.remaining_credits, 'expires_at', g.expires_at, 'created_at', g.created_at))
+        FROM grants g WHERE g.org_id = b.org_id AND g.remaining_credits > 0), '[]') AS grants,
+      coalesce((SELECT json_agg(json_build_object('id', h.hold_id, 'credits', h.credits, 'expires_at', h.expires_at))
+        FROM holds h WHERE h.org_id = b.org_id AND h.status = 'active'), '[]') AS holds
+    FROM org_balances b
+    JOIN orgs o ON o.org_id = b.org_id
+    JOIN subscriptions s ON s.org_id = b.org_id
+    JOIN org_settings st ON st.org_id = b.org_id
+    WHERE b.org_id = ${orgId}
+    ${lock ? sql`FOR UPDATE OF b` : sql``}`.execute(tx);
+  const row = rows[0];
+  if (!row) return undefined;
+  const org = withDates<OrgRow>(row.org, ['created_at', 'purged_at']);
+  const subscription = withDates<SubscriptionRow>(row.subscription, [
+    'anchor_at',
+    'current_period_start',
+    'current_period_end',
+    'updated_at',
+    'canceled_at',
+    'purge_after',
+    'last_provider_event_at',
   ]);
+  const settings = withDates<OrgSettingsRow>(row.settings, ['updated_at', 'auto_recharge_paused_at']);
   const book: LedgerBook = {
     now,
-    grants: grants.map(
-      (row): Grant => ({
-        id: row.grant_id,
-        bucket: row.bucket,
-        grantedCredits: row.granted_credits,
-        remainingCredits: row.remaining_credits,
-        expiresAt: row.expires_at,
-        createdAt: row.created_at,
+    grants: row.grants.map(
+      (grant): Grant => ({
+        id: grant.id,
+        bucket: grant.bucket,
+        grantedCredits: grant.granted,
+        remainingCredits: grant.remaining,
+        expiresAt: grant.expires_at === null ? null : new Date(grant.expires_at),
+        createdAt: new Date(grant.created_at),
       }),
     ),
-    holds: holds.map((row): Hold => ({ id: row.hold_id, credits: row.credits, expiresAt: row.expires_at })),
+    holds: row.holds.map((hold): Hold => ({ id: hold.id, credits: hold.credits, expiresAt: new Date(hold.expires_at) })),
     overage: {
       enabled: settings.on_demand_enabled,
       limitCredits: settings.monthly_limit_credits,
-      usedCredits: balance.overage_used_credits,
-      periodStart: balance.overage_period_start,
+      usedCredits: row.balance.overage_used_credits,
+      periodStart: new Date(row.balance.overage_period_start),
     },
     newGrants: [],
     closedHolds: [],
     entries: [],
   };
-  return { org, contract: contract?.terms ?? null, subscription, settings, book };
+  return { org, contract: row.contract, subscription, settings, book };
 }
 
 /** Grant metadata the book does not carry, keyed by grant id. */
 export type GrantDetails = ReadonlyMap<string, { reason: string; periodStart?: Date | null; note?: string | null }>;
 
-/** Writes what a computation changed: new and drawn grants, closed holds, entries, the cached totals. */
+/**
+ * Writes what a computation changed — new and drawn grants, closed holds, the entries and the cached
+ * totals — in one statement (data-modifying CTEs), so a batch costs one round trip to write.
+ */
 export async function saveBook(
   tx: Db,
   orgId: string,
@@ -107,80 +139,47 @@ export async function saveBook(
   details: GrantDetails = new Map(),
 ): Promise<void> {
   const now = after.now;
+  const steps: RawBuilder<unknown>[] = [];
   const newIds = new Set(after.newGrants.map((grant) => grant.id));
   if (after.newGrants.length > 0) {
-    await tx
-      .insertInto('grants')
-      .values(
-        after.newGrants.map((grant) => ({
-          org_id: orgId,
-          grant_id: grant.id,
-          bucket: grant.bucket,
-          reason: details.get(grant.id)?.reason ?? 'grant',
-          granted_credits: grant.grantedCredits,
-          remaining_credits: after.grants.find((live) => live.id === grant.id)?.remainingCredits ?? grant.remainingCredits,
-          expires_at: grant.expiresAt,
-          period_start: details.get(grant.id)?.periodStart ?? null,
-          note: details.get(grant.id)?.note ?? null,
-          created_at: grant.createdAt,
-        })),
-      )
-      .execute();
+    const rows = after.newGrants.map((grant) => {
+      const detail = details.get(grant.id);
+      const remaining = after.grants.find((live) => live.id === grant.id)?.remainingCredits ?? grant.remainingCredits;
+      return sql`(${orgId}, ${grant.id}, ${grant.bucket}, ${detail?.reason ?? 'grant'}, ${grant.grantedCredits}::bigint, ${remaining}::bigint,
+        ${grant.expiresAt}::timestamptz, ${detail?.periodStart ?? null}::timestamptz, ${detail?.note ?? null}, ${grant.createdAt}::timestamptz)`;
+    });
+    steps.push(sql`new_grants AS (
+      INSERT INTO grants (org_id, grant_id, bucket, reason, granted_credits, remaining_credits, expires_at, period_start, note, created_at)
+      VALUES ${sql.join(rows)} RETURNING 1)`);
   }
   const previous = new Map(before.grants.map((grant) => [grant.id, grant.remainingCredits]));
   const drawn = after.grants.filter((grant) => !newIds.has(grant.id) && previous.get(grant.id) !== grant.remainingCredits);
   if (drawn.length > 0) {
     const values = sql.join(drawn.map((grant) => sql`(${grant.id}::text, ${grant.remainingCredits}::bigint)`));
-    await sql`
-      UPDATE grants SET remaining_credits = drawn.remaining
-      FROM (VALUES ${values}) AS drawn (grant_id, remaining)
-      WHERE grants.org_id = ${orgId} AND grants.grant_id = drawn.grant_id`.execute(tx);
+    steps.push(sql`drawn AS (
+      UPDATE grants SET remaining_credits = d.remaining FROM (VALUES ${values}) AS d (grant_id, remaining)
+      WHERE grants.org_id = ${orgId} AND grants.grant_id = d.grant_id RETURNING 1)`);
   }
-  for (const closing of ['settled', 'released', 'expired'] as const) {
-    const ids = after.closedHolds.filter((hold) => hold.closing === closing).map((hold) => hold.id);
-    if (ids.length === 0) continue;
-    await tx
-      .updateTable('holds')
-      .set({ status: closing, closed_at: now })
-      .where('org_id', '=', orgId)
-      .where('hold_id', 'in', ids)
-      .where('status', '=', 'active')
-      .execute();
+  if (after.closedHolds.length > 0) {
+    const values = sql.join(after.closedHolds.map((hold) => sql`(${hold.id}::text, ${hold.closing}::text)`));
+    steps.push(sql`closed AS (
+      UPDATE holds SET status = c.status, closed_at = ${now} FROM (VALUES ${values}) AS c (hold_id, status)
+      WHERE holds.org_id = ${orgId} AND holds.hold_id = c.hold_id AND holds.status = 'active' RETURNING 1)`);
   }
   if (after.entries.length > 0) {
-    await tx
-      .insertInto('ledger_entries')
-      .values(
-        after.entries.map(
-          (entry): NewLedgerEntry => ({
-            org_id: orgId,
-            created_at: now,
-            kind: entry.kind,
-            reason: entry.reason,
-            account: entry.account,
-            credits: entry.credits,
-            grant_id: entry.grantId ?? null,
-            hold_id: entry.holdId ?? null,
-            usage_id: entry.usageId ?? null,
-            period_start: entry.periodStart ?? null,
-            limit_credits: entry.limitCredits ?? null,
-            note: entry.note ?? null,
-          }),
-        ),
-      )
-      .execute();
+    const rows = after.entries.map(
+      (entry) => sql`(${orgId}, ${now}::timestamptz, ${entry.kind}, ${entry.reason}, ${entry.account}, ${entry.credits}::bigint, ${entry.grantId ?? null},
+        ${entry.holdId ?? null}, ${entry.usageId ?? null}, ${entry.periodStart ?? null}::timestamptz, ${entry.limitCredits ?? null}::bigint, ${entry.note ?? null})`,
+    );
+    steps.push(sql`entries AS (
+      INSERT INTO ledger_entries (org_id, created_at, kind, reason, account, credits, grant_id, hold_id, usage_id, period_start, limit_credits, note)
+      VALUES ${sql.join(rows)} RETURNING 1)`);
   }
-  await tx
-    .updateTable('org_balances')
-    .set({
-      plan_credits: bucketCredits(after, 'plan'),
-      purchased_credits: bucketCredits(after, 'purchased'),
-      promotional_credits: bucketCredits(after, 'promotional'),
-      held_credits: heldCredits(after),
-      overage_used_credits: after.overage.usedCredits,
-      overage_period_start: after.overage.periodStart,
-      updated_at: now,
-    })
-    .where('org_id', '=', orgId)
-    .execute();
+  await sql`
+    ${steps.length > 0 ? sql`WITH ${sql.join(steps)}` : sql``}
+    UPDATE org_balances SET
+      plan_credits = ${bucketCredits(after, 'plan')}, purchased_credits = ${bucketCredits(after, 'purchased')},
+      promotional_credits = ${bucketCredits(after, 'promotional')}, held_credits = ${heldCredits(after)},
+      overage_used_credits = ${after.overage.usedCredits}, overage_period_start = ${after.overage.periodStart}, updated_at = ${now}
+    WHERE org_id = ${orgId}`.execute(tx);
 }
