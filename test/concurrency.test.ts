@@ -99,3 +99,27 @@ describe('under concurrency', () => {
     for (const org of orgs) expect((await balance(h, org)).available).toBe(2_000 - 20);
   });
 });
+
+describe('without group commit (every request its own transaction, racing for the org lock)', () => {
+  it('500 simultaneous records still charge exactly what is available', async () => {
+    const naive = await startHarness({ groupCommit: false });
+    try {
+      const url = await naive.app.listen({ port: 0, host: '127.0.0.1' });
+      const org = await naive.createOrg();
+      await leavePlanCredits(naive, org, 300);
+      const answers = await times(500, async (index) => {
+        const response = await fetch(`${url}/v1/orgs/${org}/ai/usage`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${PLATFORM_KEY}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ idempotency_key: `n-${index}`, user_id: 'u', feature: 'assistant', action: 'chat', tokens: 1_500 }),
+        });
+        return (await response.json()) as { charged: number };
+      });
+      expect(answers.reduce((sum, answer) => sum + answer.charged, 0)).toBe(300);
+      expect((await balance(naive, org)).available).toBe(0);
+      await naive.expectCleanAudit();
+    } finally {
+      await naive.close();
+    }
+  });
+});

@@ -85,7 +85,8 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
         await call('GET', `/v1/orgs/${org}/usage?limit=50`);
         break;
       case 'history-filtered-page':
-        await call('GET', `/v1/orgs/${org}/usage?limit=50&feature=reports&user_id=user-7`);
+        // user-6 uses reports (6 % 5 = 1), so this page is full, as a real filtered page would be.
+        await call('GET', `/v1/orgs/${org}/usage?limit=50&feature=reports&user_id=user-6`);
         break;
     }
     if (measuring) {

@@ -65,11 +65,17 @@ interface BookRow {
 }
 
 /**
- * Everything the ledger rules need, in one round trip (it runs once per batch on the hot path):
- * the balance row (locked when `lock`), the org, its subscription, settings and contract, its live
- * grants and its active holds.
+ * Everything the ledger rules need, in one query (it runs once per batch on the hot path): the
+ * balance row, the org, its subscription, settings and contract, its live grants and its active
+ * holds. When locking, the lock is taken first by a statement of its own: a query that waited for
+ * the lock would otherwise return grants read from its snapshot taken before the wait (READ
+ * COMMITTED), and lose the writes of the transaction it waited for.
  */
 async function readBook(tx: Db, orgId: string, now: Date, lock: boolean): Promise<LockedOrg | undefined> {
+  if (lock) {
+    const locked = await tx.selectFrom('org_balances').select('org_id').where('org_id', '=', orgId).forUpdate().executeTakeFirst();
+    if (!locked) return undefined;
+  }
   const { rows } = await sql<BookRow>`
     SELECT json_build_object('overage_used_credits', b.overage_used_credits, 'overage_period_start', b.overage_period_start) AS balance,
       row_to_json(o) AS org, row_to_json(s) AS subscription, row_to_json(st) AS settings,
@@ -83,8 +89,7 @@ async function readBook(tx: Db, orgId: string, now: Date, lock: boolean): Promis
     JOIN orgs o ON o.org_id = b.org_id
     JOIN subscriptions s ON s.org_id = b.org_id
     JOIN org_settings st ON st.org_id = b.org_id
-    WHERE b.org_id = ${orgId}
-    ${lock ? sql`FOR UPDATE OF b` : sql``}`.execute(tx);
+    WHERE b.org_id = ${orgId}`.execute(tx);
   const row = rows[0];
   if (!row) return undefined;
   const org = withDates<OrgRow>(row.org, ['created_at', 'purged_at']);

@@ -3,12 +3,14 @@ import type { Db } from './database.js';
 import * as ledger from './migrations/0001-ledger.js';
 import * as billing from './migrations/0002-billing.js';
 import * as notifications from './migrations/0003-notifications.js';
+import * as historyIndexes from './migrations/0004-history-indexes.js';
 
 /** Versioned migrations, applied in name order. Add a file to migrations/ and a line here. */
 const MIGRATIONS: Record<string, Migration> = {
   '0001-ledger': ledger,
   '0002-billing': billing,
   '0003-notifications': notifications,
+  '0004-history-indexes': historyIndexes,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
