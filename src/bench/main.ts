@@ -98,9 +98,10 @@ function peakRss(pid: number): number {
   return match ? Number(match[1]) * 1024 : 0;
 }
 
-async function csvExportRss(server: Server, orgId: string): Promise<{ seconds: number; rows: number; peakRssMb: number }> {
+async function csvExportRss(server: Server, orgId: string): Promise<{ seconds: number; rows: number; peakRssMb: number; rssBeforeMb: number }> {
   const pid = server.process.pid!;
-  let peak = peakRss(pid);
+  const before = peakRss(pid);
+  let peak = before;
   const timer = setInterval(() => (peak = Math.max(peak, peakRss(pid))), 50);
   const started = performance.now();
   const response = await fetch(`${server.url}/v1/orgs/${orgId}/usage.csv`, { headers: { authorization: `Bearer ${API_KEY}` } });
@@ -112,7 +113,7 @@ async function csvExportRss(server: Server, orgId: string): Promise<{ seconds: n
     for (const byte of value) if (byte === 10) rows += 1;
   }
   clearInterval(timer);
-  return { seconds: Number(((performance.now() - started) / 1_000).toFixed(2)), rows, peakRssMb: Math.round(peak / 1024 / 1024) };
+  return { seconds: Number(((performance.now() - started) / 1_000).toFixed(2)), rows, peakRssMb: Math.round(peak / 1024 / 1024), rssBeforeMb: Math.round(before / 1024 / 1024) };
 }
 
 async function audit(db: Db, label: string): Promise<number> {
@@ -175,7 +176,7 @@ async function main(): Promise<void> {
     report('history filtered page', filtered);
     const csv = await csvExportRss(server, 'history');
     results.csvExport = csv;
-    console.log(`  CSV export: ${csv.rows.toLocaleString('en-US')} rows in ${csv.seconds} s, server peak RSS ${csv.peakRssMb} MB`);
+    console.log(`  CSV export: ${csv.rows.toLocaleString('en-US')} rows in ${csv.seconds} s, server RSS ${csv.rssBeforeMb} MB before, peak ${csv.peakRssMb} MB during`);
     await server.stop();
     violations += await audit(db, 'history');
 
@@ -218,8 +219,8 @@ function table(results: Record<string, unknown>): string {
     if (!result) continue;
     lines.push(`| ${label} | ${result.throughput.toLocaleString('en-US')} | ${result.latencyMs.p50} | ${result.latencyMs.p95} | ${result.latencyMs.p99} | ${result.latencyMs.max} | ${result.errors} |`);
   }
-  const csv = results.csvExport as { rows: number; seconds: number; peakRssMb: number } | undefined;
-  if (csv) lines.push(`| history: CSV export of ${csv.rows.toLocaleString('en-US')} rows | ${csv.seconds} s | | | | peak RSS ${csv.peakRssMb} MB | |`);
+  const csv = results.csvExport as { rows: number; seconds: number; peakRssMb: number; rssBeforeMb: number } | undefined;
+  if (csv) lines.push(`| history: CSV export of ${csv.rows.toLocaleString('en-US')} rows | ${csv.seconds} s | | | | RSS ${csv.rssBeforeMb} → peak ${csv.peakRssMb} MB | |`);
   return lines.join('\n');
 }
 

@@ -172,13 +172,16 @@ export async function saveBook(
       WHERE holds.org_id = ${orgId} AND holds.hold_id = c.hold_id AND holds.status = 'active' RETURNING 1)`);
   }
   if (after.entries.length > 0) {
-    const rows = after.entries.map(
-      (entry) => sql`(${orgId}, ${now}::timestamptz, ${entry.kind}, ${entry.reason}, ${entry.account}, ${entry.credits}::bigint, ${entry.grantId ?? null},
-        ${entry.holdId ?? null}, ${entry.usageId ?? null}, ${entry.periodStart ?? null}::timestamptz, ${entry.limitCredits ?? null}::bigint, ${entry.note ?? null})`,
-    );
+    // One array per column (unnest), so the statement's size does not grow with the batch.
+    const column = <T>(value: (entry: (typeof after.entries)[number]) => T) => after.entries.map(value);
     steps.push(sql`entries AS (
       INSERT INTO ledger_entries (org_id, created_at, kind, reason, account, credits, grant_id, hold_id, usage_id, period_start, limit_credits, note)
-      VALUES ${sql.join(rows)} RETURNING 1)`);
+      SELECT ${orgId}, ${now}::timestamptz, * FROM unnest(${column((entry) => entry.kind)}::text[], ${column((entry) => entry.reason)}::text[],
+        ${column((entry) => entry.account)}::text[], ${column((entry) => entry.credits)}::bigint[], ${column((entry) => entry.grantId ?? null)}::text[],
+        ${column((entry) => entry.holdId ?? null)}::text[], ${column((entry) => entry.usageId ?? null)}::text[],
+        ${column((entry) => entry.periodStart ?? null)}::timestamptz[], ${column((entry) => entry.limitCredits ?? null)}::bigint[],
+        ${column((entry) => entry.note ?? null)}::text[])
+      RETURNING 1)`);
   }
   await sql`
     ${steps.length > 0 ? sql`WITH ${sql.join(steps)}` : sql``}
