@@ -123,3 +123,32 @@ describe('without group commit (every request its own transaction, racing for th
     }
   });
 });
+
+describe('bounded queues', () => {
+  it('past the per-org queue bound a request gets 429 OVERLOADED with Retry-After at once; the rest are charged exactly', async () => {
+    const tight = await startHarness({ batcherLimits: { maxBatch: 2, maxQueuePerOrg: 5 } });
+    try {
+      const url = await tight.app.listen({ port: 0, host: '127.0.0.1' });
+      const org = await tight.createOrg();
+      const answers = await times(60, async (index) => {
+        const response = await fetch(`${url}/v1/orgs/${org}/ai/usage`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${PLATFORM_KEY}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ idempotency_key: `q-${index}`, user_id: 'u', feature: 'assistant', action: 'chat', tokens: 1_000 }),
+        });
+        return { status: response.status, retryAfter: response.headers.get('retry-after'), body: (await response.json()) as { code?: string; charged?: number } };
+      });
+      const refused = answers.filter((answer) => answer.status === 429);
+      const charged = answers.filter((answer) => answer.status === 201);
+      expect(refused.length).toBeGreaterThan(0);
+      expect(refused.every((answer) => answer.retryAfter === '1' && answer.body.code === 'OVERLOADED')).toBe(true);
+      expect(charged.length + refused.length).toBe(60);
+      expect((await balance(tight, org)).available).toBe(2_000 - charged.length);
+      const rows = await tight.db.selectFrom('usage_records').select('usage_id').where('org_id', '=', org).execute();
+      expect(rows).toHaveLength(charged.length);
+      await tight.expectCleanAudit();
+    } finally {
+      await tight.close();
+    }
+  });
+});
