@@ -22,6 +22,8 @@ export async function startEmbeddedPostgres(options: {
   dataDir: string;
   /** false only for tests: fsync and synchronous commit off. */
   durable: boolean;
+  /** A fixed port (to restart a server where its clients expect it); default: a free one. */
+  port?: number;
   onLog?: (message: unknown) => void;
 }): Promise<EmbeddedDatabase> {
   const databaseDir = path.resolve(options.dataDir, 'pg');
@@ -31,7 +33,7 @@ export async function startEmbeddedPostgres(options: {
     return { url: urlFor(running), stop: async () => undefined };
   }
   await mkdir(path.dirname(databaseDir), { recursive: true });
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const durabilityFlags = options.durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'];
   const log = options.onLog ?? (() => undefined);
   const server = new EmbeddedPostgres({
