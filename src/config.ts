@@ -32,6 +32,8 @@ export interface Config {
   readonly stripePublishableKey: string | undefined;
   /** LOUPE_GROUP_COMMIT=0 turns batching of ledger writes off (the benchmark's naive mode). */
   readonly groupCommit: boolean;
+  /** LOUPE_RATE_LIMIT_PER_MINUTE: requests a minute per API key, session or address. */
+  readonly rateLimitPerMinute: number;
 }
 
 export class ConfigError extends Error {
@@ -112,6 +114,7 @@ export function loadConfig(env: Env = process.env): Config {
     mailFrom: env.LOUPE_MAIL_FROM || 'Loupe Billing <billing@loupe-factory.example>',
     stripePublishableKey: env.STRIPE_PUBLISHABLE_KEY || undefined,
     groupCommit: flag('LOUPE_GROUP_COMMIT', true),
+    rateLimitPerMinute: integer('LOUPE_RATE_LIMIT_PER_MINUTE', 600_000, 10, 100_000_000),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -96,3 +96,30 @@ export async function ensureApiKey(db: Db, key: { keyId: string; keyHash: string
     .onConflict((conflict) => conflict.column('key_hash').doNothing())
     .execute();
 }
+
+export async function countRecentLoginFailures(db: Db, email: string, since: Date): Promise<{ count: number; oldest: Date | null }> {
+  const row = await db
+    .selectFrom('login_failures')
+    .select((eb) => [eb.fn.countAll<number>().as('count'), eb.fn.min('failed_at').as('oldest')])
+    .where('email', '=', email.toLowerCase())
+    .where('failed_at', '>', since)
+    .executeTakeFirstOrThrow();
+  return { count: Number(row.count), oldest: (row.oldest as Date | null) ?? null };
+}
+
+export async function recordLoginFailure(db: Db, email: string, at: Date): Promise<void> {
+  await db.insertInto('login_failures').values({ email: email.toLowerCase(), failed_at: at }).execute();
+}
+
+export async function clearLoginFailures(db: Db, email: string): Promise<void> {
+  await db.deleteFrom('login_failures').where('email', '=', email.toLowerCase()).execute();
+}
+
+export async function listApiKeys(db: Db) {
+  return db.selectFrom('api_keys').select(['key_id', 'name', 'created_at', 'revoked_at']).orderBy('created_at').execute();
+}
+
+export async function revokeApiKey(db: Db, keyId: string, now: Date): Promise<boolean> {
+  const result = await db.updateTable('api_keys').set({ revoked_at: now }).where('key_id', '=', keyId).where('revoked_at', 'is', null).executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}

@@ -4,6 +4,7 @@ import * as ledger from './migrations/0001-ledger.js';
 import * as billing from './migrations/0002-billing.js';
 import * as notifications from './migrations/0003-notifications.js';
 import * as historyIndexes from './migrations/0004-history-indexes.js';
+import * as loginFailures from './migrations/0005-login-failures.js';
 
 /** Versioned migrations, applied in name order. Add a file to migrations/ and a line here. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -11,6 +12,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0002-billing': billing,
   '0003-notifications': notifications,
   '0004-history-indexes': historyIndexes,
+  '0005-login-failures': loginFailures,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

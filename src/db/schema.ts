@@ -32,6 +32,12 @@ export interface Database {
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
   auto_recharges: AutoRechargesTable;
+  login_failures: LoginFailuresTable;
+}
+
+export interface LoginFailuresTable {
+  email: string;
+  failed_at: Date;
 }
 
 export interface NotificationsTable {

@@ -38,6 +38,9 @@ export const FAILURES = {
   INSUFFICIENT_CREDITS: { status: 422, title: 'Not enough credits for this adjustment' },
   CLOCK_CANNOT_GO_BACK: { status: 422, title: 'The test clock only moves forward' },
   OVERLOADED: { status: 429, title: 'Too many requests are waiting; retry shortly' },
+  RATE_LIMITED: { status: 429, title: 'Too many requests from this client; retry shortly' },
+  LOGIN_LOCKED: { status: 429, title: 'Too many failed sign-ins; try again later' },
+  LAST_API_KEY: { status: 409, title: 'The last active platform key cannot be revoked' },
   NOT_READY: { status: 503, title: 'The service is not ready' },
   INTERNAL: { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, { status: number; title: string }>;
@@ -52,6 +55,8 @@ export class Failure extends Error {
     readonly code: FailureCode,
     detail?: string,
     readonly errors?: FieldErrors,
+    /** Seconds after which a retry may succeed (429, 503): sent as Retry-After. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(detail ?? FAILURES[code].title);
   }

@@ -1,5 +1,9 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import { createHash } from 'node:crypto';
+import { Failure } from '../domain/failures.js';
 import fastifyStatic from '@fastify/static';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -27,6 +31,7 @@ import { subscriptionRoutes } from './routes/subscription.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { analyticsRoutes } from './routes/analytics.js';
 import { notificationRoutes } from './routes/notifications.js';
+import { apiKeyRoutes } from './routes/api-keys.js';
 
 /** The built web app (npm run build puts it in dist/web). */
 const WEB_ROOT = path.join(PROJECT_ROOT, 'dist', 'web');
@@ -43,6 +48,10 @@ export interface AppOptions {
   /** Stripe's webhook secret; null answers the webhook path with 404. */
   readonly stripeWebhook: { webhookSecret: string } | null;
   readonly stripePublishableKey?: string | undefined;
+  /** Requests a minute per API key, session or address (LOUPE_RATE_LIMIT_PER_MINUTE). */
+  readonly rateLimitPerMinute: number;
+  /** Where logs go (default stdout); the log-scanning test collects them. */
+  readonly logStream?: { write(line: string): void };
 }
 
 /** Builds the HTTP app without listening: tests use inject() or listen on port 0. */
@@ -51,6 +60,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: {
       level: options.logLevel,
+      ...(options.logStream ? { stream: options.logStream } : {}),
       redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-csrf-token"]', 'res.headers["set-cookie"]'],
     },
     bodyLimit: BODY_LIMIT_BYTES,
@@ -92,6 +102,35 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addHook('onRoute', (route) => {
     const apiRoute = route.url.startsWith('/v1/') || route.url === '/openapi.json';
     if (!apiRoute && route.config?.access === undefined) route.config = { ...route.config, access: 'public' };
+    // The API reference page sets its own Content-Security-Policy (with hashes of its inline scripts).
+    if (route.url.startsWith('/docs')) route.config = { ...route.config, helmet: { skipRoute: true } } as typeof route.config;
+  });
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'", 'https://js.stripe.com'],
+        frameSrc: ['https://js.stripe.com', 'https://hooks.stripe.com'],
+        connectSrc: ["'self'", 'https://api.stripe.com'],
+        imgSrc: ["'self'", 'data:'],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        upgradeInsecureRequests: null,
+      },
+    },
+    // Only behind HTTPS does a browser honour HSTS; LOUPE_SECURE_COOKIES says the service is there.
+    strictTransportSecurity: options.secureCookies ? { maxAge: 31_536_000 } : false,
+  });
+  await app.register(rateLimit, {
+    max: options.rateLimitPerMinute,
+    timeWindow: 60_000,
+    // Per caller: the API key or session (hashed), else the address.
+    keyGenerator: (request) => {
+      // The cookie plugin has not parsed cookies yet at this point; the header names the session.
+      const credential = request.headers.authorization ?? request.headers.cookie;
+      return credential ? `c:${createHash('sha256').update(credential).digest('base64url')}` : `ip:${request.ip}`;
+    },
+    errorResponseBuilder: (_request, context) =>
+      new Failure('RATE_LIMITED', `More than ${context.max} requests a minute from this caller; retry in ${Math.ceil(context.ttl / 1_000)} s.`, undefined, Math.ceil(context.ttl / 1_000)),
   });
   if (webApp) await app.register(fastifyStatic, { root: WEB_ROOT, prefix: '/', wildcard: false, index: 'index.html' });
   await app.register(cookie);
@@ -115,7 +154,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, index) => (typeof json.$id === 'string' ? json.$id : `def-${index}`) },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
   app.get('/openapi.json', { schema: { hide: true }, config: { access: 'public' } }, async () => app.swagger());
 
   await app.register(operationsRoutes({ db: deps.db, metrics, paymentsProvider: deps.provider.name, stripePublishableKey: options.stripePublishableKey }));
@@ -129,6 +168,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(webhookRoutes(deps, options.stripeWebhook));
   await app.register(analyticsRoutes(deps));
   await app.register(notificationRoutes(deps));
+  await app.register(apiKeyRoutes({ db: deps.db, clock: deps.clock }));
   const clock = deps.clock;
   if (clock instanceof TestClock) {
     await app.register(testClockRoutes({ clock, persist: (now) => writeTestClock(deps.db, now), runDueJobs: options.runDueJobs }));

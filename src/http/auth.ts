@@ -41,7 +41,8 @@ declare module 'fastify' {
 export const SESSION_COOKIE = 'loupe_session';
 const ORG_ID_PATTERN = new RegExp(OrgId.pattern ?? '');
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-const KEY_CACHE_MS = 30_000;
+/** A revoked key stops working on every server within this long. */
+const KEY_CACHE_MS = 5_000;
 const KEY_CACHE_LIMIT = 1_000;
 
 export interface AuthOptions {

@@ -84,7 +84,8 @@ const FASTIFY_CODES: Partial<Record<string, FailureCode>> = {
 
 export function handleError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (error instanceof Failure) {
-    if (error.code === 'OVERLOADED') reply.header('retry-after', '1');
+    if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
+    else if (error.code === 'OVERLOADED') reply.header('retry-after', '1');
     return sendProblem(reply, problemFor(error.code, error.message, error.errors));
   }
   const fastifyError = error as FastifyError;

@@ -8,7 +8,7 @@ import { buildApp } from './app.js';
 /** Builds the app, runs the jobs that came due while the server was down, and listens. */
 export async function serve(runtime: Runtime, config: Config): Promise<{ app: FastifyInstance; url: string; stop(): Promise<void> }> {
   const runDueJobs = () => runAllDueJobs(runtime.deps);
-  const app = await buildApp({ deps: runtime.deps, logLevel: config.logLevel, secureCookies: config.secureCookies, runDueJobs, stripeWebhook: config.stripe, stripePublishableKey: config.stripePublishableKey });
+  const app = await buildApp({ deps: runtime.deps, logLevel: config.logLevel, secureCookies: config.secureCookies, runDueJobs, stripeWebhook: config.stripe, stripePublishableKey: config.stripePublishableKey, rateLimitPerMinute: config.rateLimitPerMinute });
   await runDueJobs();
   const scheduler = startScheduler({
     intervalMs: config.jobIntervalMs,

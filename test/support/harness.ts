@@ -41,7 +41,7 @@ export interface Harness {
  * platform key. Each test file gets its own, so files run in parallel without sharing state.
  */
 export async function startHarness(
-  options: { start?: Date; testClock?: boolean; stripeWebhookSecret?: string; smtpUrl?: string; groupCommit?: boolean; batcherLimits?: Partial<BatcherLimits> } = {},
+  options: { start?: Date; testClock?: boolean; stripeWebhookSecret?: string; smtpUrl?: string; groupCommit?: boolean; batcherLimits?: Partial<BatcherLimits>; rateLimitPerMinute?: number; logStream?: { write(line: string): void } } = {},
 ): Promise<Harness> {
   const serverUrl = inject('serverUrl');
   const name = `t_${randomBytes(6).toString('hex')}`;
@@ -58,10 +58,12 @@ export async function startHarness(
   const runDueJobs = () => runAllDueJobs(deps);
   const app = await buildApp({
     deps: options.testClock === false ? { ...deps, clock: { now: () => clock.now() } } : deps,
-    logLevel: 'silent',
+    logLevel: options.logStream ? 'trace' : 'silent',
     secureCookies: false,
     runDueJobs,
     stripeWebhook: options.stripeWebhookSecret ? { webhookSecret: options.stripeWebhookSecret } : null,
+    rateLimitPerMinute: options.rateLimitPerMinute ?? 600_000,
+    ...(options.logStream ? { logStream: options.logStream } : {}),
   });
   await ensurePlatformKey(db, { configured: PLATFORM_KEY, dataDir: '/nonexistent', now: clock.now() });
   let orgCount = 0;
