@@ -11,7 +11,7 @@ export interface Violation {
   readonly detail: string;
 }
 
-const CHECKS: Record<string, (orgId: string | null) => ReturnType<typeof sql<{ org_id: string; detail: string }>>> = {
+const CHECKS: Record<string, (orgId: string | null, now: Date) => ReturnType<typeof sql<{ org_id: string; detail: string }>>> = {
   'cached totals equal the sum of ledger entries': (orgId) => sql`
     WITH sums AS (
       SELECT b.org_id,
@@ -151,6 +151,11 @@ const CHECKS: Record<string, (orgId: string | null) => ReturnType<typeof sql<{ o
     HAVING (i.status = 'paid' AND i.total_cents > 0 AND (count(y.payment_id) <> 1 OR sum(y.amount_cents) <> i.total_cents))
         OR (i.status = 'open' AND count(y.payment_id) > 0)`,
 
+  'no purchase is left pending for more than an hour (reconciliation settles them)': (orgId, now) => sql`
+    SELECT org_id, format('purchase %s of %s credits pending since %s', purchase_id, credits, created_at) AS detail
+    FROM credit_purchases
+    WHERE (${orgId}::text IS NULL OR org_id = ${orgId}) AND status = 'pending' AND created_at < ${now}::timestamptz - interval '1 hour'`,
+
   'invoice numbers run from 1 without gaps': (orgId) => sql`
     SELECT '*' AS org_id, format('%s invoices numbered %s to %s', count(*), min(number), max(number)) AS detail
     FROM invoices WHERE ${orgId}::text IS NULL
@@ -158,10 +163,10 @@ const CHECKS: Record<string, (orgId: string | null) => ReturnType<typeof sql<{ o
 };
 
 /** Every broken rule, for one org or (orgId null) for all of them. */
-export async function findViolations(db: Db, orgId: string | null): Promise<Violation[]> {
+export async function findViolations(db: Db, orgId: string | null, now: Date): Promise<Violation[]> {
   const results = await Promise.all(
     Object.entries(CHECKS).map(async ([rule, query]) => {
-      const { rows } = await query(orgId).execute(db);
+      const { rows } = await query(orgId, now).execute(db);
       return rows.map((row) => ({ org_id: row.org_id, rule, detail: row.detail }));
     }),
   );

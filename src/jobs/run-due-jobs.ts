@@ -2,6 +2,7 @@ import type { BillingDeps } from '../billing/deps.js';
 import { runLedgerMaintenance } from './ledger-maintenance.js';
 import { runInvoiceCollection, runPurges } from './billing-jobs.js';
 import { runAutoRecharges } from '../billing/auto-recharge.js';
+import { reconcilePendingPurchases } from '../billing/reconcile-payments.js';
 import { dispatchEmails, dispatchWebhooks } from './dispatch-notifications.js';
 
 /**
@@ -11,6 +12,7 @@ import { dispatchEmails, dispatchWebhooks } from './dispatch-notifications.js';
 export async function runDueJobs(deps: BillingDeps): Promise<void> {
   await runLedgerMaintenance(deps);
   await runInvoiceCollection(deps);
+  await reconcilePendingPurchases(deps);
   await runAutoRecharges(deps);
   await runPurges(deps);
   await dispatchEmails(deps);

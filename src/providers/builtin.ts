@@ -106,6 +106,11 @@ export function createBuiltinProvider(deps: { db: Db; clock: Clock }): PaymentPr
       return outcomeOf(stored);
     },
 
+    async findCharge(idempotencyKey: string) {
+      const row = await deps.db.selectFrom('builtin_charges').selectAll().where('idempotency_key', '=', idempotencyKey).executeTakeFirst();
+      return row ? outcomeOf(row) : null;
+    },
+
     async requestSubscriptionChange({ subscriptionRef, desired }: { subscriptionRef: string | null; desired: SubscriptionState }) {
       const event: ProviderEvent = {
         id: `evt_builtin_${randomBytes(10).toString('hex')}`,

@@ -82,6 +82,11 @@ export interface PaymentProvider {
     metadata: Record<string, string>;
   }): Promise<ChargeOutcome>;
   /**
+   * The provider's record of the charge made with this idempotency key, or null when it never made
+   * one. Reconciliation repairs a purchase whose outcome was lost (a timeout, a crash) from it.
+   */
+  findCharge(idempotencyKey: string): Promise<ChargeOutcome | null>;
+  /**
    * Asks the provider to change the subscription. The change is applied locally only when the
    * provider confirms it: the built-in provider returns its confirmation events at once, Stripe
    * sends them to the webhook later (and this returns none).

@@ -101,6 +101,7 @@ export function createStripeProvider(options: {
     },
 
     charge: (input) => charge(stripe, input),
+    findCharge: (idempotencyKey) => findCharge(stripe, idempotencyKey),
 
     async requestSubscriptionChange({ customerId, subscriptionRef, desired }) {
       const subscription =
@@ -156,7 +157,8 @@ async function charge(stripe: Stripe, input: ChargeInput): Promise<ChargeOutcome
         off_session: true,
         confirm: true,
         description: input.description.slice(0, DESCRIPTION_LIMIT),
-        metadata: limitMetadata(input.metadata),
+        // The key in metadata lets reconciliation find this PaymentIntent again (findCharge).
+        metadata: limitMetadata({ ...input.metadata, loupe_charge_key: input.idempotencyKey }),
       },
       { idempotencyKey: input.idempotencyKey },
     );
@@ -167,6 +169,26 @@ async function charge(stripe: Stripe, input: ChargeInput): Promise<ChargeOutcome
     throw unavailable('charge', error);
   }
   return outcomeOf(intent);
+}
+
+/**
+ * Stripe's record of a charge by our idempotency key, through the Search API (which may lag new
+ * PaymentIntents by up to a minute; reconciliation only looks at purchases older than that).
+ */
+async function findCharge(stripe: Stripe, idempotencyKey: string): Promise<ChargeOutcome | null> {
+  let found: Stripe.ApiSearchResult<Stripe.PaymentIntent>;
+  try {
+    found = await stripe.paymentIntents.search({ query: `metadata['loupe_charge_key']:'${idempotencyKey.replaceAll("'", "\\'")}'`, limit: 1 });
+  } catch (error) {
+    throw unavailable('findCharge', error);
+  }
+  const intent = found.data[0];
+  if (!intent) return null;
+  try {
+    return outcomeOf(intent);
+  } catch {
+    return null;
+  }
 }
 
 function outcomeOf(intent: Stripe.PaymentIntent): ChargeOutcome {

@@ -6,6 +6,7 @@ import { TestClock } from '../../src/clock.js';
 import { loadConfig, loadPlanCatalog, PROJECT_ROOT } from '../../src/config.js';
 import { createBuiltinProvider } from '../../src/providers/builtin.js';
 import { createMailer } from '../../src/providers/mailer.js';
+import type { PaymentProvider } from '../../src/providers/payments.js';
 import { createLedgerBatcher, DEFAULT_BATCHER_LIMITS, type BatcherLimits } from '../../src/billing/ledger-batcher.js';
 import { connectDatabase, type Db } from '../../src/db/database.js';
 import { withDatabaseName } from '../../src/db/embedded.js';
@@ -41,7 +42,7 @@ export interface Harness {
  * platform key. Each test file gets its own, so files run in parallel without sharing state.
  */
 export async function startHarness(
-  options: { start?: Date; testClock?: boolean; stripeWebhookSecret?: string; smtpUrl?: string; groupCommit?: boolean; batcherLimits?: Partial<BatcherLimits>; rateLimitPerMinute?: number; logStream?: { write(line: string): void } } = {},
+  options: { start?: Date; testClock?: boolean; stripeWebhookSecret?: string; smtpUrl?: string; groupCommit?: boolean; batcherLimits?: Partial<BatcherLimits>; rateLimitPerMinute?: number; logStream?: { write(line: string): void }; wrapProvider?: (provider: PaymentProvider) => PaymentProvider } = {},
 ): Promise<Harness> {
   const serverUrl = inject('serverUrl');
   const name = `t_${randomBytes(6).toString('hex')}`;
@@ -54,7 +55,7 @@ export async function startHarness(
   const clock = new TestClock(options.start ?? DEFAULT_START);
   await writeTestClock(db, clock.now());
   const catalog = loadPlanCatalog(path.join(PROJECT_ROOT, 'config', 'plans.json'));
-  const deps: BillingDeps = { db, clock, catalog, holdTtlSeconds: 600, provider: createBuiltinProvider({ db, clock }), seller: loadConfig({}).seller, mailer: options.smtpUrl ? createMailer({ smtpUrl: options.smtpUrl, from: 'Loupe Billing <billing@loupe.test>' }) : null, ledger: createLedgerBatcher({ ...DEFAULT_BATCHER_LIMITS, enabled: options.groupCommit ?? true, ...options.batcherLimits }) };
+  const deps: BillingDeps = { db, clock, catalog, holdTtlSeconds: 600, provider: (options.wrapProvider ?? ((provider: PaymentProvider) => provider))(createBuiltinProvider({ db, clock })), seller: loadConfig({}).seller, mailer: options.smtpUrl ? createMailer({ smtpUrl: options.smtpUrl, from: 'Loupe Billing <billing@loupe.test>' }) : null, ledger: createLedgerBatcher({ ...DEFAULT_BATCHER_LIMITS, enabled: options.groupCommit ?? true, ...options.batcherLimits }) };
   const runDueJobs = () => runAllDueJobs(deps);
   const app = await buildApp({
     deps: options.testClock === false ? { ...deps, clock: { now: () => clock.now() } } : deps,
@@ -94,7 +95,7 @@ export async function startHarness(
       return id;
     },
     async expectCleanAudit() {
-      expect(await auditLedger(db)).toEqual([]);
+      expect(await auditLedger(db, null, clock.now())).toEqual([]);
     },
     async close() {
       await app.close();

@@ -96,6 +96,14 @@ export const notificationRoutes = (deps: BillingDeps): FastifyPluginAsyncTypebox
       },
       handler: async (request) => {
         const userId = reader(request);
+        const exists = await deps.db
+          .selectFrom('notifications')
+          .select('notification_id')
+          .where('org_id', '=', request.params.org)
+          .where('notification_id', '=', request.params.id)
+          .$if(userId !== null, (query) => query.where('user_id', '=', userId as string))
+          .executeTakeFirst();
+        if (!exists) throw new Failure('NOT_FOUND', 'There is no such notification.');
         await markRead(deps.db, { orgId: request.params.org, userId, notificationId: request.params.id, now: deps.clock.now() });
         return { unread_count: await countUnread(deps.db, request.params.org, userId) };
       },
@@ -225,6 +233,8 @@ export const notificationRoutes = (deps: BillingDeps): FastifyPluginAsyncTypebox
         },
       },
       handler: async (request) => {
+        const endpoints = await listEndpoints(deps.db, request.params.org);
+        if (!endpoints.some((endpoint) => endpoint.endpoint_id === request.params.id)) throw new Failure('NOT_FOUND', 'There is no such webhook endpoint.');
         const rows = await listDeliveries(deps.db, request.params.org, request.params.id, request.query.limit ?? 50);
         return {
           items: rows.map((row) => ({
