@@ -14,12 +14,17 @@ export function dailyBurnCredits(windowCredits: readonly number[]): number {
 }
 
 /** When `remainingCredits` are gone at `burnCredits` a day; null when nothing burns. Already empty = now. */
+/** A forecast further out than this is reported as null: the credits outlast any plan. */
+const FOREVER_MS = 100 * 365 * DAY_MS;
+
 export function lastsUntil(input: { remainingCredits: number; burnCredits: number; now: Date }): Date | null {
   assertInvariant(Number.isSafeInteger(input.remainingCredits), `remaining credits must be whole, got ${input.remainingCredits}`);
   assertInvariant(Number.isSafeInteger(input.burnCredits) && input.burnCredits >= 0, `the burn rate must be whole and ≥ 0, got ${input.burnCredits}`);
   if (input.burnCredits === 0) return null;
   const remaining = Math.max(0, input.remainingCredits);
-  return new Date(input.now.getTime() + Math.floor((remaining * DAY_MS) / input.burnCredits));
+  const until = input.now.getTime() + Math.floor((remaining * DAY_MS) / input.burnCredits);
+  // Beyond a century the date means "practically never" (and past year 9999 it has no ISO form).
+  return until > input.now.getTime() + FOREVER_MS ? null : new Date(until);
 }
 
 export interface Forecast {

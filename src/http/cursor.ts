@@ -1,4 +1,5 @@
 import { invalidFields } from '../domain/failures.js';
+import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from './validation.js';
 
 /** Opaque page cursors: base64url JSON of the last row's sort key. */
 export function encodeCursor(key: readonly (string | number)[]): string {
@@ -8,7 +9,7 @@ export function encodeCursor(key: readonly (string | number)[]): string {
 export function decodeCursor(cursor: string, shape: readonly ('string' | 'number' | 'timestamp')[]): (string | number)[] {
   const fits = (part: unknown, kind: (typeof shape)[number]) =>
     kind === 'timestamp'
-      ? typeof part === 'string' && !Number.isNaN(Date.parse(part))
+      ? typeof part === 'string' && Date.parse(part) >= EARLIEST_TIMESTAMP && Date.parse(part) < LATEST_TIMESTAMP
       : typeof part === kind && !(typeof part === 'string' && part.includes('\u0000'));
   try {
     const key: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));

@@ -61,7 +61,8 @@ function messageOf(error: AjvError): string {
 }
 
 export function fieldErrors(errors: readonly AjvError[], part: string | undefined): FieldErrors {
-  const result: FieldErrors = {};
+  // No prototype: a refused field may be named "constructor" or "__proto__".
+  const result: FieldErrors = Object.create(null) as FieldErrors;
   for (const error of errors) {
     // anyOf/oneOf wrap the real errors of their branches; those are reported already.
     if (error.keyword === 'anyOf' || error.keyword === 'oneOf' || error.keyword === 'if') continue;
