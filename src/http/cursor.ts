@@ -10,7 +10,9 @@ export function decodeCursor(cursor: string, shape: readonly ('string' | 'number
   const fits = (part: unknown, kind: (typeof shape)[number]) =>
     kind === 'timestamp'
       ? typeof part === 'string' && Date.parse(part) >= EARLIEST_TIMESTAMP && Date.parse(part) < LATEST_TIMESTAMP
-      : typeof part === kind && !(typeof part === 'string' && part.includes('\u0000'));
+      : kind === 'number'
+        ? Number.isSafeInteger(part)
+        : typeof part === 'string' && !part.includes('\u0000');
   try {
     const key: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     if (Array.isArray(key) && key.length === shape.length && key.every((part, index) => fits(part, shape[index]!))) return key;
