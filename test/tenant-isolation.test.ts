@@ -448,7 +448,13 @@ describe('tenant isolation over every org operation', () => {
         const response = await send(call, asSession(a[role]));
         checks += 1;
         const adminOnly = operation.access === 'org-admin';
-        const ok = operation.platformOnly || (role === 'member' && adminOnly) ? response.statusCode === 403 : response.statusCode >= 200 && response.statusCode < 300;
+        // Notifications belong to their user: the admin's notification is not the member's to mark read.
+        const someoneElses = role === 'member' && operation.path.endsWith('/notifications/{id}/read');
+        const ok = someoneElses
+          ? response.statusCode === 404
+          : operation.platformOnly || (role === 'member' && adminOnly)
+            ? response.statusCode === 403
+            : response.statusCode >= 200 && response.statusCode < 300;
         if (!ok) failures.push(`${role}: ${describeCall(call, response)}`);
       }
     }
