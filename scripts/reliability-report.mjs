@@ -16,7 +16,9 @@ const rows = [
   ['PostgreSQL restarts under load', faults?.postgresRestarts],
   ['fuzz requests sent', fuzz?.requests],
   ['operations fuzzed', fuzz?.operations],
-  ['5xx answers found by the fuzzer', fuzz?.serverErrors ?? fuzz?.fiveXx ?? fuzz?.['5xx']],
+  ['5xx answers found by the fuzzer', fuzz?.server_errors],
+  ['4xx answers not in problem+json', fuzz?.non_problem_4xx],
+  ['refused requests that still wrote something', fuzz?.partial_writes],
   ['tenant isolation checks', isolation?.checks],
   ['operations swept for isolation', isolation?.operations],
 ];
