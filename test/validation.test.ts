@@ -732,3 +732,27 @@ describe('regressions found by this suite', () => {
     expectProblem(await h.api('POST', '/v1/orgs/no-such-org/grants', { credits: 'many' }), 404, 'ORG_NOT_FOUND');
   });
 });
+
+describe('regressions found by the fuzz suite', () => {
+  it('an unknown field named like an Object.prototype member is refused as a field, not a 500', async () => {
+    const org = await h.createOrg();
+    const response = await h.api('PUT', `/v1/orgs/${org}/settings/on-demand`, { monthly_limit_credits: 0, constructor: '', toString: 1 });
+    expectInvalid(response, 'constructor', 'toString');
+  });
+
+  it('cursors with a time PostgreSQL cannot store or a fractional number are refused naming cursor', async () => {
+    const org = await h.createOrg();
+    const encode = (key: unknown[]) => Buffer.from(JSON.stringify(key)).toString('base64url');
+    expectInvalid(await h.api('GET', `/v1/orgs/${org}/billing-history?cursor=${encode(['-100000-01-01T00:00:00.000Z', 'x'])}`), 'cursor');
+    expectInvalid(await h.api('GET', `/v1/orgs/${org}/invoices?cursor=${encode(['2026-01-31T10:00:00.000Z', -1.5])}`), 'cursor');
+  });
+
+  it('a forecast further out than a century is null, not a 500', async () => {
+    const org = await h.createOrg();
+    await h.api('POST', `/v1/orgs/${org}/grants`, { source: 'promotional', credits: 10_000_000, reason: 'a lot' });
+    await h.api('POST', `/v1/orgs/${org}/ai/usage`, { idempotency_key: 'one', user_id: 'u', feature: 'assistant', action: 'chat', tokens: 1 });
+    const summary = await h.api('GET', `/v1/orgs/${org}/usage/summary`);
+    expect(summary.statusCode).toBe(200);
+    expect(summary.json().forecast.prepaid_credits_last_until).toBeNull();
+  });
+});

@@ -16,8 +16,17 @@ export interface LockedOrg {
   readonly book: LedgerBook;
 }
 
-export function lockBook(tx: Db, orgId: string, now: Date): Promise<LockedOrg | undefined> {
+export async function lockBook(tx: Db, orgId: string, now: Date): Promise<LockedOrg | undefined> {
+  await enterOrgScope(tx, orgId);
   return readBook(tx, orgId, now, true);
+}
+
+/**
+ * For the rest of this transaction: the role loupe_app, scoped to one org by row-level security
+ * (migration 0006), so a query that forgets its org filter still sees only this org.
+ */
+export async function enterOrgScope(tx: Db, orgId: string): Promise<void> {
+  await sql`SELECT set_config('role', 'loupe_app', true), set_config('loupe.org_id', ${orgId}, true)`.execute(tx);
 }
 
 /**

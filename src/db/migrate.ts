@@ -5,6 +5,7 @@ import * as billing from './migrations/0002-billing.js';
 import * as notifications from './migrations/0003-notifications.js';
 import * as historyIndexes from './migrations/0004-history-indexes.js';
 import * as loginFailures from './migrations/0005-login-failures.js';
+import * as rowLevelSecurity from './migrations/0006-row-level-security.js';
 
 /** Versioned migrations, applied in name order. Add a file to migrations/ and a line here. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -13,6 +14,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0003-notifications': notifications,
   '0004-history-indexes': historyIndexes,
   '0005-login-failures': loginFailures,
+  '0006-row-level-security': rowLevelSecurity,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
