@@ -13,6 +13,10 @@ import { decodeCursor, pageOf } from '../cursor.js';
 import { problemFor, sendProblem } from '../problem.js';
 import { Identifier, OrgParams, PageQuery, StringEnum, Timestamp, problems } from '../schemas.js';
 
+/** Tax as invoices and quotes show it: one line per tax with its rate, and the reverse-charge note. */
+const TaxLines = Type.Array(Type.Object({ name: Type.String(), rate_bps: Type.Number(), amount_cents: Type.Integer() }));
+const TaxNote = Type.Union([Type.String(), Type.Null()]);
+
 const PaymentMethodSchema = Type.Object({
   id: Type.String(),
   brand: Type.String(),
@@ -76,8 +80,8 @@ const InvoiceDetail = Type.Intersect([
         amount_cents: Type.Integer(),
       }),
     ),
-    tax: Type.Array(Type.Object({ name: Type.String(), rate_bps: Type.Number(), amount_cents: Type.Integer() })),
-    tax_note: Type.Union([Type.String(), Type.Null()]),
+    tax: TaxLines,
+    tax_note: TaxNote,
   }),
 ]);
 
@@ -175,8 +179,8 @@ export const billingRoutes = (deps: BillingDeps): FastifyPluginAsyncTypebox =>
             tax_cents: Type.Integer(),
             total_cents: Type.Integer(),
             currency: Type.String(),
-            tax: Type.Array(Type.Object({ name: Type.String(), rate_bps: Type.Number(), amount_cents: Type.Integer() })),
-            tax_note: Type.Union([Type.String(), Type.Null()]),
+            tax: TaxLines,
+            tax_note: TaxNote,
             min_credits: Type.Integer(),
             max_credits: Type.Integer(),
           }),
