@@ -5,6 +5,7 @@ import { openRuntime, type Runtime } from '../runtime.js';
 import { serve } from '../http/server.js';
 import { auditLedger } from '../billing/audit.js';
 import { ensurePlatformKey } from '../identity/api-keys.js';
+import { openApiDocument } from '../http/openapi-document.js';
 import { DEMO_LOGINS, DEMO_ORG_ID, seedDemo } from './seed-demo.js';
 
 const USAGE = `Usage: loupe-billing <command>
@@ -15,6 +16,7 @@ Commands:
   migrate     apply database migrations
   seed-demo   add the demo org (${DEMO_ORG_ID}) with its users and 30 days of usage
   audit       check every ledger invariant; exits 1 and names each violation
+  openapi     print the OpenAPI document (every route, the test clock's included); no database
 
 Environment: PORT, HOST, LOUPE_DATA_DIR, DATABASE_URL, LOUPE_PLATFORM_KEY, LOUPE_TEST_CLOCK,
 LOUPE_PLANS_FILE, LOUPE_HOLD_TTL_SECONDS, LOUPE_JOB_INTERVAL_MS, LOG_LEVEL (see README).`;
@@ -25,6 +27,12 @@ async function main(argv: string[]): Promise<number> {
   if (values.help || command === undefined || command === 'help') {
     console.log(USAGE);
     return command === undefined && !values.help ? 1 : 0;
+  }
+  if (command === 'openapi') {
+    const json = `${JSON.stringify(await openApiDocument(), null, 2)}\n`;
+    // Wait for the pipe to take it all: main() ends in process.exit, which would cut it short.
+    await new Promise<void>((resolve, reject) => process.stdout.write(json, (error) => (error ? reject(error) : resolve())));
+    return 0;
   }
   const config = loadConfig();
   switch (command) {
