@@ -102,6 +102,32 @@ describe('other alerts', () => {
   });
 });
 
+describe('in-app notifications', () => {
+  it('?unread=true pages over unread notifications only: a full page while more are unread', async () => {
+    const id = await createOrgAt(h, { plan: 'starter' });
+    const admin = await h.db.selectFrom('memberships').select('user_id').where('org_id', '=', id).executeTakeFirstOrThrow();
+    // Newest first: the 3 newest are read, then 4 unread.
+    const rows = Array.from({ length: 7 }, (_, index) => ({
+      org_id: id,
+      notification_id: `ntf_${index}`,
+      event_id: `evt_${index}`,
+      user_id: admin.user_id,
+      type: 'balance.low',
+      title: `Notice ${index}`,
+      body: 'Body',
+      created_at: new Date(Date.UTC(2026, 0, 1, 0, index)),
+      read_at: index >= 4 ? new Date(Date.UTC(2026, 0, 2)) : null,
+    }));
+    await h.db.insertInto('notifications').values(rows).execute();
+    const first = (await h.api('GET', `/v1/orgs/${id}/notifications?unread=true&limit=2`)).json();
+    expect(first.items.map((item: { id: string }) => item.id)).toEqual(['ntf_3', 'ntf_2']);
+    expect(first.next_cursor).not.toBeNull();
+    const second = (await h.api('GET', `/v1/orgs/${id}/notifications?unread=true&limit=2&cursor=${first.next_cursor}`)).json();
+    expect(second.items.map((item: { id: string }) => item.id)).toEqual(['ntf_1', 'ntf_0']);
+    expect(first.unread_count).toBe(4);
+  });
+});
+
 describe('webhook delivery', () => {
   it('a receiver that fails 3 times gets the event again after each failure, and the log shows every attempt', async () => {
     const id = await createOrgAt(h, { plan: 'starter' });

@@ -2,9 +2,10 @@ import { sql } from 'kysely';
 import type { Db } from './database.js';
 
 /** A user's in-app notifications (the platform key, user null, sees the org's), newest first. */
-export async function listNotifications(db: Db, input: { orgId: string; userId: string | null; limit: number; after?: { at: Date; id: string } | undefined }) {
+export async function listNotifications(db: Db, input: { orgId: string; userId: string | null; unreadOnly: boolean; limit: number; after?: { at: Date; id: string } | undefined }) {
   let query = db.selectFrom('notifications').selectAll().where('org_id', '=', input.orgId);
   if (input.userId !== null) query = query.where('user_id', '=', input.userId);
+  if (input.unreadOnly) query = query.where('read_at', 'is', null);
   if (input.after) query = query.where(sql<boolean>`(created_at, notification_id) < (${input.after.at}, ${input.after.id})`);
   return query.orderBy('created_at', 'desc').orderBy('notification_id', 'desc').limit(input.limit).execute();
 }

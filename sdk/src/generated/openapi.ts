@@ -1950,12 +1950,95 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description The export */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            credit_purchases: {
+                                [key: string]: unknown;
+                            }[];
+                            /** Format: date-time */
+                            exported_at: string;
+                            invoices: {
+                                [key: string]: unknown;
+                            }[];
+                            ledger_entries: {
+                                [key: string]: unknown;
+                            }[];
+                            members: {
+                                email: string;
+                                name: string;
+                                role: string;
+                                user_id: string;
+                            }[];
+                            org: {
+                                billing_address: {
+                                    [key: string]: unknown;
+                                };
+                                /** Format: date-time */
+                                created_at: string;
+                                id: string;
+                                name: string;
+                                vat_id: string | null;
+                            };
+                            payment_methods: {
+                                [key: string]: unknown;
+                            }[];
+                            settings: {
+                                [key: string]: unknown;
+                            };
+                            subscription: {
+                                [key: string]: unknown;
+                            };
+                            usage: {
+                                [key: string]: unknown;
+                            }[];
+                        };
+                        "application/zip": string;
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                        "application/zip": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                        "application/zip": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                        "application/zip": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                        "application/zip": components["schemas"]["Problem"];
+                    };
                 };
             };
         };

@@ -65,11 +65,12 @@ export const notificationRoutes = (deps: BillingDeps): FastifyPluginAsyncTypebox
         const rows = await listNotifications(deps.db, {
           orgId: request.params.org,
           userId,
+          unreadOnly: request.query.unread === true,
           limit: limit + 1,
           after: cursor ? { at: new Date(cursor[0] as string), id: cursor[1] as string } : undefined,
         });
-        const page = rows.slice(0, limit).filter((row) => !request.query.unread || row.read_at === null);
-        const last = rows.slice(0, limit).at(-1);
+        const page = rows.slice(0, limit);
+        const last = page.at(-1);
         return {
           items: page.map((row) => ({
             id: row.notification_id,

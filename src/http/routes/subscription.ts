@@ -14,6 +14,24 @@ const PendingChange = Type.Object({
   }),
 });
 
+/** Rows exported as stored (ledger entries, purchases, invoices, usage): every column is kept. */
+const ExportedRow = Type.Object({}, { additionalProperties: true });
+const ExportSchema = Type.Object(
+  {
+    exported_at: Timestamp,
+    org: Type.Object({ id: Type.String(), name: Type.String(), billing_address: ExportedRow, vat_id: Type.Union([Type.String(), Type.Null()]), created_at: Timestamp }),
+    subscription: ExportedRow,
+    settings: ExportedRow,
+    members: Type.Array(Type.Object({ user_id: Type.String(), email: Type.String(), name: Type.String(), role: Type.String() })),
+    payment_methods: Type.Array(ExportedRow),
+    ledger_entries: Type.Array(ExportedRow),
+    credit_purchases: Type.Array(ExportedRow),
+    invoices: Type.Array(ExportedRow),
+    usage: Type.Array(ExportedRow),
+  },
+  { description: 'The JSON export; with ?format=zip the answer is application/zip instead' },
+);
+
 const ContractSchema = Type.Object(
   {
     base_price_cents: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000_000_00 })),
@@ -85,11 +103,15 @@ export const subscriptionRoutes = (deps: BillingDeps): FastifyPluginAsyncTypebox
         params: OrgParams,
         querystring: Type.Object({ format: Type.Optional(StringEnum(['json', 'zip'] as const)) }, { additionalProperties: false }),
         produces: ['application/json', 'application/zip'],
+        response: {
+          200: { description: 'The export', content: { 'application/json': { schema: ExportSchema }, 'application/zip': { schema: Type.String({ format: 'binary' }) } } },
+          ...problems(401, 403, 404, 422),
+        },
       },
       handler: async (request, reply) => {
         if (request.query.format === 'zip') {
           const zip = await exportOrgZip(deps, request.params.org);
-          return reply.type('application/zip').header('content-disposition', `attachment; filename="${request.params.org}-export.zip"`).send(zip);
+          return reply.type('application/zip').header('content-disposition', `attachment; filename="${request.params.org}-export.zip"`).send(zip as unknown as string); // a stream, typed as the schema's binary string
         }
         const data = await exportOrg(deps, request.params.org);
         return { ...data, usage: await exportUsageJson(deps, request.params.org) };
