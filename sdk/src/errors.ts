@@ -7,16 +7,25 @@ export type Problem = components['schemas']['Problem'];
 /** Why an AI action was not allowed (the `reason` of a refused authorization). */
 export type DenialReason = 'FEATURE_DISABLED' | 'SUBSCRIPTION_INACTIVE' | 'CREDITS_EXHAUSTED' | 'OVERAGE_LIMIT_REACHED';
 
-/** Every error this client throws is a LoupeError: one `instanceof` check catches them all. */
+/**
+ * Every error this client throws is a LoupeError: one `instanceof` check catches them all, and
+ * `code` tells them apart (the problem+json code, a denial reason, TIMEOUT, NETWORK_ERROR …).
+ */
 export class LoupeError extends Error {
   override name = 'LoupeError';
+  constructor(
+    message: string,
+    readonly code: string,
+    options?: { cause: unknown },
+  ) {
+    super(message, options);
+  }
 }
 
 /** The server answered with a problem+json error; `code` is the stable code from its catalogue. */
 export class LoupeApiError extends LoupeError {
   override name = 'LoupeApiError';
   readonly status: number;
-  readonly code: string;
   readonly title: string;
   readonly detail: string | undefined;
   /** Invalid fields and their messages (422 VALIDATION_FAILED). */
@@ -27,9 +36,8 @@ export class LoupeApiError extends LoupeError {
   constructor(input: { status: number; problem: Partial<Problem> | undefined; retryAfterSeconds: number | undefined; method: string; path: string }) {
     const problem = input.problem ?? {};
     const code = typeof problem.code === 'string' ? problem.code : `HTTP_${input.status}`;
-    super(`${input.method} ${input.path} → ${input.status} ${code}${problem.detail ? `: ${problem.detail}` : ''}`);
+    super(`${input.method} ${input.path} → ${input.status} ${code}${problem.detail ? `: ${problem.detail}` : ''}`, code);
     this.status = input.status;
-    this.code = code;
     this.title = problem.title ?? `HTTP ${input.status}`;
     this.detail = problem.detail;
     this.errors = problem.errors;
@@ -45,7 +53,7 @@ export class LoupeTimeoutError extends LoupeError {
     readonly path: string,
     readonly timeoutMs: number,
   ) {
-    super(`${method} ${path} did not answer within ${timeoutMs} ms`);
+    super(`${method} ${path} did not answer within ${timeoutMs} ms`, 'TIMEOUT');
   }
 }
 
@@ -57,7 +65,7 @@ export class LoupeNetworkError extends LoupeError {
     readonly path: string,
     options: { cause: unknown },
   ) {
-    super(`${method} ${path} failed on the network: ${describe(options.cause)}`, options);
+    super(`${method} ${path} failed on the network: ${describe(options.cause)}`, 'NETWORK_ERROR', options);
   }
 }
 
@@ -70,7 +78,7 @@ export class CreditsDenied extends LoupeError {
     readonly available: number | null,
     readonly request: { readonly org: string; readonly feature: string; readonly action: string },
   ) {
-    super(`${request.feature}/${request.action} for org ${request.org} was not allowed: ${reason}`);
+    super(`${request.feature}/${request.action} for org ${request.org} was not allowed: ${reason}`, reason);
   }
 }
 
@@ -87,7 +95,7 @@ export class UsageNotRecorded<T = unknown> extends LoupeError {
     readonly result: T,
     options: { cause: unknown },
   ) {
-    super(`The usage of ${usage.feature}/${usage.action} (key ${usage.idempotency_key}) was not recorded: ${describe(options.cause)}`, options);
+    super(`The usage of ${usage.feature}/${usage.action} (key ${usage.idempotency_key}) was not recorded: ${describe(options.cause)}`, 'USAGE_NOT_RECORDED', options);
   }
 }
 

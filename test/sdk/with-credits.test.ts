@@ -63,7 +63,7 @@ describe('withCredits', () => {
       })
       .catch((error: unknown) => error);
     expect(denial).toBeInstanceOf(CreditsDenied);
-    expect(denial).toMatchObject({ reason: 'FEATURE_DISABLED', request: { org, feature: 'assistant', action: 'ask' } });
+    expect(denial).toMatchObject({ reason: 'FEATURE_DISABLED', code: 'FEATURE_DISABLED', request: { org, feature: 'assistant', action: 'ask' } });
     expect(ran).toBe(false);
     expect(await usageRows(org)).toEqual([]);
   });
@@ -123,6 +123,7 @@ describe('withCredits', () => {
     const unrecorded = error as UsageNotRecorded<string>;
     expect(unrecorded.result).toBe('the answer');
     expect(unrecorded.cause).toBeInstanceOf(LoupeNetworkError);
+    expect(unrecorded).toMatchObject({ code: 'USAGE_NOT_RECORDED', cause: { code: 'NETWORK_ERROR' } });
     expect(await usageRows(org)).toEqual([]);
     await direct.ai.recordUsage(org, unrecorded.usage);
     await direct.ai.recordUsage(org, unrecorded.usage);
@@ -179,7 +180,9 @@ describe('retries', () => {
     const org = await h.createOrg();
     const impatient = createClient({ baseUrl: proxy.url, apiKey: PLATFORM_KEY, timeoutMs: 200, retry: { maxAttempts: 1 } });
     proxy.inject({ method: 'GET', pathIncludes: `/orgs/${org}/balance`, fault: { kind: 'delay', ms: 1_000 } });
-    await expect(impatient.balance.get(org)).rejects.toBeInstanceOf(LoupeTimeoutError);
+    const error = await impatient.balance.get(org).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(LoupeTimeoutError);
+    expect(error).toMatchObject({ code: 'TIMEOUT', timeoutMs: 200 });
   });
 
   it('stops at once when the caller aborts', async () => {
