@@ -103,7 +103,7 @@ export function createClient(options: ClientOptions) {
     ai,
     usage: {
       list: (org: string, query?: Query<'/v1/orgs/{org}/usage', 'get'>, call?: CallOptions) =>
-        request('get', '/v1/orgs/{org}/usage', { path: { org }, ...(query ? { query } : {}), ...call }),
+        request('get', '/v1/orgs/{org}/usage', { path: { org }, query, ...call }),
       /** Every usage row matching the filter, page by page. */
       async *iterate(org: string, query: Omit<Query<'/v1/orgs/{org}/usage', 'get'>, 'cursor'> = {}, call?: CallOptions) {
         let cursor: string | undefined;
@@ -117,9 +117,9 @@ export function createClient(options: ClientOptions) {
       csv: (org: string, query?: Omit<Query<'/v1/orgs/{org}/usage', 'get'>, 'cursor' | 'limit'>, call?: CallOptions) =>
         raw<string>('/v1/orgs/{org}/usage.csv', { org }, 'text', query, call),
       trends: (org: string, query?: Query<'/v1/orgs/{org}/usage/trends', 'get'>, call?: CallOptions) =>
-        request('get', '/v1/orgs/{org}/usage/trends', { path: { org }, ...(query ? { query } : {}), ...call }),
+        request('get', '/v1/orgs/{org}/usage/trends', { path: { org }, query, ...call }),
       summary: (org: string, query?: Query<'/v1/orgs/{org}/usage/summary', 'get'>, call?: CallOptions) =>
-        request('get', '/v1/orgs/{org}/usage/summary', { path: { org }, ...(query ? { query } : {}), ...call }),
+        request('get', '/v1/orgs/{org}/usage/summary', { path: { org }, query, ...call }),
     },
     settings: {
       getAiFeatures: (org: string, call?: CallOptions) => request('get', '/v1/orgs/{org}/settings/ai-features', { path: { org }, ...call }),
@@ -148,7 +148,7 @@ export function createClient(options: ClientOptions) {
       create: (org: string, body: Keyed<Body<'/v1/orgs/{org}/credit-purchases', 'post'>>, call?: CallOptions) =>
         request('post', '/v1/orgs/{org}/credit-purchases', { path: { org }, body: keyed(body), retry: 'safe', ...call }),
       list: (org: string, query?: Query<'/v1/orgs/{org}/credit-purchases', 'get'>, call?: CallOptions) =>
-        request('get', '/v1/orgs/{org}/credit-purchases', { path: { org }, ...(query ? { query } : {}), ...call }),
+        request('get', '/v1/orgs/{org}/credit-purchases', { path: { org }, query, ...call }),
       quote: (org: string, query: Query<'/v1/orgs/{org}/credit-purchases/quote', 'get'>, call?: CallOptions) =>
         request('get', '/v1/orgs/{org}/credit-purchases/quote', { path: { org }, query, ...call }),
     },
@@ -160,24 +160,24 @@ export function createClient(options: ClientOptions) {
     },
     invoices: {
       list: (org: string, query?: Query<'/v1/orgs/{org}/invoices', 'get'>, call?: CallOptions) =>
-        request('get', '/v1/orgs/{org}/invoices', { path: { org }, ...(query ? { query } : {}), ...call }),
+        request('get', '/v1/orgs/{org}/invoices', { path: { org }, query, ...call }),
       get: (org: string, id: string, call?: CallOptions) => request('get', '/v1/orgs/{org}/invoices/{id}', { path: { org, id }, ...call }),
       /** The invoice as a PDF file. */
       pdf: (org: string, id: string, call?: CallOptions) => raw<Uint8Array>('/v1/orgs/{org}/invoices/{id}/pdf', { org, id }, 'bytes', undefined, call),
     },
     billingHistory: {
       list: (org: string, query?: Query<'/v1/orgs/{org}/billing-history', 'get'>, call?: CallOptions) =>
-        request('get', '/v1/orgs/{org}/billing-history', { path: { org }, ...(query ? { query } : {}), ...call }),
+        request('get', '/v1/orgs/{org}/billing-history', { path: { org }, query, ...call }),
     },
     notifications: {
       list: (org: string, query?: Query<'/v1/orgs/{org}/notifications', 'get'>, call?: CallOptions) =>
-        request('get', '/v1/orgs/{org}/notifications', { path: { org }, ...(query ? { query } : {}), ...call }),
+        request('get', '/v1/orgs/{org}/notifications', { path: { org }, query, ...call }),
       markRead: (org: string, id: string, call?: CallOptions) =>
         request('post', '/v1/orgs/{org}/notifications/{id}/read', { path: { org, id }, retry: 'safe', ...call }),
       markAllRead: (org: string, call?: CallOptions) => request('post', '/v1/orgs/{org}/notifications/read-all', { path: { org }, retry: 'safe', ...call }),
       /** E-mails sent (or kept, without SMTP) to the org. */
       emails: (org: string, query?: Query<'/v1/orgs/{org}/emails', 'get'>, call?: CallOptions) =>
-        request('get', '/v1/orgs/{org}/emails', { path: { org }, ...(query ? { query } : {}), ...call }),
+        request('get', '/v1/orgs/{org}/emails', { path: { org }, query, ...call }),
     },
     webhookEndpoints: {
       list: (org: string, call?: CallOptions) => request('get', '/v1/orgs/{org}/webhook-endpoints', { path: { org }, ...call }),
@@ -186,7 +186,7 @@ export function createClient(options: ClientOptions) {
         request('post', '/v1/orgs/{org}/webhook-endpoints', { path: { org }, body, ...call }),
       remove: (org: string, id: string, call?: CallOptions) => request('delete', '/v1/orgs/{org}/webhook-endpoints/{id}', { path: { org, id }, ...call }),
       deliveries: (org: string, id: string, query?: Query<'/v1/orgs/{org}/webhook-endpoints/{id}/deliveries', 'get'>, call?: CallOptions) =>
-        request('get', '/v1/orgs/{org}/webhook-endpoints/{id}/deliveries', { path: { org, id }, ...(query ? { query } : {}), ...call }),
+        request('get', '/v1/orgs/{org}/webhook-endpoints/{id}/deliveries', { path: { org, id }, query, ...call }),
     },
     apiKeys: {
       list: (call?: CallOptions) => request('get', '/v1/api-keys', { ...call }),

@@ -20,8 +20,7 @@ async function listen(server: Server): Promise<string> {
 
 beforeAll(async () => {
   h = await startHarness();
-  await h.app.listen({ port: 0, host: '127.0.0.1' });
-  loupe = createClient({ baseUrl: `http://127.0.0.1:${(h.app.server.address() as AddressInfo).port}`, apiKey: PLATFORM_KEY });
+  loupe = createClient({ baseUrl: await h.app.listen({ port: 0, host: '127.0.0.1' }), apiKey: PLATFORM_KEY });
   hostApp = createHostApp({ loupe });
   hostUrl = await listen(hostApp);
 });

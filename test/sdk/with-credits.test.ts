@@ -1,4 +1,3 @@
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, CreditsDenied, LoupeApiError, LoupeNetworkError, LoupeTimeoutError, UsageNotRecorded, type LoupeClient, type UsageRecorded } from '@loupe-billing/client';
 import { PLATFORM_KEY, startHarness, type Harness } from '../support/harness.js';
@@ -14,8 +13,7 @@ let direct: LoupeClient;
 
 beforeAll(async () => {
   h = await startHarness();
-  await h.app.listen({ port: 0, host: '127.0.0.1' });
-  serverUrl = `http://127.0.0.1:${(h.app.server.address() as AddressInfo).port}`;
+  serverUrl = await h.app.listen({ port: 0, host: '127.0.0.1' });
   proxy = await startFaultyProxy(serverUrl);
   client = createClient({ baseUrl: proxy.url, apiKey: PLATFORM_KEY, timeoutMs: 2_000, retry: { baseDelayMs: 10, maxDelayMs: 50 } });
   direct = createClient({ baseUrl: serverUrl, apiKey: PLATFORM_KEY });
@@ -160,8 +158,7 @@ describe('retries', () => {
   it('throws at once, with retryAfterSeconds, when the server asks to wait longer than the client will', async () => {
     const limited = await startHarness({ rateLimitPerMinute: 2 });
     try {
-      await limited.app.listen({ port: 0, host: '127.0.0.1' });
-      const url = `http://127.0.0.1:${(limited.app.server.address() as AddressInfo).port}`;
+      const url = await limited.app.listen({ port: 0, host: '127.0.0.1' });
       const limitedClient = createClient({ baseUrl: url, apiKey: PLATFORM_KEY, retry: { maxRetryAfterMs: 5_000 } });
       await limitedClient.plans.list();
       await limitedClient.plans.list();
