@@ -1,5 +1,5 @@
 // Rewrites the figures block of docs/reliability.md from the JSON the suites leave in
-// test-artifacts/reliability/ (faults.json, fuzz.json, isolation.json). Run after `npm test`.
+// test-artifacts/reliability/ (faults, fuzz, isolation, sign-in, ssrf, money-model). Run after `npm test`.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 
 const dir = 'test-artifacts/reliability';
@@ -7,6 +7,9 @@ const read = (name) => (existsSync(`${dir}/${name}.json`) ? JSON.parse(readFileS
 const faults = read('faults');
 const fuzz = read('fuzz');
 const isolation = read('isolation');
+const signIn = read('sign-in');
+const ssrf = read('ssrf');
+const model = read('money-model');
 const rows = [
   ['server kills survived (SIGKILL under load)', faults?.kills],
   ['requests acknowledged during the kills', faults?.acknowledged],
@@ -21,6 +24,13 @@ const rows = [
   ['refused requests that still wrote something', fuzz?.partial_writes],
   ['tenant isolation checks', isolation?.checks],
   ['operations swept for isolation', isolation?.operations],
+  ['simultaneous sign-in guesses for one e-mail', signIn?.simultaneous_guesses],
+  ['passwords checked among them (lockout at 5)', signIn?.passwords_checked],
+  ['private webhook targets refused (creation and delivery)', ssrf?.refused],
+  ['private webhook targets reached', ssrf?.reached],
+  ['random money sequences checked against the reference model', model?.sequences],
+  ['steps compared with the model', model?.steps],
+  ['disagreements with the model', model?.disagreements],
 ];
 const table = ['| figure | last run |', '|---|---:|', ...rows.map(([label, value]) => `| ${label} | ${value ?? 'not run'} |`)].join('\n');
 const doc = readFileSync('docs/reliability.md', 'utf8');

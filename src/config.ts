@@ -17,6 +17,8 @@ export interface Config {
   readonly databaseUrl: string | undefined;
   readonly platformKey: string | undefined;
   readonly testClock: boolean;
+  /** LOUPE_DEMO=1: `start` seeds the demo org (published logins) into an empty DATABASE_URL too, not only the embedded database. */
+  readonly demo: boolean;
   readonly plansFile: string;
   readonly logLevel: string;
   readonly holdTtlSeconds: number;
@@ -32,8 +34,14 @@ export interface Config {
   readonly stripePublishableKey: string | undefined;
   /** LOUPE_GROUP_COMMIT=0 turns batching of ledger writes off (the benchmark's naive mode). */
   readonly groupCommit: boolean;
-  /** LOUPE_RATE_LIMIT_PER_MINUTE: requests a minute per API key, session or address. */
+  /** LOUPE_WEBHOOKS_ALLOW_PRIVATE=1 lets webhooks go to loopback and private addresses (local development only). */
+  readonly webhooksAllowPrivate: boolean;
+  /** LOUPE_RATE_LIMIT_PER_MINUTE: requests a minute per signed-in user, or per address for callers without a valid credential. */
   readonly rateLimitPerMinute: number;
+  /** LOUPE_PLATFORM_RATE_LIMIT_PER_MINUTE: requests a minute per platform key. */
+  readonly platformRateLimitPerMinute: number;
+  /** LOUPE_PUBLIC_URL: the web app's address as people reach it, for links in e-mails. */
+  readonly publicUrl: string;
 }
 
 export class ConfigError extends Error {
@@ -86,6 +94,8 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const smtpUrl = env.SMTP_URL || undefined;
   if (smtpUrl !== undefined && !/^smtps?:\/\//.test(smtpUrl)) problems.push('SMTP_URL must be an smtp:// or smtps:// URL');
+  const publicUrl = (env.LOUPE_PUBLIC_URL || `http://${env.HOST || '127.0.0.1'}:${env.PORT || 3000}`).replace(/\/+$/, '');
+  if (!/^https?:\/\/[^/?#]+$/.test(publicUrl)) problems.push(`LOUPE_PUBLIC_URL must be an http:// or https:// address without a path, got "${env.LOUPE_PUBLIC_URL}"`);
   const logLevel = env.LOG_LEVEL || 'info';
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
   const config: Config = {
@@ -95,6 +105,7 @@ export function loadConfig(env: Env = process.env): Config {
     databaseUrl,
     platformKey,
     testClock: flag('LOUPE_TEST_CLOCK', false),
+    demo: flag('LOUPE_DEMO', false),
     plansFile: path.resolve(env.LOUPE_PLANS_FILE || path.join(PROJECT_ROOT, 'config', 'plans.json')),
     logLevel,
     holdTtlSeconds: integer('LOUPE_HOLD_TTL_SECONDS', 600, 1, 86_400),
@@ -114,7 +125,10 @@ export function loadConfig(env: Env = process.env): Config {
     mailFrom: env.LOUPE_MAIL_FROM || 'Loupe Billing <billing@loupe-factory.example>',
     stripePublishableKey: env.STRIPE_PUBLISHABLE_KEY || undefined,
     groupCommit: flag('LOUPE_GROUP_COMMIT', true),
-    rateLimitPerMinute: integer('LOUPE_RATE_LIMIT_PER_MINUTE', 600_000, 10, 100_000_000),
+    webhooksAllowPrivate: flag('LOUPE_WEBHOOKS_ALLOW_PRIVATE', false),
+    rateLimitPerMinute: integer('LOUPE_RATE_LIMIT_PER_MINUTE', 600, 10, 100_000_000),
+    platformRateLimitPerMinute: integer('LOUPE_PLATFORM_RATE_LIMIT_PER_MINUTE', 600_000, 10, 100_000_000),
+    publicUrl,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -8,6 +8,7 @@ import { readTestClock, writeTestClock } from './db/test-clock.js';
 import type { BillingDeps } from './billing/deps.js';
 import { selectPaymentProvider } from './providers/select-provider.js';
 import { createMailer } from './providers/mailer.js';
+import { systemResolver } from './providers/webhook-target.js';
 import { createLedgerBatcher, DEFAULT_BATCHER_LIMITS } from './billing/ledger-batcher.js';
 
 export const EMBEDDED_DATABASE_NAME = 'loupe';
@@ -16,6 +17,8 @@ export interface Runtime {
   readonly deps: BillingDeps;
   readonly db: Db;
   readonly databaseLabel: string;
+  /** The embedded PostgreSQL (a local, throwaway database), not one at DATABASE_URL. */
+  readonly embedded: boolean;
   close(): Promise<void>;
 }
 
@@ -40,9 +43,10 @@ export async function openRuntime(config: Config, options: { log?: (message: unk
   const clock = await openClock(db, config.testClock);
   const mailer = config.smtpUrl ? createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom }) : null;
   return {
-    deps: { db, clock, catalog, holdTtlSeconds: config.holdTtlSeconds, provider: selectPaymentProvider({ stripe: config.stripe, db, clock }), seller: config.seller, mailer, ledger: createLedgerBatcher({ ...DEFAULT_BATCHER_LIMITS, enabled: config.groupCommit }) },
+    deps: { db, clock, catalog, holdTtlSeconds: config.holdTtlSeconds, provider: selectPaymentProvider({ stripe: config.stripe, db, clock }), seller: config.seller, mailer, ledger: createLedgerBatcher({ ...DEFAULT_BATCHER_LIMITS, enabled: config.groupCommit }), webhookTargets: { allowPrivate: config.webhooksAllowPrivate, resolve: systemResolver }, publicUrl: config.publicUrl },
     db,
     databaseLabel,
+    embedded: config.databaseUrl === undefined,
     async close() {
       mailer?.close();
       await db.destroy();

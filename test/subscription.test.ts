@@ -6,6 +6,7 @@ import { startHarness, type Harness } from './support/harness.js';
 import { advance, authorize, balance, leavePlanCredits, record, setOnDemand } from './support/metering.js';
 import { addCard, CARDS, createOrgAt, invoices, org, purchase } from './support/billing.js';
 import { PROJECT_ROOT } from '../src/config.js';
+import { as, signIn } from './support/sessions.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -92,11 +93,21 @@ describe('plan changes', () => {
   it('a downgrade below the org’s member count is refused with a clear message', async () => {
     const id = await createOrgAt(h, { plan: 'team' });
     for (let index = 0; index < 5; index += 1) {
-      await h.api('POST', `/v1/orgs/${id}/members`, { email: `m${index}@${id}.test`, name: 'M', role: 'member' });
+      await h.api('POST', `/v1/orgs/${id}/members`, { email: `m${index}@${id}.test`, name: 'M', role: 'member', password: 'member-password' });
     }
     const response = await h.api('POST', `/v1/orgs/${id}/subscription/change`, { plan: 'starter' });
     expect(response.statusCode).toBe(422);
     expect(response.json()).toMatchObject({ code: 'PLAN_USER_LIMIT', detail: expect.stringContaining('includes 5 users and the org has 6 members') });
+  });
+
+  it('open invitations count as seats when downgrading', async () => {
+    const id = await createOrgAt(h, { plan: 'team' });
+    const admin = await signIn(h, `admin@${id}.test`, 'admin-password');
+    for (let index = 0; index < 5; index += 1) {
+      expect((await h.api('POST', `/v1/orgs/${id}/members`, { email: `i${index}@${id}.test`, name: 'I', role: 'member' }, as(admin))).json().status).toBe('invited');
+    }
+    const response = await h.api('POST', `/v1/orgs/${id}/subscription/change`, { plan: 'starter' });
+    expect(response.json()).toMatchObject({ code: 'PLAN_USER_LIMIT', detail: expect.stringContaining('includes 5 users and the org has 1 members and 5 open invitations') });
   });
 
   it('bad requests: the current plan, an unknown plan, cancel twice, resume with nothing to undo', async () => {

@@ -109,7 +109,7 @@ function example(schema: JsonSchema): unknown {
  */
 const GOOD_BODIES: Record<string, () => Json> = {
   'PATCH /v1/orgs/{org}': () => ({ name: 'Renamed by another tenant', billing_address: { country: 'DE' } }),
-  'POST /v1/orgs/{org}/members': () => ({ email: `${unique('intruder')}@example.com`, name: 'Intruder', role: 'admin', password: 'intruder-password' }),
+  'POST /v1/orgs/{org}/members': () => ({ email: `${unique('intruder')}@example.com`, name: 'Intruder', role: 'admin' }),
   'POST /v1/orgs/{org}/ai/authorize': () => ({ user_id: 'intruder', feature: 'assistant', action: 'chat', estimated_tokens: 1_000 }),
   'POST /v1/orgs/{org}/ai/usage': () => ({ idempotency_key: unique('usage'), user_id: 'intruder', feature: 'assistant', action: 'chat', tokens: 1_000 }),
   'POST /v1/orgs/{org}/grants': () => ({ source: 'promotional', credits: 1_000, reason: 'isolation probe' }),
@@ -183,6 +183,8 @@ interface Tenant {
   holdId: string;
   webhookEndpointId: string;
   notificationId: string;
+  invitationId: string;
+  memberUserId: string;
   admin: Session;
   member: Session;
 }
@@ -209,6 +211,8 @@ async function provision(): Promise<Tenant> {
   expect(endpoint.statusCode, endpoint.body).toBe(201);
   const member = await h.api('POST', `/v1/orgs/${id}/members`, { email: `member@${id}.test`, name: 'Member', role: 'member', password: 'member-password' });
   expect(member.statusCode, member.body).toBe(201);
+  const invited = await h.api('POST', `/v1/orgs/${id}/members`, { email: `invitee@${id}.test`, name: 'Invitee', role: 'member' });
+  expect(invited.json().invitation, invited.body).not.toBeNull();
   // Below the low-balance line (10% of 2,000 included credits): the admin gets a notification.
   await leavePlanCredits(h, id, 50);
   expect((await balance(h, id)).low_balance).toBe(true);
@@ -225,6 +229,8 @@ async function provision(): Promise<Tenant> {
     holdId: hold.hold_id!,
     webhookEndpointId: (endpoint.json() as { id: string }).id,
     notificationId: items[0]!.id,
+    invitationId: (invited.json() as { invitation: { id: string } }).invitation.id,
+    memberUserId: (member.json() as { user_id: string }).user_id,
     admin: await login(`admin@${id}.test`, 'admin-password'),
     member: await login(`member@${id}.test`, 'member-password'),
   };
@@ -240,6 +246,8 @@ function subResourceId(operation: Operation, name: string, owner: Tenant): strin
     'payment-methods': owner.paymentMethodId,
     'webhook-endpoints': owner.webhookEndpointId,
     notifications: owner.notificationId,
+    invitations: owner.invitationId,
+    members: owner.memberUserId,
   };
   const found = ids[collection ?? ''];
   if (found === undefined) throw new Error(`${keyOf(operation)}: no fixture for {id} under ${collection}; add one`);
@@ -320,6 +328,7 @@ async function snapshot(tenant: Tenant) {
     webhookEndpoints: await read('/webhook-endpoints'),
     notifications: await read('/notifications?limit=500'),
     members: await read('/members'),
+    invitations: await read('/invitations'),
   };
   return { rows, api };
 }
@@ -359,7 +368,7 @@ describe('tenant isolation over every org operation', () => {
     expect((bBefore.api.notifications.items as unknown[]).length).toBeGreaterThan(0);
     expect((bBefore.api.webhookEndpoints.items as unknown[]).length).toBe(1);
     expect((bBefore.api.paymentMethods.items as unknown[]).length).toBe(1);
-    expect((bBefore.api.members.items as unknown[]).length).toBe(2);
+    expect((bBefore.api.members.items as unknown[]).length).toBe(3);
     expect(bBefore.api.balance.held).toBeGreaterThan(0);
     checks += 9;
   });
@@ -387,6 +396,8 @@ describe('tenant isolation over every org operation', () => {
     const notes: string[] = [];
     const nested = inSweepOrder(operations.filter((operation) => hasSubResource(operation) && !operation.platformOnly));
     expect(nested.map(keyOf).sort()).toEqual([
+      'DELETE /v1/orgs/{org}/invitations/{id}',
+      'DELETE /v1/orgs/{org}/members/{id}',
       'DELETE /v1/orgs/{org}/payment-methods/{id}',
       'DELETE /v1/orgs/{org}/webhook-endpoints/{id}',
       'GET /v1/orgs/{org}/invoices/{id}',

@@ -1,4 +1,5 @@
-import { countMembers, findOrg, type OrgView } from '../db/orgs.js';
+import { findOrg, type OrgView } from '../db/orgs.js';
+import { countSeats } from '../identity/seats.js';
 import type { PendingChange, SubscriptionRow } from '../db/schema.js';
 import { findPlan, isUpgrade } from '../domain/plans.js';
 import { Failure, invalidFields } from '../domain/failures.js';
@@ -6,6 +7,7 @@ import { ProviderUnavailable, type SubscriptionState } from '../providers/paymen
 import type { BillingDeps } from './deps.js';
 import { handleProviderEvent } from './handle-provider-event.js';
 import { ensureCustomer } from './payment-methods.js';
+import { maintainOrg } from './maintain-org.js';
 import { termsOf } from './roll-over-periods.js';
 
 /**
@@ -26,12 +28,15 @@ export async function changePlan(deps: BillingDeps, input: { orgId: string; plan
   const scheduled = subscription.scheduled_plan_id;
   if (plan.id === subscription.plan_id && scheduled === null) throw new Failure('PLAN_UNCHANGED', `The org is on the ${plan.name} plan already.`);
   const terms = termsOf(deps.catalog, plan.id, null);
-  const members = await countMembers(deps.db, input.orgId);
-  if (members > terms.includedUsers) {
+  // Open invitations hold seats too: accepting one must never take an org past its plan.
+  const seats = await countSeats(deps.db, { catalog: deps.catalog, orgId: input.orgId, now: deps.clock.now() });
+  const taken = seats.members + seats.invitations;
+  if (taken > terms.includedUsers) {
+    const who = seats.invitations > 0 ? `${seats.members} members and ${seats.invitations} open invitations` : `${seats.members} members`;
     throw new Failure(
       'PLAN_USER_LIMIT',
-      `The ${plan.name} plan includes ${terms.includedUsers} users and the org has ${members} members; remove ${members - terms.includedUsers} before changing plan.`,
-      { plan: [`includes ${terms.includedUsers} users, the org has ${members}`] },
+      `The ${plan.name} plan includes ${terms.includedUsers} users and the org has ${who}; remove ${taken - terms.includedUsers} before changing plan.`,
+      { plan: [`includes ${terms.includedUsers} users, the org has ${taken}`] },
     );
   }
   const desired: SubscriptionState =
@@ -61,7 +66,12 @@ export async function resumeSubscription(deps: BillingDeps, orgId: string): Prom
   return requestChange(deps, subscription, { orgId, plan: subscription.plan_id, scheduledPlan: null, cancelAtPeriodEnd: false }, { cancel_at_period_end: false });
 }
 
+/**
+ * The subscription as it stands now: a term or period may have ended since the org's last
+ * transaction, and deciding on the stale row would treat an ended term as still running.
+ */
 async function loadOrg(deps: BillingDeps, orgId: string): Promise<OrgView> {
+  await maintainOrg(deps, orgId);
   const view = await findOrg(deps.db, orgId);
   if (!view) throw new Failure('ORG_NOT_FOUND');
   return view;

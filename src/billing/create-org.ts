@@ -5,6 +5,7 @@ import { periodAt } from '../domain/periods.js';
 import { findPlan } from '../domain/plans.js';
 import { Failure, invalidFields } from '../domain/failures.js';
 import { hashPassword } from '../identity/passwords.js';
+import { createInvitation, type InvitationView } from '../identity/invitations.js';
 import { isKnownCountry } from '../domain/tax.js';
 import type { BillingDeps } from './deps.js';
 import { newId } from './ids.js';
@@ -22,10 +23,24 @@ export interface CreateOrgInput {
 }
 
 /**
- * A new org on a plan: its subscription starts now (period 0 anchored on this moment), the plan's
- * included credits are granted through the ledger, and the admin user is created or reused.
+ * What happened to the first admin: added with a new account (the password given, or none and an
+ * e-mailed invitation to choose one) or with an existing account (its own password and name
+ * unchanged: `password_set` false, and the answer says so).
  */
-export async function createOrg(deps: BillingDeps, input: CreateOrgInput): Promise<OrgView> {
+export interface OrgAdminOutcome {
+  readonly status: 'added';
+  readonly user_id: string;
+  readonly email: string;
+  readonly existing_account: boolean;
+  readonly password_set: boolean;
+  readonly invitation: InvitationView | null;
+}
+
+/**
+ * A new org on a plan: its subscription starts now (period 0 anchored on this moment), the plan's
+ * included credits are granted through the ledger, and the admin is added or invited.
+ */
+export async function createOrg(deps: BillingDeps, input: CreateOrgInput): Promise<OrgView & { admin: OrgAdminOutcome }> {
   const plan = findPlan(deps.catalog, input.plan);
   if (!plan) throw invalidFields({ plan: [`unknown plan "${input.plan}"; plans: ${deps.catalog.plans.map((p) => p.id).join(', ')}`] });
   checkBillingAddress(input.billingAddress);
@@ -51,27 +66,35 @@ export async function createOrg(deps: BillingDeps, input: CreateOrgInput): Promi
     purge_after: null,
     last_provider_event_at: null,
   };
-  await deps.db.transaction().execute(async (tx) => {
+  const admin = await deps.db.transaction().execute(async (tx) => {
     const taken = await tx.selectFrom('orgs').select('org_id').where('org_id', '=', orgId).forUpdate().executeTakeFirst();
     if (taken) throw new Failure('ORG_EXISTS', `An organization with id ${orgId} exists already.`);
     await insertOrg(tx, { orgId, name: input.name, billingAddress: input.billingAddress, vatId: input.vatId ?? null, subscription, now });
-    const existing = await findUserByEmail(tx, input.admin.email);
+    const email = input.admin.email.toLowerCase();
+    const existing = await findUserByEmail(tx, email);
     const userId = existing?.user_id ?? newId('usr');
-    if (!existing) await insertUser(tx, { userId, email: input.admin.email, name: input.admin.name, passwordHash, now });
+    if (!existing) await insertUser(tx, { userId, email, name: input.admin.name, passwordHash, now });
     await insertMembership(tx, { orgId, userId, role: 'admin', now });
+    // A new admin without a password is e-mailed an invitation to choose one.
+    const invitation =
+      !existing && passwordHash === null
+        ? await createInvitation(tx, deps, { orgId, orgName: input.name, email, name: input.admin.name, role: 'admin', actor: { kind: 'platform' }, existingAccount: false, reserveSeat: false, now })
+        : null;
+    const outcome: OrgAdminOutcome = { status: 'added', user_id: userId, email, existing_account: existing !== undefined, password_set: !existing && passwordHash !== null, invitation };
     await inOrgLedger(tx, deps, orgId, async ({ book, org }) => {
       const terms = termsOf(deps.catalog, plan.id, null);
       const started = startPeriod(book, first, terms);
       await issueFirstPeriodInvoice(tx, deps, org, { period: first, terms });
       return { book: started.book, grantDetails: new Map([started.grantDetail]), result: undefined };
     });
+    return outcome;
   }).catch((error: unknown) => {
     if (isUniqueViolation(error, 'orgs_pkey')) throw new Failure('ORG_EXISTS', `An organization with id ${orgId} exists already.`);
     throw error;
   });
   const created = await findOrg(deps.db, orgId);
   if (!created) throw new Error(`org ${orgId} vanished after creation`);
-  return created;
+  return { ...created, admin };
 }
 
 /** Tax needs a country it knows: an unknown one is a bad address, never a silent 0% (SPEC §8). */

@@ -4,6 +4,7 @@ import type { PlanCatalog } from '../domain/plans.js';
 import type { PostalAddress } from '../domain/invoices.js';
 import type { PaymentProvider } from '../providers/payments.js';
 import type { Mailer } from '../providers/mailer.js';
+import type { WebhookTargetPolicy } from '../providers/webhook-target.js';
 import type { LedgerBatcher } from './ledger-batcher.js';
 
 /**
@@ -21,4 +22,8 @@ export interface BillingDeps {
   readonly mailer: Mailer | null;
   /** Where authorize, record and release go: batched per org (group commit) unless turned off. */
   readonly ledger: LedgerBatcher;
+  /** Where webhooks may go (LOUPE_WEBHOOKS_ALLOW_PRIVATE); absent = public addresses only. */
+  readonly webhookTargets?: WebhookTargetPolicy | undefined;
+  /** The web app's address as people reach it (LOUPE_PUBLIC_URL), for links in e-mails. */
+  readonly publicUrl?: string | undefined;
 }

@@ -1,10 +1,11 @@
 import { loadBook, currentPlanGrants } from '../db/ledger-store.js';
-import { availableCredits, bucketCredits, heldCredits, overageHeadroom, prepaidCredits } from '../domain/ledger.js';
-import { defaultLowBalanceThreshold, findPlan } from '../domain/plans.js';
+import { availableCredits, bucketCredits, heldCredits, overageHeadroom } from '../domain/ledger.js';
+import { isLowBalance, lowBalanceThreshold } from '../domain/crossings.js';
 import { Failure } from '../domain/failures.js';
 import type { BillingDeps } from './deps.js';
 import { displayAvailable } from './authorize.js';
 import { maintainOrg } from './maintain-org.js';
+import { termsOf } from './roll-over-periods.js';
 
 export interface Balance {
   readonly available: number | null;
@@ -27,10 +28,10 @@ export async function getBalance(deps: BillingDeps, orgId: string): Promise<Bala
     loaded = await loadBook(deps.db, orgId, deps.clock.now());
     if (!loaded) throw new Failure('ORG_NOT_FOUND', `There is no organization ${orgId}.`);
   }
-  const { book, subscription, settings } = loaded;
-  const plan = findPlan(deps.catalog, subscription.plan_id);
+  const { book, subscription, settings, contract } = loaded;
+  const terms = termsOf(deps.catalog, subscription.plan_id, contract);
   const planGrants = await currentPlanGrants(deps.db, orgId, subscription.current_period_end);
-  const threshold = settings.low_balance_threshold ?? defaultLowBalanceThreshold(plan?.includedCredits ?? 0);
+  const threshold = lowBalanceThreshold({ setting: settings.low_balance_threshold, includedCredits: terms.includedCredits });
   const headroom = overageHeadroom(book.overage);
   return {
     available: displayAvailable(availableCredits(book)),
@@ -45,8 +46,8 @@ export async function getBalance(deps: BillingDeps, orgId: string): Promise<Bala
       remaining: book.overage.limitCredits === 0 ? null : book.overage.enabled ? headroom : Math.max(0, book.overage.limitCredits - book.overage.usedCredits),
     },
     low_balance_threshold: threshold,
-    // The same line the balance.low alert watches: remaining credits, holds aside.
-    low_balance: prepaidCredits(book) < threshold,
+    // The same line, on the same balance, as the balance.low alert.
+    low_balance: isLowBalance(book, threshold),
     period: { start: subscription.current_period_start.toISOString(), end: subscription.current_period_end.toISOString() },
   };
 }

@@ -15,6 +15,8 @@ export interface InvoiceDraft {
   readonly lines: readonly (InvoiceLine & { periodStart?: Date | null })[];
   /** Already paid (a credit purchase is invoiced after its payment succeeded). */
   readonly paid: boolean;
+  /** The final invoice of a canceled term: it bills the closed period, whose invoice exists already. */
+  readonly closesTerm?: boolean;
 }
 
 /** The customer block of an invoice: the org's name, billing address and VAT ID. */
@@ -63,6 +65,7 @@ export async function issueInvoice(tx: Db, deps: BillingDeps, org: OrgRow, draft
     totalCents: totals.total_cents,
     issuedAt: now,
     nextAttemptAt: paid ? null : now,
+    closesTerm: draft.closesTerm ?? false,
   });
   return {
     id: invoiceId,

@@ -5,8 +5,7 @@ import { assertBookInvariants, expireDue, type LedgerBook } from '../domain/ledg
 import { Failure } from '../domain/failures.js';
 import type { BillingDeps } from './deps.js';
 import { catchUpPeriods, termsOf } from './roll-over-periods.js';
-import { detectCrossings } from '../domain/crossings.js';
-import { defaultLowBalanceThreshold } from '../domain/plans.js';
+import { detectCrossings, lowBalanceThreshold } from '../domain/crossings.js';
 import { publishEvent } from '../notifications/publish.js';
 import { requestAutoRecharge } from './auto-recharge.js';
 import { issuePeriodInvoices } from './period-invoices.js';
@@ -33,7 +32,7 @@ export async function withOrgLedger<T>(deps: BillingDeps, orgId: string, work: L
  */
 async function announceCrossings(tx: Db, deps: BillingDeps, org: LockedOrg, books: readonly [LedgerBook, LedgerBook, LedgerBook]): Promise<void> {
   const terms = termsOf(deps.catalog, org.subscription.plan_id, org.contract);
-  const threshold = org.settings.low_balance_threshold ?? defaultLowBalanceThreshold(terms.includedCredits);
+  const threshold = lowBalanceThreshold({ setting: org.settings.low_balance_threshold, includedCredits: terms.includedCredits });
   const steps = [[books[0], books[1]], [books[1], books[2]]] as const;
   for (const [before, after] of steps) {
     for (const crossing of detectCrossings(before, after, threshold)) {

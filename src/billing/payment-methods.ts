@@ -1,5 +1,5 @@
 import type { Db } from '../db/database.js';
-import { findPaymentMethod, insertPaymentMethod, listPaymentMethods, removePaymentMethod as markRemoved, setDefaultPaymentMethod } from '../db/payment-methods.js';
+import { findPaymentMethod, insertPaymentMethod, listPaymentMethods, lockPaymentMethods, removePaymentMethod as markRemoved, setDefaultPaymentMethod } from '../db/payment-methods.js';
 import { retryOpenInvoicesNow } from '../db/invoices.js';
 import { listMembers } from '../db/identity.js';
 import { Failure, invalidFields } from '../domain/failures.js';
@@ -51,6 +51,7 @@ export async function addPaymentMethod(deps: BillingDeps, input: { orgId: string
   });
   const paymentMethodId = newId('pm');
   return deps.db.transaction().execute(async (tx) => {
+    await lockPaymentMethods(tx, input.orgId);
     const existing = await listPaymentMethods(tx, input.orgId);
     const isDefault = !existing.some((method) => method.is_default);
     const now = deps.clock.now();
@@ -73,6 +74,7 @@ export async function addPaymentMethod(deps: BillingDeps, input: { orgId: string
 
 export async function makeDefaultPaymentMethod(deps: BillingDeps, input: { orgId: string; paymentMethodId: string }): Promise<PaymentMethodView> {
   return deps.db.transaction().execute(async (tx) => {
+    await lockPaymentMethods(tx, input.orgId);
     const method = await findPaymentMethod(tx, input.orgId, input.paymentMethodId);
     if (!method) throw new Failure('PAYMENT_METHOD_NOT_FOUND');
     await setDefaultPaymentMethod(tx, input.orgId, input.paymentMethodId);
@@ -81,7 +83,10 @@ export async function makeDefaultPaymentMethod(deps: BillingDeps, input: { orgId
   });
 }
 
-/** Removes a card; when it was the default, the most recently added other card takes its place. */
+/**
+ * Removes a card; when it was the default, the most recently added other card takes its place.
+ * Simultaneous removals are serialised, so the last card standing is always the default.
+ */
 export async function deletePaymentMethod(deps: BillingDeps, input: { orgId: string; paymentMethodId: string }): Promise<void> {
   const method = await findPaymentMethod(deps.db, input.orgId, input.paymentMethodId);
   if (!method) throw new Failure('PAYMENT_METHOD_NOT_FOUND');
@@ -90,8 +95,12 @@ export async function deletePaymentMethod(deps: BillingDeps, input: { orgId: str
     throw error;
   });
   await deps.db.transaction().execute(async (tx) => {
+    await lockPaymentMethods(tx, input.orgId);
+    // Read again under the lock: a simultaneous call may have removed it or moved the default.
+    const current = await findPaymentMethod(tx, input.orgId, input.paymentMethodId);
+    if (!current) throw new Failure('PAYMENT_METHOD_NOT_FOUND');
     await markRemoved(tx, input.orgId, input.paymentMethodId, deps.clock.now());
-    if (!method.is_default) return;
+    if (!current.is_default) return;
     const successor = (await listPaymentMethods(tx, input.orgId)).at(-1);
     if (successor) await setDefaultPaymentMethod(tx, input.orgId, successor.payment_method_id);
   });

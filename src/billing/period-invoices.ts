@@ -8,6 +8,7 @@ import type { BillingDeps } from './deps.js';
 import { issueInvoice } from './issue-invoice.js';
 import type { PeriodClosing } from './roll-over-periods.js';
 import type { Terms } from '../domain/plans.js';
+import { assertInvariant } from '../domain/credits.js';
 
 const DATE = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
 
@@ -35,44 +36,45 @@ async function issuePeriodInvoice(
   org: OrgRow,
   closing: Omit<PeriodClosing, 'closed'> & { closed: Period | null },
 ): Promise<void> {
-  {
-    const lines: (InvoiceLine & { periodStart?: Date | null })[] = [];
-    if (closing.next) {
-      const { period, terms } = closing.next;
-      lines.push({
-        kind: 'subscription',
-        description: `${terms.planName} plan, ${describePeriod(period)}`,
-        quantity: 1,
-        unit_price_cents: terms.basePriceCents,
-        amount_cents: terms.basePriceCents,
-      });
-    }
-    if (closing.closed && closing.overageCredits > 0) {
-      const price = closing.closedTerms.overagePriceCents;
-      lines.push({
-        kind: 'overage',
-        description: `On-demand overage, ${describePeriod(closing.closed)}`,
-        quantity: closing.overageCredits,
-        unit_price_cents: price,
-        amount_cents: lineAmount(closing.overageCredits, price),
-        periodStart: closing.closed.start,
-      });
-    }
-    const invoiceTerms = closing.next?.terms ?? closing.closedTerms;
-    const period = closing.next?.period ?? closing.closed;
-    if (!period) return;
-    const draft = {
-      kind: 'period' as const,
-      periodStart: period.start,
-      periodEnd: period.end,
-      plan: { id: invoiceTerms.planId, name: invoiceTerms.planName, basePriceCents: invoiceTerms.basePriceCents },
-      currency: invoiceTerms.currency,
-      paid: false,
-    };
-    await issueWithPendingItems(tx, deps, org, { ...draft, lines });
-    if (!closing.next && closing.closed) {
-      await publishEvent(tx, { orgId: org.org_id, type: 'subscription.canceled', data: { ended_at: closing.closed.end.toISOString() }, now: deps.clock.now() }, deps);
-    }
+  const lines: (InvoiceLine & { periodStart?: Date | null })[] = [];
+  if (closing.next) {
+    const { period, terms } = closing.next;
+    lines.push({
+      kind: 'subscription',
+      description: `${terms.planName} plan, ${describePeriod(period)}`,
+      quantity: 1,
+      unit_price_cents: terms.basePriceCents,
+      amount_cents: terms.basePriceCents,
+    });
+  }
+  if (closing.closed && closing.overageCredits > 0) {
+    const price = closing.closedTerms.overagePriceCents;
+    lines.push({
+      kind: 'overage',
+      description: `On-demand overage, ${describePeriod(closing.closed)}`,
+      quantity: closing.overageCredits,
+      unit_price_cents: price,
+      amount_cents: lineAmount(closing.overageCredits, price),
+      periodStart: closing.closed.start,
+    });
+  }
+  // A term that ended bills the period that closed (its overage and prorations, no base cost); that
+  // period's own invoice was issued when it began, so this one is marked as the term's final invoice.
+  const period = closing.next?.period ?? closing.closed;
+  assertInvariant(period !== null, 'a period invoice bills a period');
+  const invoiceTerms = closing.next?.terms ?? closing.closedTerms;
+  await issueWithPendingItems(tx, deps, org, {
+    kind: 'period',
+    periodStart: period.start,
+    periodEnd: period.end,
+    plan: { id: invoiceTerms.planId, name: invoiceTerms.planName, basePriceCents: invoiceTerms.basePriceCents },
+    currency: invoiceTerms.currency,
+    paid: false,
+    closesTerm: closing.next === null,
+    lines,
+  });
+  if (!closing.next && closing.closed) {
+    await publishEvent(tx, { orgId: org.org_id, type: 'subscription.canceled', data: { ended_at: closing.closed.end.toISOString() }, now: deps.clock.now() }, deps);
   }
 }
 

@@ -12,6 +12,7 @@ import type { BillingDeps } from './deps.js';
 import { newId } from './ids.js';
 import { issueInvoice, taxFor } from './issue-invoice.js';
 import { withOrgLedger } from './org-ledger.js';
+import { maintainOrg } from './maintain-org.js';
 import { cardToCharge, ensureCustomer } from './payment-methods.js';
 import { termsOf } from './roll-over-periods.js';
 
@@ -64,6 +65,9 @@ const DUPLICATE_WAIT_MS = 15_000;
  * charges twice: it waits for and answers the first one's outcome.
  */
 export async function purchaseCredits(deps: BillingDeps, input: PurchaseInput): Promise<{ replayed: boolean; purchase: PurchaseView }> {
+  // The term may have ended since the org's last transaction: apply what is due before deciding,
+  // or a canceled org would be charged and credited.
+  await maintainOrg(deps, input.orgId);
   const loaded = await loadOrgTerms(deps, input.orgId);
   const { terms } = loaded;
   checkRange(input.credits, terms.purchaseMinCredits, terms.purchaseMaxCredits);

@@ -1,6 +1,7 @@
 import { ProviderUnavailable } from '../providers/payments.js';
 import type { BillingDeps } from './deps.js';
 import { settlePurchase } from './purchase-credits.js';
+import { forEachOrg, logOrgJobFailure, type OrgJobFailureLog } from './for-each-org.js';
 
 /** A purchase still pending after this long lost its answer (a timeout, a crash between charge and grant). */
 export const RECONCILE_AFTER_MS = 2 * 60_000;
@@ -13,7 +14,7 @@ const BATCH_SIZE = 100;
  * are granted without a payment and no payment is left without its credits. Settling is idempotent,
  * so running this on several servers or twice changes nothing more.
  */
-export async function reconcilePendingPurchases(deps: BillingDeps): Promise<{ checked: number; repaired: number }> {
+export async function reconcilePendingPurchases(deps: BillingDeps, log: OrgJobFailureLog = logOrgJobFailure): Promise<{ checked: number; repaired: number }> {
   const cutoff = new Date(deps.clock.now().getTime() - RECONCILE_AFTER_MS);
   const pending = await deps.db
     .selectFrom('credit_purchases')
@@ -24,20 +25,21 @@ export async function reconcilePendingPurchases(deps: BillingDeps): Promise<{ ch
     .limit(BATCH_SIZE)
     .execute();
   let repaired = 0;
-  for (const purchase of pending) {
+  const items = pending.map((purchase) => ({ orgId: purchase.org_id, purchaseId: purchase.purchase_id }));
+  await forEachOrg({ job: 'purchase reconciliation', items, log }, async (purchase) => {
     let outcome;
     try {
-      outcome = await deps.provider.findCharge(`purchase:${purchase.purchase_id}`);
+      outcome = await deps.provider.findCharge(`purchase:${purchase.purchaseId}`);
     } catch (error) {
-      if (error instanceof ProviderUnavailable) continue;
+      if (error instanceof ProviderUnavailable) return;
       throw error;
     }
     const settled = await settlePurchase(deps, {
-      orgId: purchase.org_id,
-      purchaseId: purchase.purchase_id,
+      orgId: purchase.orgId,
+      purchaseId: purchase.purchaseId,
       outcome: outcome ?? { status: 'failed', providerPaymentId: null, failureCode: 'provider_no_charge', message: 'The payment provider has no record of this charge.' },
     });
     if (settled.status !== 'pending') repaired += 1;
-  }
+  });
   return { checked: pending.length, repaired };
 }

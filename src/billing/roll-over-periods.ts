@@ -54,9 +54,12 @@ export function catchUpPeriods(input: {
   contract: ContractTerms | null;
 }): CaughtUp {
   let { book, subscription } = input;
+  // Each boundary is applied at its own time (book.now moves back to it), so the loop must compare
+  // with the time of the transaction, or it would stop after the first boundary.
+  const now = input.book.now;
   const grantDetails = new Map<string, { reason: string; periodStart: Date }>();
   const closings: PeriodClosing[] = [];
-  while (subscription.status !== 'canceled' && subscription.current_period_end.getTime() <= book.now.getTime()) {
+  while (subscription.status !== 'canceled' && subscription.current_period_end.getTime() <= now.getTime()) {
     assertInvariant(closings.length < MAX_PERIODS_PER_CATCH_UP, `org ${subscription.org_id} is more than ${MAX_PERIODS_PER_CATCH_UP} periods behind`);
     const closed = { start: subscription.current_period_start, end: subscription.current_period_end };
     const closedTerms = termsOf(input.catalog, subscription.plan_id, input.contract);
@@ -70,7 +73,7 @@ export function catchUpPeriods(input: {
         scheduled_plan_id: null,
         canceled_at: closed.end,
         purge_after: new Date(closed.end.getTime() + RETENTION_DAYS_AFTER_CANCEL * 86_400_000),
-        updated_at: input.book.now,
+        updated_at: now,
       };
       closings.push({ closed, closedTerms, overageCredits, next: null });
       break;
@@ -94,15 +97,19 @@ export function catchUpPeriods(input: {
       period_index: index,
       current_period_start: period.start,
       current_period_end: period.end,
-      updated_at: input.book.now,
+      updated_at: now,
     };
     closings.push({ closed, closedTerms, overageCredits, next: { period, terms } });
   }
-  return { book: { ...book, now: input.book.now }, subscription, grantDetails, closings };
+  assertInvariant(subscription.status === 'canceled' || subscription.current_period_end.getTime() > now.getTime(), 'every period boundary that passed was rolled over');
+  return { book: { ...book, now }, subscription, grantDetails, closings };
 }
 
-/** The end of a canceled subscription's term: plan credits expire and overage stops counting. */
+/**
+ * The end of a canceled subscription's term: plan credits expire, and overage stops, since no invoice
+ * would ever bill it (the closed period's overage goes on the term's final invoice).
+ */
 function endPlanCredits(book: LedgerBook, end: Date): LedgerBook {
   const expired = expireDue({ ...book, now: end });
-  return { ...expired, overage: { ...expired.overage, usedCredits: 0, periodStart: end } };
+  return { ...expired, overage: { ...expired.overage, enabled: false, usedCredits: 0, periodStart: end } };
 }

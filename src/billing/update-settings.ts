@@ -1,6 +1,8 @@
 import { updateSettings, type SettingsChange } from '../db/orgs.js';
 import type { OrgSettingsRow } from '../db/schema.js';
-import { defaultLowBalanceThreshold, findPlan } from '../domain/plans.js';
+import { findPlan } from '../domain/plans.js';
+import { lowBalanceThreshold } from '../domain/crossings.js';
+import { termsOf } from './roll-over-periods.js';
 import { Failure, invalidFields } from '../domain/failures.js';
 import { findDefaultPaymentMethod } from '../db/payment-methods.js';
 import { loadOrgTerms } from './org-terms.js';
@@ -17,12 +19,15 @@ async function changeSettings(
   change: (settings: OrgSettingsRow, planFeatures: readonly string[]) => SettingsChange,
   check?: (updated: OrgSettingsRow, planId: string) => Promise<void>,
 ) {
-  return withOrgLedger(deps, orgId, async ({ tx, book, settings, subscription }) => {
+  return withOrgLedger(deps, orgId, async ({ tx, book, settings, subscription, contract }) => {
     const plan = findPlan(deps.catalog, subscription.plan_id);
+    const terms = termsOf(deps.catalog, subscription.plan_id, contract);
     const updated = await updateSettings(tx, orgId, change(settings, plan?.features ?? []), book.now);
     await check?.(updated, subscription.plan_id);
-    const next = { ...book, overage: { ...book.overage, enabled: updated.on_demand_enabled, limitCredits: updated.monthly_limit_credits } };
-    return { book: next, result: { settings: updated, includedCredits: plan?.includedCredits ?? 0, planFeatures: plan?.features ?? [] } };
+    // As the book is loaded: an ended term has no overage (no invoice would bill it).
+    const enabled = updated.on_demand_enabled && subscription.status !== 'canceled';
+    const next = { ...book, overage: { ...book.overage, enabled, limitCredits: updated.monthly_limit_credits } };
+    return { book: next, result: { settings: updated, includedCredits: terms.includedCredits, planFeatures: plan?.features ?? [] } };
   });
 }
 
@@ -72,9 +77,10 @@ export interface NotificationSettings {
   readonly emails: string[];
 }
 
+/** `includedCredits`: of the terms the org is billed on (its plan, or its contract's). */
 export function notificationSettingsView(settings: OrgSettingsRow, includedCredits: number): NotificationSettings {
   return {
-    low_balance_threshold: settings.low_balance_threshold ?? defaultLowBalanceThreshold(includedCredits),
+    low_balance_threshold: lowBalanceThreshold({ setting: settings.low_balance_threshold, includedCredits }),
     emails: settings.notification_emails,
   };
 }

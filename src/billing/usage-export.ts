@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
-import { stringify } from 'csv-stringify';
 import type { Db } from '../db/database.js';
 import { streamUsage, type UsageFilter, type UsageListRow } from '../db/usage.js';
+import { csvStringifier } from './csv.js';
 
 /** A usage row as the API, the CSV and the export show it. */
 export function usageItem(row: UsageListRow) {
@@ -23,7 +23,7 @@ export const USAGE_CSV_COLUMNS = ['id', 'occurred_at', 'user_id', 'user_name', '
 
 /** Usage as CSV, read in bounded batches and streamed, so memory stays flat at any size. */
 export function usageCsvStream(db: Db, filter: UsageFilter): Readable {
-  const csv = stringify({ header: true, columns: [...USAGE_CSV_COLUMNS] });
+  const csv = csvStringifier(USAGE_CSV_COLUMNS);
   const rows = Readable.from(
     (async function* () {
       for await (const row of streamUsage(db, filter)) yield usageItem(row);

@@ -4,25 +4,26 @@ import { ConfigError, loadConfig, type Config } from '../config.js';
 import { openRuntime, type Runtime } from '../runtime.js';
 import { serve } from '../http/server.js';
 import { auditLedger } from '../billing/audit.js';
-import { ensurePlatformKey } from '../identity/api-keys.js';
+import { ensurePlatformKey, maskedKey, type PlatformKey } from '../identity/api-keys.js';
 import { openApiDocument } from '../http/openapi-document.js';
 import { DEMO_LOGINS, DEMO_ORG_ID, seedDemo } from './seed-demo.js';
 
 const USAGE = `Usage: loupe-billing <command>
 
 Commands:
-  start       migrate, seed the demo org if the database is empty, and serve (npm start)
+  start       migrate, seed the demo org into an empty embedded database, and serve (npm start);
+              --demo (or LOUPE_DEMO=1) seeds it into an empty DATABASE_URL too
   serve       serve the API and web app
   migrate     apply database migrations
   seed-demo   add the demo org (${DEMO_ORG_ID}) with its users and 30 days of usage
   audit       check every ledger invariant; exits 1 and names each violation
   openapi     print the OpenAPI document (every route, the test clock's included); no database
 
-Environment: PORT, HOST, LOUPE_DATA_DIR, DATABASE_URL, LOUPE_PLATFORM_KEY, LOUPE_TEST_CLOCK,
+Environment: PORT, HOST, LOUPE_DATA_DIR, DATABASE_URL, LOUPE_PLATFORM_KEY, LOUPE_TEST_CLOCK, LOUPE_DEMO,
 LOUPE_PLANS_FILE, LOUPE_HOLD_TTL_SECONDS, LOUPE_JOB_INTERVAL_MS, LOG_LEVEL (see README).`;
 
 async function main(argv: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { org: { type: 'string' }, help: { type: 'boolean' } } });
+  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { org: { type: 'string' }, help: { type: 'boolean' }, demo: { type: 'boolean' } } });
   const command = positionals[0];
   if (values.help || command === undefined || command === 'help') {
     console.log(USAGE);
@@ -37,9 +38,9 @@ async function main(argv: string[]): Promise<number> {
   const config = loadConfig();
   switch (command) {
     case 'start':
-      return start(config, { seedIfEmpty: true });
+      return start(config, { seedIfEmpty: true, demo: config.demo || values.demo === true });
     case 'serve':
-      return start(config, { seedIfEmpty: false });
+      return start(config, { seedIfEmpty: false, demo: false });
     case 'migrate':
       return withRuntime(config, async () => {
         console.log('Database migrated to the latest version.');
@@ -73,11 +74,15 @@ async function withRuntime(config: Config, work: (runtime: Runtime) => Promise<n
   }
 }
 
-async function start(config: Config, options: { seedIfEmpty: boolean }): Promise<number> {
+/**
+ * `demo`: seed the demo org into an empty database even when it is not the embedded one. Its logins'
+ * passwords are published, so an empty production DATABASE_URL never gets it unasked.
+ */
+async function start(config: Config, options: { seedIfEmpty: boolean; demo: boolean }): Promise<number> {
   const runtime = await openRuntime(config);
   const platformKey = await ensurePlatformKey(runtime.db, { configured: config.platformKey, dataDir: config.dataDir, now: new Date() });
   let seeded = false;
-  if (options.seedIfEmpty) {
+  if (options.seedIfEmpty && (runtime.embedded || options.demo)) {
     const anyOrg = await runtime.db.selectFrom('orgs').select('org_id').limit(1).executeTakeFirst();
     if (!anyOrg) {
       console.log('Empty database: seeding the demo org…');
@@ -92,15 +97,17 @@ async function start(config: Config, options: { seedIfEmpty: boolean }): Promise
     `  Web app and API   ${server.url}/`,
     `  API reference     ${server.url}/docs   (OpenAPI: ${server.url}/openapi.json)`,
     `  Database          ${runtime.databaseLabel}`,
-    `  Platform API key  ${platformKey}`,
+    `  Platform API key  ${describePlatformKey(platformKey)}`,
     `  Test clock        ${config.testClock ? 'on (POST /v1/test-clock/advance)' : 'off'}`,
     `  Payments          ${config.stripe ? 'Stripe' : 'built-in provider (test cards, no network)'}`,
     `  E-mail            ${config.smtpUrl ? `sent through ${new URL(config.smtpUrl).host}` : 'SMTP_URL not set: e-mails are kept in the database and shown in the app'}`,
   ];
   const demo = await runtime.db.selectFrom('orgs').select('org_id').where('org_id', '=', DEMO_ORG_ID).executeTakeFirst();
   if (demo) {
-    lines.push(`  Demo org          ${DEMO_ORG_ID}${seeded ? ' (just seeded)' : ''}; logins:`);
+    lines.push(`  Demo org          ${DEMO_ORG_ID}${seeded ? ` (just seeded into the ${runtime.embedded ? 'embedded database' : 'empty database at DATABASE_URL'})` : ''}; logins:`);
     for (const login of DEMO_LOGINS) lines.push(`    ${login.role.padEnd(6)}  ${login.email} / ${login.password}`);
+  } else {
+    lines.push('  Demo org          none (seeded only into an empty embedded database, or with start --demo / LOUPE_DEMO=1)');
   }
   console.log(lines.join('\n'));
   const shutdown = async (signal: string) => {
@@ -112,6 +119,18 @@ async function start(config: Config, options: { seedIfEmpty: boolean }): Promise
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   return new Promise<number>(() => undefined);
+}
+
+/** The key in full only the one time it is generated; afterwards its last characters and where it is. */
+function describePlatformKey(platformKey: PlatformKey): string {
+  switch (platformKey.origin) {
+    case 'generated':
+      return `${platformKey.key}   (new: shown only this once; kept in ${platformKey.file})`;
+    case 'file':
+      return `${maskedKey(platformKey.key)}   (the full key is in ${platformKey.file})`;
+    case 'environment':
+      return `${maskedKey(platformKey.key)}   (LOUPE_PLATFORM_KEY)`;
+  }
 }
 
 main(process.argv.slice(2)).then(

@@ -53,7 +53,8 @@ export async function seedDemo(deps: BillingDeps): Promise<void> {
   });
   const users: { id: string; name: string; email: string }[] = [{ id: '', name: admin.name, email: admin.email }];
   for (const member of members) {
-    const added = await addMember(replay, { orgId: DEMO_ORG_ID, email: member.email, name: member.name, role: member.role, password: member.password });
+    const added = await addMember(replay, { orgId: DEMO_ORG_ID, email: member.email, name: member.name, role: member.role, password: member.password, actor: { kind: 'platform' } });
+    if (added.user_id === null) throw new Error(`demo member ${member.email} was invited, not added`);
     users.push({ id: added.user_id, name: member.name, email: member.email });
   }
   await addPaymentMethod(replay, { orgId: DEMO_ORG_ID, method: { card: { card_number: '4242424242424242', exp_month: 12, exp_year: 2030, cvc: '123' } } });

@@ -124,8 +124,10 @@ const CHECKS: Record<string, (orgId: string | null, now: Date) => ReturnType<typ
         AND (e.period_start < s.current_period_start OR s.status = 'canceled')
       GROUP BY e.org_id, e.period_start),
     billed AS (
+      -- A purged org's ledger is gone while its invoices stay archived: nothing to compare.
       SELECT l.org_id, l.period_start, sum(l.quantity) AS credits
-      FROM invoice_lines l WHERE l.kind = 'overage' AND (${orgId}::text IS NULL OR l.org_id = ${orgId})
+      FROM invoice_lines l JOIN orgs o ON o.org_id = l.org_id
+      WHERE l.kind = 'overage' AND o.purged_at IS NULL AND (${orgId}::text IS NULL OR l.org_id = ${orgId})
       GROUP BY l.org_id, l.period_start)
     SELECT coalesce(u.org_id, b.org_id) AS org_id,
       format('period from %s: overage used %s, billed %s', coalesce(u.period_start, b.period_start), coalesce(u.credits, 0), coalesce(b.credits, 0)) AS detail

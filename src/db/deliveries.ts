@@ -8,20 +8,16 @@ import type { EmailMessagesTable, WebhookDeliveriesTable } from './schema.js';
  * works without holding any lock. A dispatcher that dies leaves the lease to run out, and the row is
  * claimed again: nothing is lost (at-least-once).
  */
-async function claimDue<T>(db: Db, table: 'email_messages' | 'webhook_deliveries', key: 'message_id' | 'delivery_id', input: { now: Date; leaseUntil: Date; limit: number }): Promise<T[]> {
-  const { rows } = await sql<T>`
-    UPDATE ${sql.table(table)} AS claimed SET locked_until = ${input.leaseUntil}
-    WHERE (claimed.org_id, claimed.${sql.ref(key)}) IN (
-      SELECT org_id, ${sql.ref(key)} FROM ${sql.table(table)}
-      WHERE status = 'pending' AND next_attempt_at <= ${input.now} AND (locked_until IS NULL OR locked_until < ${input.now})
-      ORDER BY next_attempt_at LIMIT ${input.limit}
+export async function claimDueEmails(db: Db, now: Date, leaseUntil: Date, limit: number): Promise<Selectable<EmailMessagesTable>[]> {
+  const { rows } = await sql<Selectable<EmailMessagesTable>>`
+    UPDATE email_messages AS claimed SET locked_until = ${leaseUntil}
+    WHERE (claimed.org_id, claimed.message_id) IN (
+      SELECT org_id, message_id FROM email_messages
+      WHERE status = 'pending' AND next_attempt_at <= ${now} AND (locked_until IS NULL OR locked_until < ${now})
+      ORDER BY next_attempt_at LIMIT ${limit}
       FOR UPDATE SKIP LOCKED)
     RETURNING claimed.*`.execute(db);
   return rows;
-}
-
-export function claimDueEmails(db: Db, now: Date, leaseUntil: Date, limit: number) {
-  return claimDue<Selectable<EmailMessagesTable>>(db, 'email_messages', 'message_id', { now, leaseUntil, limit });
 }
 
 export async function finishEmail(
@@ -32,11 +28,36 @@ export async function finishEmail(
   await db.updateTable('email_messages').set({ ...change, locked_until: null }).where('org_id', '=', row.org_id).where('message_id', '=', row.message_id).execute();
 }
 
-export function claimDueDeliveries(db: Db, now: Date, leaseUntil: Date, limit: number) {
-  return claimDue<Selectable<WebhookDeliveriesTable>>(db, 'webhook_deliveries', 'delivery_id', { now, leaseUntil, limit });
-}
+export type DeliveryRow = Selectable<WebhookDeliveriesTable>;
 
-export type DeliveryRow = Awaited<ReturnType<typeof claimDueDeliveries>>[number];
+/**
+ * Claims due deliveries under a lease as claimDueEmails does, but never more than `perEndpoint`
+ * leased at once for one endpoint, counting the leases of every dispatcher: an endpoint that never
+ * answers ties up that many deliveries, and the rest of the claim goes to other endpoints. Two
+ * dispatchers claiming at once never take the same row: the update re-checks each row's lease after
+ * waiting for the other's write.
+ */
+export async function claimDueDeliveries(db: Db, input: { now: Date; leaseUntil: Date; limit: number; perEndpoint: number }): Promise<DeliveryRow[]> {
+  const { rows } = await sql<DeliveryRow>`
+    WITH busy AS (
+      SELECT org_id, endpoint_id, count(*) AS leased FROM webhook_deliveries
+      WHERE status = 'pending' AND locked_until >= ${input.now}
+      GROUP BY org_id, endpoint_id
+    ), ranked AS (
+      SELECT due.org_id, due.delivery_id, due.next_attempt_at,
+        coalesce(busy.leased, 0) + row_number() OVER (PARTITION BY due.org_id, due.endpoint_id ORDER BY due.next_attempt_at, due.delivery_id) AS place
+      FROM webhook_deliveries AS due LEFT JOIN busy USING (org_id, endpoint_id)
+      WHERE due.status = 'pending' AND due.next_attempt_at <= ${input.now} AND (due.locked_until IS NULL OR due.locked_until < ${input.now})
+    ), picked AS (
+      SELECT org_id, delivery_id FROM ranked WHERE place <= ${input.perEndpoint} ORDER BY next_attempt_at LIMIT ${input.limit}
+    )
+    UPDATE webhook_deliveries AS claimed SET locked_until = ${input.leaseUntil}
+    FROM picked
+    WHERE claimed.org_id = picked.org_id AND claimed.delivery_id = picked.delivery_id
+      AND claimed.status = 'pending' AND (claimed.locked_until IS NULL OR claimed.locked_until < ${input.now})
+    RETURNING claimed.*`.execute(db);
+  return rows;
+}
 
 export async function findEndpoint(db: Db, orgId: string, endpointId: string) {
   return db.selectFrom('webhook_endpoints').selectAll().where('org_id', '=', orgId).where('endpoint_id', '=', endpointId).executeTakeFirst();

@@ -13,6 +13,7 @@ export const EVENT_TYPES = [
   'subscription.canceled',
   'auto_recharge.paused',
   'webhook_endpoint.disabled',
+  'member.invited',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

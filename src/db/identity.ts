@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db } from './database.js';
 import type { Role } from './schema.js';
 
@@ -30,6 +31,20 @@ export async function insertMembership(tx: Db, membership: { orgId: string; user
     .onConflict((conflict) => conflict.columns(['org_id', 'user_id']).doNothing())
     .executeTakeFirst();
   return Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1;
+}
+
+export async function deleteMembership(tx: Db, input: { orgId: string; userId: string }): Promise<void> {
+  await tx.deleteFrom('memberships').where('org_id', '=', input.orgId).where('user_id', '=', input.userId).execute();
+}
+
+export async function countAdmins(db: Db, orgId: string): Promise<number> {
+  const row = await db
+    .selectFrom('memberships')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .where('org_id', '=', orgId)
+    .where('role', '=', 'admin')
+    .executeTakeFirstOrThrow();
+  return Number(row.count);
 }
 
 export async function findMembership(db: Db, orgId: string, userId: string) {
@@ -85,6 +100,13 @@ export async function deleteSession(db: Db, sessionHash: string): Promise<void> 
   await db.deleteFrom('sessions').where('session_hash', '=', sessionHash).execute();
 }
 
+/** Ends every session of a user but the one named (null: all of them). */
+export async function deleteUserSessions(db: Db, input: { userId: string; exceptSessionHash: string | null }): Promise<void> {
+  let query = db.deleteFrom('sessions').where('user_id', '=', input.userId);
+  if (input.exceptSessionHash !== null) query = query.where('session_hash', '!=', input.exceptSessionHash);
+  await query.execute();
+}
+
 export async function findApiKey(db: Db, keyHash: string) {
   return db.selectFrom('api_keys').selectAll().where('key_hash', '=', keyHash).where('revoked_at', 'is', null).executeTakeFirst();
 }
@@ -97,18 +119,26 @@ export async function ensureApiKey(db: Db, key: { keyId: string; keyHash: string
     .execute();
 }
 
-export async function countRecentLoginFailures(db: Db, email: string, since: Date): Promise<{ count: number; oldest: Date | null }> {
-  const row = await db
-    .selectFrom('login_failures')
-    .select((eb) => [eb.fn.countAll<number>().as('count'), eb.fn.min('failed_at').as('oldest')])
-    .where('email', '=', email.toLowerCase())
-    .where('failed_at', '>', since)
-    .executeTakeFirstOrThrow();
-  return { count: Number(row.count), oldest: (row.oldest as Date | null) ?? null };
-}
-
-export async function recordLoginFailure(db: Db, email: string, at: Date): Promise<void> {
-  await db.insertInto('login_failures').values({ email: email.toLowerCase(), failed_at: at }).execute();
+/**
+ * Counts a sign-in attempt as failed before its password is checked, unless `max` failures within
+ * the window are recorded already: then nothing is written and the oldest failure is returned, so the
+ * lock lasts until it leaves the window. A per-e-mail advisory lock makes count-and-insert atomic, so
+ * simultaneous guesses cannot all pass the count. A successful sign-in clears the failures.
+ */
+export async function reserveLoginAttempt(db: Db, input: { email: string; since: Date; now: Date; max: number }): Promise<{ allowed: true } | { allowed: false; oldest: Date }> {
+  const email = input.email.toLowerCase();
+  return db.transaction().execute(async (tx) => {
+    await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`login:${email}`}, 0))`.execute(tx);
+    const row = await tx
+      .selectFrom('login_failures')
+      .select((eb) => [eb.fn.countAll<number>().as('count'), eb.fn.min('failed_at').as('oldest')])
+      .where('email', '=', email)
+      .where('failed_at', '>', input.since)
+      .executeTakeFirstOrThrow();
+    if (Number(row.count) >= input.max && row.oldest) return { allowed: false, oldest: row.oldest as Date };
+    await tx.insertInto('login_failures').values({ email, failed_at: input.now }).execute();
+    return { allowed: true };
+  });
 }
 
 export async function clearLoginFailures(db: Db, email: string): Promise<void> {

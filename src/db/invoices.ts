@@ -21,6 +21,8 @@ export interface NewInvoice {
   readonly totalCents: number;
   readonly issuedAt: Date;
   readonly nextAttemptAt: Date | null;
+  /** A canceled term's final invoice, which shares its period with that period's own invoice. */
+  readonly closesTerm: boolean;
 }
 
 /**
@@ -59,6 +61,7 @@ export async function insertInvoice(tx: Db, invoice: NewInvoice): Promise<number
       attempts: 0,
       next_attempt_at: invoice.nextAttemptAt,
       last_failure_code: null,
+      closes_term: invoice.closesTerm,
     })
     .execute();
   if (invoice.lines.length > 0) {

@@ -3,6 +3,7 @@ import type { Db } from './database.js';
 import type { ContractTerms, OrgRow, OrgSettingsRow, SubscriptionRow } from './schema.js';
 import type { Grant, Hold, LedgerBook } from '../domain/ledger.js';
 import { bucketCredits, heldCredits } from '../domain/ledger.js';
+import { assertInvariant } from '../domain/credits.js';
 
 /**
  * Loading and saving an org's ledger book. `lockBook` must run inside a transaction: it takes the
@@ -69,7 +70,7 @@ interface BookRow {
   subscription: Record<string, unknown>;
   settings: Record<string, unknown>;
   contract: ContractTerms | null;
-  grants: { id: string; bucket: Grant['bucket']; granted: number; remaining: number; expires_at: string | null; created_at: string }[];
+  grants: { id: string; bucket: Grant['bucket']; granted: number; remaining: number; expires_at: string | null; created_at: string; creation_order: number }[];
   holds: { id: string; credits: number; expires_at: string }[];
 }
 
@@ -90,7 +91,8 @@ async function readBook(tx: Db, orgId: string, now: Date, lock: boolean): Promis
       row_to_json(o) AS org, row_to_json(s) AS subscription, row_to_json(st) AS settings,
       (SELECT c.terms FROM contracts c WHERE c.org_id = b.org_id) AS contract,
       coalesce((SELECT json_agg(json_build_object('id', g.grant_id, 'bucket', g.bucket, 'granted', g.granted_credits,
-          'remaining', g.remaining_credits, 'expires_at', g.expires_at, 'created_at', g.created_at))
+          'remaining', g.remaining_credits, 'expires_at', g.expires_at, 'created_at', g.created_at, 'creation_order', g.creation_order)
+          ORDER BY g.creation_order)
         FROM grants g WHERE g.org_id = b.org_id AND g.remaining_credits > 0), '[]') AS grants,
       coalesce((SELECT json_agg(json_build_object('id', h.hold_id, 'credits', h.credits, 'expires_at', h.expires_at))
         FROM holds h WHERE h.org_id = b.org_id AND h.status = 'active'), '[]') AS holds
@@ -122,11 +124,13 @@ async function readBook(tx: Db, orgId: string, now: Date, lock: boolean): Promis
         remainingCredits: grant.remaining,
         expiresAt: grant.expires_at === null ? null : new Date(grant.expires_at),
         createdAt: new Date(grant.created_at),
+        creationOrder: grant.creation_order,
       }),
     ),
     holds: row.holds.map((hold): Hold => ({ id: hold.id, credits: hold.credits, expiresAt: new Date(hold.expires_at) })),
     overage: {
-      enabled: settings.on_demand_enabled,
+      // An ended term has no next invoice to bill overage on: usage past the prepaid credits is uncollected.
+      enabled: settings.on_demand_enabled && subscription.status !== 'canceled',
       limitCredits: settings.monthly_limit_credits,
       usedCredits: row.balance.overage_used_credits,
       periodStart: new Date(row.balance.overage_period_start),
@@ -156,6 +160,11 @@ export async function saveBook(
   const steps: RawBuilder<unknown>[] = [];
   const newIds = new Set(after.newGrants.map((grant) => grant.id));
   if (after.newGrants.length > 0) {
+    // Rows go in creation order: the identity column numbers them in the order of the VALUES list.
+    assertInvariant(
+      after.newGrants.every((grant, index) => index === 0 || grant.creationOrder > after.newGrants[index - 1]!.creationOrder),
+      'new grants are written in their creation order',
+    );
     const rows = after.newGrants.map((grant) => {
       const detail = details.get(grant.id);
       const remaining = after.grants.find((live) => live.id === grant.id)?.remainingCredits ?? grant.remainingCredits;

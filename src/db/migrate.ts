@@ -6,6 +6,9 @@ import * as notifications from './migrations/0003-notifications.js';
 import * as historyIndexes from './migrations/0004-history-indexes.js';
 import * as loginFailures from './migrations/0005-login-failures.js';
 import * as rowLevelSecurity from './migrations/0006-row-level-security.js';
+import * as grantOrder from './migrations/0007-grant-order.js';
+import * as invitations from './migrations/0008-invitations.js';
+import * as finalInvoices from './migrations/0009-final-invoices.js';
 
 /** Versioned migrations, applied in name order. Add a file to migrations/ and a line here. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -15,6 +18,9 @@ const MIGRATIONS: Record<string, Migration> = {
   '0004-history-indexes': historyIndexes,
   '0005-login-failures': loginFailures,
   '0006-row-level-security': rowLevelSecurity,
+  '0007-grant-order': grantOrder,
+  '0008-invitations': invitations,
+  '0009-final-invoices': finalInvoices,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -106,16 +106,20 @@ export async function updateSettings(tx: Db, orgId: string, change: SettingsChan
     .executeTakeFirstOrThrow();
 }
 
-/** Orgs with ledger work due at `now`: a period end passed, a grant or a hold expired. */
-export async function orgsWithDueLedgerWork(db: Db, now: Date, limit: number): Promise<string[]> {
-  const rows = await db
+/**
+ * Orgs with ledger work due at `now` (a period end passed, a grant or a hold expired), in org id
+ * order after `after`: a run pages past an org whose work failed instead of picking it again.
+ */
+export async function orgsWithDueLedgerWork(db: Db, now: Date, limit: number, after: string | null = null): Promise<string[]> {
+  const due = db
     .selectFrom('subscriptions')
     .select('org_id')
     .where('status', '<>', 'canceled')
     .where('current_period_end', '<=', now)
     .union(db.selectFrom('grants').select('org_id').where('remaining_credits', '>', 0).where('expires_at', '<=', now))
-    .union(db.selectFrom('holds').select('org_id').where('status', '=', 'active').where('expires_at', '<=', now))
-    .limit(limit)
-    .execute();
+    .union(db.selectFrom('holds').select('org_id').where('status', '=', 'active').where('expires_at', '<=', now));
+  let query = db.selectFrom(due.as('due')).select('due.org_id').orderBy('due.org_id').limit(limit);
+  if (after !== null) query = query.where('due.org_id', '>', after);
+  const rows = await query.execute();
   return rows.map((row) => row.org_id);
 }

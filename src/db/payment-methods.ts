@@ -1,4 +1,14 @@
+import { sql } from 'kysely';
 import type { Db } from './database.js';
+
+/**
+ * Serialises changes to one org's cards for the rest of the transaction (adding, removing and
+ * choosing the default), so simultaneous calls never leave no default or two. An advisory lock, not
+ * the org row, so metering on the same org never waits for it.
+ */
+export async function lockPaymentMethods(tx: Db, orgId: string): Promise<void> {
+  await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`payment_methods:${orgId}`}, 0))`.execute(tx);
+}
 
 export async function listPaymentMethods(db: Db, orgId: string) {
   return db

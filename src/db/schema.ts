@@ -33,6 +33,23 @@ export interface Database {
   webhook_attempts: WebhookAttemptsTable;
   auto_recharges: AutoRechargesTable;
   login_failures: LoginFailuresTable;
+  invitations: InvitationsTable;
+}
+
+export interface InvitationsTable {
+  org_id: string;
+  invitation_id: string;
+  email: string;
+  name: string;
+  role: Role;
+  token_hash: string;
+  /** The inviting user's id, or "platform" for the platform key. */
+  invited_by: string;
+  created_at: Date;
+  expires_at: Date;
+  accepted_at: Date | null;
+  accepted_user_id: string | null;
+  revoked_at: Date | null;
 }
 
 export interface LoginFailuresTable {
@@ -66,6 +83,8 @@ export interface EmailMessagesTable {
   last_error: string | null;
   sent_at: Date | null;
   created_at: Date;
+  /** The body holds a secret for its recipient (an invitation link): admins see the subject only. */
+  confidential: ColumnType<boolean, boolean | undefined, boolean>;
 }
 
 export interface WebhookEndpointsTable {
@@ -236,6 +255,8 @@ export interface GrantsTable {
   period_start: Date | null;
   note: string | null;
   created_at: Date;
+  /** Creation order (a sequence): breaks draw-down ties between grants made at the same instant. */
+  creation_order: Generated<number>;
 }
 
 export const HOLD_STATUSES = ['active', 'settled', 'released', 'expired'] as const;
@@ -355,6 +376,8 @@ export interface InvoicesTable {
   attempts: number;
   next_attempt_at: Date | null;
   last_failure_code: string | null;
+  /** A canceled term's final invoice: the closed period's overage and prorations, no base cost. */
+  closes_term: Generated<boolean>;
 }
 
 export interface InvoiceLinesTable {

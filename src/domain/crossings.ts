@@ -1,4 +1,5 @@
 import { prepaidCredits, type LedgerBook } from './ledger.js';
+import { defaultLowBalanceThreshold } from './plans.js';
 
 /**
  * Threshold crossings between two states of one org's book (before and after a transaction under
@@ -20,6 +21,24 @@ export interface Crossing {
   readonly data: Record<string, number | boolean>;
 }
 
+/**
+ * The low-balance line (SPEC §6): the org's own setting, else 10% of the included credits of the
+ * terms it is billed on (its plan, or its enterprise contract's credits).
+ */
+export function lowBalanceThreshold(input: { setting: number | null; includedCredits: number }): number {
+  return input.setting ?? defaultLowBalanceThreshold(input.includedCredits);
+}
+
+/** What the low-balance line watches: the remaining credits, holds aside (see above). */
+export function watchedBalance(book: LedgerBook): number {
+  return prepaidCredits(book);
+}
+
+/** The org is low while its remaining credits are below the line; the balance answer says so. */
+export function isLowBalance(book: LedgerBook, threshold: number): boolean {
+  return watchedBalance(book) < threshold;
+}
+
 export function crossedBelow(before: number, after: number, line: number): boolean {
   return line > 0 && before >= line && after < line;
 }
@@ -28,11 +47,11 @@ function crossedUpTo(before: number, after: number, line: number): boolean {
   return line > 0 && before < line && after >= line;
 }
 
-export function detectCrossings(before: LedgerBook, after: LedgerBook, lowBalanceThreshold: number): Crossing[] {
+export function detectCrossings(before: LedgerBook, after: LedgerBook, threshold: number): Crossing[] {
   const crossings: Crossing[] = [];
-  const was = prepaidCredits(before);
-  const is = prepaidCredits(after);
-  if (crossedBelow(was, is, lowBalanceThreshold)) crossings.push({ type: 'balance.low', data: { remaining_credits: is, threshold: lowBalanceThreshold } });
+  const was = watchedBalance(before);
+  const is = watchedBalance(after);
+  if (crossedBelow(was, is, threshold)) crossings.push({ type: 'balance.low', data: { remaining_credits: is, threshold } });
   if (!after.overage.enabled && was > 0 && is === 0) crossings.push({ type: 'credits.exhausted', data: { remaining_credits: 0, on_demand_enabled: false } });
   const limit = after.overage.enabled ? after.overage.limitCredits : 0;
   // A new period resets the counter: compare within the same period only.

@@ -43,6 +43,12 @@ export interface Grant {
   readonly remainingCredits: number;
   readonly expiresAt: Date | null;
   readonly createdAt: Date;
+  /**
+   * Where the grant stands in the org's creation order (stored grants: their sequence number; a
+   * grant made in this book: after every grant already in it). It breaks draw-down ties, so two
+   * grants made at the same instant are always drawn oldest first, never by their random ids.
+   */
+  readonly creationOrder: number;
 }
 
 export interface Hold {
@@ -125,13 +131,17 @@ export function availableCredits(book: LedgerBook): number | null {
   return prepaidCredits(book) - heldCredits(book) + headroom;
 }
 
+/** SPEC §4: grants that expire soonest first, then non-expiring ones; each tie oldest first. */
 export function drawDownOrder(grants: readonly Grant[]): Grant[] {
   return [...grants].sort(
     (a, b) =>
       (a.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY) - (b.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY) ||
-      a.createdAt.getTime() - b.createdAt.getTime() ||
-      (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+      a.creationOrder - b.creationOrder,
   );
+}
+
+function nextCreationOrder(book: LedgerBook): number {
+  return book.grants.reduce((last, grant) => Math.max(last, grant.creationOrder), 0) + 1;
 }
 
 // ---- Changing a book ----
@@ -152,6 +162,7 @@ export function addGrant(
     remainingCredits: grant.credits,
     expiresAt: grant.expiresAt,
     createdAt: book.now,
+    creationOrder: nextCreationOrder(book),
   };
   return withEntries(book, { grants: [...book.grants, created], newGrants: [...book.newGrants, created] }, [
     { kind: 'grant', reason: grant.reason, account: grant.bucket, credits: grant.credits, grantId: grant.id, ...(grant.note ? { note: grant.note } : {}) },
@@ -352,6 +363,8 @@ export function assertBookInvariants(book: LedgerBook): void {
     assertInvariant(grant.remainingCredits >= 0, `grant ${grant.id} is below zero`);
     assertInvariant(grant.remainingCredits <= grant.grantedCredits, `grant ${grant.id} holds more than it granted`);
   }
+  // Draw-down ties are broken by creation order, so it must name one grant each.
+  assertInvariant(new Set(book.grants.map((grant) => grant.creationOrder)).size === book.grants.length, 'two grants share a place in the creation order');
   for (const hold of book.holds) assertInvariant(hold.credits > 0, `hold ${hold.id} reserves nothing`);
   assertInvariant(book.overage.usedCredits >= 0, 'overage used is below zero');
 }

@@ -1,8 +1,7 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
-import { createHash } from 'node:crypto';
 import { Failure } from '../domain/failures.js';
 import fastifyStatic from '@fastify/static';
 import { existsSync } from 'node:fs';
@@ -32,6 +31,7 @@ import { webhookRoutes } from './routes/webhooks.js';
 import { analyticsRoutes } from './routes/analytics.js';
 import { notificationRoutes } from './routes/notifications.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
+import { invitationRoutes } from './routes/invitations.js';
 
 /** The built web app (npm run build puts it in dist/web). */
 const WEB_ROOT = path.join(PROJECT_ROOT, 'dist', 'web');
@@ -48,10 +48,23 @@ export interface AppOptions {
   /** Stripe's webhook secret; null answers the webhook path with 404. */
   readonly stripeWebhook: { webhookSecret: string } | null;
   readonly stripePublishableKey?: string | undefined;
-  /** Requests a minute per API key, session or address (LOUPE_RATE_LIMIT_PER_MINUTE). */
+  /** Requests a minute per signed-in user, or per address for everyone else (LOUPE_RATE_LIMIT_PER_MINUTE). */
   readonly rateLimitPerMinute: number;
+  /** Requests a minute per platform key (LOUPE_PLATFORM_RATE_LIMIT_PER_MINUTE): the host app asks before every AI call. */
+  readonly platformRateLimitPerMinute: number;
   /** Where logs go (default stdout); the log-scanning test collects them. */
   readonly logStream?: { write(line: string): void };
+}
+
+/**
+ * Whom a request is counted against: the verified caller (the platform key, the signed-in user),
+ * never a header the caller makes up, so random cookies or keys all land on their address.
+ */
+function rateLimitKey(request: FastifyRequest): string {
+  const principal = request.principal;
+  if (principal?.kind === 'platform') return `platform:${principal.keyHash}`;
+  if (principal?.kind === 'user') return `user:${principal.userId}`;
+  return `ip:${request.ip}`;
 }
 
 /** Builds the HTTP app without listening: tests use inject() or listen on port 0. */
@@ -73,6 +86,20 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   // Bodies are JSON only: a text/plain body is refused with 415, not parsed into a string.
   app.removeContentTypeParser('text/plain');
+  // Many HTTP clients send a content type on a POST without a body: an empty body is no body,
+  // whatever its type says. A route that needs a body checks an absent one as {}, so that its
+  // answer names each missing field rather than "body".
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body: string, done) => (body === '' ? done(null, undefined) : parseJson(request, body, done)));
+  app.addContentTypeParser('*', (request, _payload, done) =>
+    request.headers['transfer-encoding'] === undefined && [undefined, '0'].includes(request.headers['content-length'])
+      ? done(null, undefined)
+      : done(new Failure('UNSUPPORTED_MEDIA_TYPE', `Request bodies are application/json, not ${request.headers['content-type'] ?? 'untyped'}.`)),
+  );
+  app.addHook('preValidation', async (request) => {
+    if (request.body === undefined && request.routeOptions.schema?.body !== undefined) request.body = {};
+  });
   app.setErrorHandler(handleError);
   const webApp = existsSync(path.join(WEB_ROOT, 'index.html'));
   app.setNotFoundHandler((request, reply) => {
@@ -120,15 +147,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // Only behind HTTPS does a browser honour HSTS; LOUPE_SECURE_COOKIES says the service is there.
     strictTransportSecurity: options.secureCookies ? { maxAge: 31_536_000 } : false,
   });
+  // Route-level hooks, so they run after the auth plugin's onRequest hook has verified the caller.
   await app.register(rateLimit, {
-    max: options.rateLimitPerMinute,
+    max: (_request, key) => (key.startsWith('platform:') ? options.platformRateLimitPerMinute : options.rateLimitPerMinute),
     timeWindow: 60_000,
-    // Per caller: the API key or session (hashed), else the address.
-    keyGenerator: (request) => {
-      // The cookie plugin has not parsed cookies yet at this point; the header names the session.
-      const credential = request.headers.authorization ?? request.headers.cookie;
-      return credential ? `c:${createHash('sha256').update(credential).digest('base64url')}` : `ip:${request.ip}`;
-    },
+    keyGenerator: rateLimitKey,
     errorResponseBuilder: (_request, context) =>
       new Failure('RATE_LIMITED', `More than ${context.max} requests a minute from this caller; retry in ${Math.ceil(context.ttl / 1_000)} s.`, undefined, Math.ceil(context.ttl / 1_000)),
   });
@@ -169,6 +192,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(analyticsRoutes(deps));
   await app.register(notificationRoutes(deps));
   await app.register(apiKeyRoutes({ db: deps.db, clock: deps.clock }));
+  await app.register(invitationRoutes(deps, { secureCookies: options.secureCookies }));
   const clock = deps.clock;
   if (clock instanceof TestClock) {
     await app.register(testClockRoutes({ clock, persist: (now) => writeTestClock(deps.db, now), runDueJobs: options.runDueJobs }));

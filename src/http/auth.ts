@@ -8,7 +8,7 @@ import type { Clock } from '../clock.js';
 import { Failure } from '../domain/failures.js';
 import { isPlatformKey } from '../identity/api-keys.js';
 import { sessionFor } from '../identity/sessions.js';
-import { sameSecret } from '../identity/tokens.js';
+import { hashSecret, sameSecret } from '../identity/tokens.js';
 import { OrgId } from './schemas.js';
 
 /**
@@ -22,12 +22,14 @@ export const ACCESS = ['public', 'authenticated', 'platform', 'org-member', 'org
 export type Access = (typeof ACCESS)[number];
 
 export type Principal =
-  | { kind: 'platform' }
+  | { kind: 'platform'; keyHash: string }
   | { kind: 'user'; userId: string; sessionToken: string; csrfToken: string };
 
 declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | null;
+    /** A Bearer key that did not authenticate: every route but a public one refuses it. */
+    authFailure: Failure | null;
     /** The caller's role in the path's org (platform key: admin). */
     orgRole: Role | null;
   }
@@ -65,13 +67,15 @@ async function authPlugin(app: FastifyInstance, options: AuthOptions): Promise<v
 
   app.decorateRequest('principal', null);
   app.decorateRequest('orgRole', null);
+  app.decorateRequest('authFailure', null);
 
   app.addHook('onRequest', async (request) => {
     const header = request.headers.authorization;
     if (header !== undefined) {
       const match = /^Bearer\s+(\S+)$/i.exec(header);
-      if (!match?.[1] || !(await checkKey(match[1]))) throw new Failure('UNAUTHENTICATED', 'The API key is missing, malformed or unknown.');
-      request.principal = { kind: 'platform' };
+      // Refused in preValidation, after the rate limit (keyed on the address) has counted the guess.
+      if (!match?.[1] || !(await checkKey(match[1]))) request.authFailure = new Failure('UNAUTHENTICATED', 'The API key is missing, malformed or unknown.');
+      else request.principal = { kind: 'platform', keyHash: hashSecret(match[1]) };
       return;
     }
     const token = request.cookies[SESSION_COOKIE];
@@ -81,6 +85,7 @@ async function authPlugin(app: FastifyInstance, options: AuthOptions): Promise<v
   });
 
   app.addHook('preValidation', async (request: FastifyRequest, _reply: FastifyReply) => {
+    if (request.authFailure) throw request.authFailure;
     const access = request.routeOptions.config.access ?? 'authenticated';
     // An unknown path answers 404 to everyone, signed in or not.
     if (access === 'public' || request.is404) return;

@@ -30,6 +30,7 @@ export async function openApiDocument(): Promise<Record<string, unknown>> {
     runDueJobs: async () => undefined,
     stripeWebhook: { webhookSecret: 'whsec_unused' },
     rateLimitPerMinute: 1,
+    platformRateLimitPerMinute: 1,
   });
   try {
     await app.ready();

@@ -113,6 +113,8 @@ function isUnavailable(error: Error): boolean {
   return (
     code === 'ECONNREFUSED' ||
     code === 'ECONNRESET' ||
+    // A Unix socket (the embedded PostgreSQL's) is gone while its server is down.
+    (code === 'ENOENT' && (error as { syscall?: string }).syscall === 'connect') ||
     code === '57P01' ||
     code === '57P03' ||
     error.message.includes('timeout exceeded when trying to connect') ||

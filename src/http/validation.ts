@@ -37,7 +37,52 @@ function withTimestamps(ajv: Ajv): Ajv {
   });
 }
 
+interface WellFormedError {
+  instancePath: string;
+  keyword: 'wellFormed';
+  message: string;
+  params: Record<string, never>;
+  schemaPath: string;
+}
+
+/**
+ * JSON may spell a lone UTF-16 surrogate ("\ud800"), which no schema keyword refuses and PostgreSQL
+ * cannot store. Every string (and key) of a body must be well-formed Unicode text.
+ */
+/** With the u flag a surrogate pair is one code point, so this matches only a lone surrogate. */
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+
+/** Walks the body without recursion: a body nested 10,000 levels deep must not overflow the stack. */
+function illFormedStrings(body: unknown): WellFormedError[] {
+  const errors: WellFormedError[] = [];
+  const error = (at: string): WellFormedError => ({ instancePath: at, keyword: 'wellFormed', message: 'must be valid Unicode text (it holds a lone surrogate)', params: {}, schemaPath: '#' });
+  const pending: [unknown, string][] = [[body, '']];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const [value, path] = next;
+    if (typeof value === 'string') {
+      if (LONE_SURROGATE.test(value)) errors.push(error(path));
+    } else if (Array.isArray(value)) {
+      value.forEach((item, index) => pending.push([item, `${path}/${index}`]));
+    } else if (typeof value === 'object' && value !== null) {
+      for (const [key, item] of Object.entries(value)) {
+        const at = `${path}/${key.replace(new RegExp(LONE_SURROGATE, 'gu'), '\uFFFD')}`;
+        if (LONE_SURROGATE.test(key)) errors.push(error(at));
+        else pending.push([item, at]);
+      }
+    }
+  }
+  return errors;
+}
+
 export const validatorCompiler: FastifySchemaCompiler<object> = ({ schema, httpPart }) => {
   const ajv = httpPart === 'body' ? bodyAjv : stringAjv;
-  return ajv.compile(schema) as ReturnType<FastifySchemaCompiler<object>>;
+  const validate = ajv.compile(schema);
+  const checked = (data: unknown) => {
+    const valid = validate(data);
+    const illFormed = illFormedStrings(data);
+    checked.errors = illFormed.length === 0 ? validate.errors : [...(validate.errors ?? []), ...illFormed];
+    return valid && illFormed.length === 0;
+  };
+  checked.errors = null as unknown;
+  return checked as unknown as ReturnType<FastifySchemaCompiler<object>>;
 };

@@ -1,4 +1,4 @@
-import { clearLoginFailures, countRecentLoginFailures, deleteSession, findSession, findUserByEmail, insertSession, listUserOrgs, recordLoginFailure } from '../db/identity.js';
+import { clearLoginFailures, deleteSession, deleteUserSessions, findSession, findUserByEmail, insertSession, listUserOrgs, reserveLoginAttempt } from '../db/identity.js';
 import type { Db } from '../db/database.js';
 import type { Clock } from '../clock.js';
 import { Failure } from '../domain/failures.js';
@@ -22,30 +22,40 @@ export const LOGIN_WINDOW_MS = 15 * 60 * 1_000;
  * E-mail + password → a new session (a fresh id on every login) with its own CSRF token. After five
  * failures within 15 minutes the e-mail is locked until the oldest of them is 15 minutes old, whether
  * the password is then right or not; unknown e-mails are counted too, so the answer tells nothing.
+ * Each attempt is counted as a failure before its password is checked (and the count cleared when it
+ * was right), so five is the most that simultaneous guesses can check, however many are sent at once.
  */
 export async function login(deps: { db: Db; clock: Clock }, input: { email: string; password: string }): Promise<LoginResult> {
   const now = deps.clock.now();
-  const failures = await countRecentLoginFailures(deps.db, input.email, new Date(now.getTime() - LOGIN_WINDOW_MS));
-  if (failures.count >= LOGIN_MAX_FAILURES && failures.oldest) {
-    const retryAfterSeconds = Math.max(1, Math.ceil((failures.oldest.getTime() + LOGIN_WINDOW_MS - now.getTime()) / 1_000));
+  const attempt = await reserveLoginAttempt(deps.db, { email: input.email, since: new Date(now.getTime() - LOGIN_WINDOW_MS), now, max: LOGIN_MAX_FAILURES });
+  if (!attempt.allowed) {
+    const retryAfterSeconds = Math.max(1, Math.ceil((attempt.oldest.getTime() + LOGIN_WINDOW_MS - now.getTime()) / 1_000));
     throw new Failure('LOGIN_LOCKED', `Too many failed sign-ins for this e-mail; try again in ${Math.ceil(retryAfterSeconds / 60)} minutes.`, undefined, retryAfterSeconds);
   }
   const user = await findUserByEmail(deps.db, input.email);
   const valid = await verifyPassword(user?.password_hash ?? null, input.password);
-  if (!user || !valid) {
-    await recordLoginFailure(deps.db, input.email, now);
-    throw new Failure('INVALID_CREDENTIALS');
-  }
+  if (!user || !valid) throw new Failure('INVALID_CREDENTIALS');
   await clearLoginFailures(deps.db, input.email);
+  return startSession(deps, { id: user.user_id, email: user.email, name: user.name });
+}
+
+/** A new session for a user who has just proved who they are (sign-in, accepted invitation). */
+export async function startSession(deps: { db: Db; clock: Clock }, user: { id: string; email: string; name: string }): Promise<LoginResult> {
+  const now = deps.clock.now();
   const sessionToken = newSecret('lbs_');
   const csrfToken = newSecret('');
   const expiresAt = new Date(now.getTime() + SESSION_TTL_MS);
-  await insertSession(deps.db, { sessionHash: hashSecret(sessionToken), userId: user.user_id, csrfToken, now, expiresAt });
-  return { sessionToken, csrfToken, expiresAt, user: { id: user.user_id, email: user.email, name: user.name } };
+  await insertSession(deps.db, { sessionHash: hashSecret(sessionToken), userId: user.id, csrfToken, now, expiresAt });
+  return { sessionToken, csrfToken, expiresAt, user };
 }
 
 export async function logout(db: Db, sessionToken: string): Promise<void> {
   await deleteSession(db, hashSecret(sessionToken));
+}
+
+/** After a password change every other session of the user ends; the one that made the change stays. */
+export async function endOtherSessions(db: Db, input: { userId: string; keepSessionToken: string | null }): Promise<void> {
+  await deleteUserSessions(db, { userId: input.userId, exceptSessionHash: input.keepSessionToken === null ? null : hashSecret(input.keepSessionToken) });
 }
 
 export async function sessionFor(deps: { db: Db; clock: Clock }, sessionToken: string) {

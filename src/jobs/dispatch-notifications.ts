@@ -1,9 +1,11 @@
 import type { BillingDeps } from '../billing/deps.js';
-import { claimDueDeliveries, claimDueEmails, endpointFailingSince, findEndpoint, findEvent, finishEmail, recordAttempt, updateDelivery, type DeliveryRow } from '../db/deliveries.js';
+import { claimDueEmails, endpointFailingSince, findEndpoint, findEvent, finishEmail, recordAttempt, updateDelivery, type DeliveryRow } from '../db/deliveries.js';
 import { publishEvent } from '../notifications/publish.js';
 import { sendWebhook } from '../providers/webhook-sender.js';
+import { PUBLIC_TARGETS_ONLY } from '../providers/webhook-target.js';
 
-const LEASE_MS = 60_000;
+/** Longer than a webhook attempt can take (WEBHOOK_TIMEOUT_MS), so a live attempt keeps its lease. */
+export const LEASE_MS = 60_000;
 const BATCH_SIZE = 100;
 const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
@@ -40,25 +42,26 @@ export async function dispatchEmails(deps: BillingDeps): Promise<number> {
   return messages.length;
 }
 
-export async function dispatchWebhooks(deps: BillingDeps): Promise<number> {
-  const now = deps.clock.now();
-  const deliveries = await claimDueDeliveries(deps.db, now, new Date(now.getTime() + LEASE_MS), BATCH_SIZE);
-  for (const delivery of deliveries) await deliverOnce(deps, delivery);
-  return deliveries.length;
-}
-
 /** The body every endpoint receives: {id, type, org_id, created_at, data}. */
 export function webhookBody(event: { event_id: string; type: string; org_id: string; created_at: Date; data: Record<string, unknown> }): string {
   return JSON.stringify({ id: event.event_id, type: event.type, org_id: event.org_id, created_at: event.created_at.toISOString(), data: event.data });
 }
 
-async function deliverOnce(deps: BillingDeps, delivery: DeliveryRow): Promise<void> {
+/**
+ * One attempt at a claimed delivery, and its outcome recorded. `stop` aborts the attempt when the
+ * server shuts down: the lease is then given back unrecorded, so any server sends it again at once.
+ */
+export async function deliverWebhook(deps: BillingDeps, delivery: DeliveryRow, stop: AbortSignal): Promise<void> {
   const [endpoint, event] = await Promise.all([findEndpoint(deps.db, delivery.org_id, delivery.endpoint_id), findEvent(deps.db, delivery.org_id, delivery.event_id)]);
   if (!endpoint || !event || endpoint.status !== 'enabled' || endpoint.deleted_at !== null) {
     await updateDelivery(deps.db, delivery, { status: 'dead', last_error: 'endpoint disabled or removed', locked_until: null, next_attempt_at: null });
     return;
   }
-  const result = await sendWebhook({ url: endpoint.url, secret: endpoint.secret, eventId: event.event_id, body: webhookBody(event) });
+  const result = await sendWebhook({ url: endpoint.url, secret: endpoint.secret, eventId: event.event_id, body: webhookBody(event), targets: deps.webhookTargets ?? PUBLIC_TARGETS_ONLY, signal: stop });
+  if (stop.aborted) {
+    await updateDelivery(deps.db, delivery, { locked_until: null });
+    return;
+  }
   const now = deps.clock.now();
   const attempts = delivery.attempts + 1;
   const firstAttemptAt = delivery.first_attempt_at ?? now;

@@ -3,18 +3,37 @@ import { runLedgerMaintenance } from './ledger-maintenance.js';
 import { runInvoiceCollection, runPurges } from './billing-jobs.js';
 import { runAutoRecharges } from '../billing/auto-recharge.js';
 import { reconcilePendingPurchases } from '../billing/reconcile-payments.js';
-import { dispatchEmails, dispatchWebhooks } from './dispatch-notifications.js';
+import { dispatchEmails } from './dispatch-notifications.js';
+import { dispatchWebhooks, startWebhookDispatcher } from './webhook-dispatcher.js';
+import { startScheduler } from './scheduler.js';
 
 /**
- * Every job, in the order time demands: rollovers (which issue invoices), collection, auto-recharge
- * purchases, purges, then the deliveries all of those may have produced.
+ * Every billing job, in the order time demands: rollovers (which issue invoices), collection,
+ * auto-recharge purchases, purges, then the e-mails all of those may have produced. Webhooks are not
+ * among them: an org's endpoint may take WEBHOOK_TIMEOUT_MS to fail, and billing must not wait for it.
  */
-export async function runDueJobs(deps: BillingDeps): Promise<void> {
+export async function runBillingJobs(deps: BillingDeps): Promise<void> {
   await runLedgerMaintenance(deps);
   await runInvoiceCollection(deps);
   await reconcilePendingPurchases(deps);
   await runAutoRecharges(deps);
   await runPurges(deps);
   await dispatchEmails(deps);
+}
+
+/** The billing jobs, then the webhooks they produced, sent and waited for (the test clock, the demo seed). */
+export async function runDueJobs(deps: BillingDeps): Promise<void> {
+  await runBillingJobs(deps);
   await dispatchWebhooks(deps);
+}
+
+/** The server's two loops: billing jobs every `intervalMs`, one run at a time, and webhook deliveries on their own. */
+export function startJobLoops(input: { deps: BillingDeps; intervalMs: number; onError: (error: unknown) => void }): { stop(): Promise<void> } {
+  const billing = startScheduler({ intervalMs: input.intervalMs, run: () => runBillingJobs(input.deps), onError: input.onError });
+  const webhooks = startWebhookDispatcher(input);
+  return {
+    async stop() {
+      await Promise.all([billing.stop(), webhooks.stop()]);
+    },
+  };
 }

@@ -1,6 +1,6 @@
 /**
- * Runs the due jobs every `intervalMs`, one run at a time. A failed run is logged and retried on the
- * next tick; the jobs themselves are idempotent.
+ * Runs `run` every `intervalMs`, one run at a time (a tick while one runs is skipped). A failed run
+ * is logged and retried on the next tick; the jobs themselves are idempotent.
  */
 export function startScheduler(options: { intervalMs: number; run: () => Promise<unknown>; onError: (error: unknown) => void }): { stop(): Promise<void> } {
   let running: Promise<unknown> | null = null;

@@ -50,5 +50,7 @@ export function describeEvent(type: EventType, data: Record<string, unknown>, or
       };
     case 'webhook_endpoint.disabled':
       return { title: 'Webhook endpoint disabled', body: `Deliveries to ${String(data.url)} failed for 24 hours, so the endpoint was disabled.` };
+    case 'member.invited':
+      return { title: 'Invitation sent', body: `${String(data.email)} was invited to join ${orgName} as ${data.role === 'admin' ? 'an admin' : 'a member'}; they join when they accept it.` };
   }
 }

@@ -155,7 +155,10 @@ describe('orgs', () => {
       admin: { email: `owner@${id}.test`, name: 'Owner' },
     });
     expect(created).toMatchObject({ id, name: 'Acme Labs', plan: 'team', vat_id: null, subscription: { status: 'active', cancel_at_period_end: false, scheduled_plan: null } });
-    expect(await loupe.orgs.get(id)).toEqual(created);
+    // The create answer also says what happened to the admin: a new account without a password, sent an invitation to choose one.
+    const { admin, ...org } = created;
+    expect(admin).toMatchObject({ status: 'added', existing_account: false, password_set: false, invitation: { email: `owner@${id}.test` } });
+    expect(await loupe.orgs.get(id)).toEqual(org);
     expect((await loupe.orgs.listMembers(id)).items).toEqual([expect.objectContaining({ email: `owner@${id}.test`, name: 'Owner', role: 'admin' })]);
   });
 

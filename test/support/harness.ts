@@ -16,10 +16,13 @@ import { auditLedger } from '../../src/billing/audit.js';
 import { buildApp } from '../../src/http/app.js';
 import { ensurePlatformKey } from '../../src/identity/api-keys.js';
 import { runDueJobs as runAllDueJobs } from '../../src/jobs/run-due-jobs.js';
+import { systemResolver, type WebhookTargetPolicy } from '../../src/providers/webhook-target.js';
 import path from 'node:path';
 
 export const PLATFORM_KEY = 'lb_sk_test_platform_key_0123456789';
 export const DEFAULT_START = new Date('2026-01-31T10:00:00.000Z');
+/** The tests' webhook receivers listen on 127.0.0.1: the operator's opt-in (LOUPE_WEBHOOKS_ALLOW_PRIVATE=1). */
+const LOOPBACK_RECEIVERS_ALLOWED: WebhookTargetPolicy = { allowPrivate: true, resolve: systemResolver };
 
 export interface Harness {
   readonly app: FastifyInstance;
@@ -42,7 +45,7 @@ export interface Harness {
  * platform key. Each test file gets its own, so files run in parallel without sharing state.
  */
 export async function startHarness(
-  options: { start?: Date; testClock?: boolean; stripeWebhookSecret?: string; smtpUrl?: string; groupCommit?: boolean; batcherLimits?: Partial<BatcherLimits>; rateLimitPerMinute?: number; logStream?: { write(line: string): void }; wrapProvider?: (provider: PaymentProvider) => PaymentProvider } = {},
+  options: { start?: Date; testClock?: boolean; stripeWebhookSecret?: string; smtpUrl?: string; groupCommit?: boolean; batcherLimits?: Partial<BatcherLimits>; rateLimitPerMinute?: number; platformRateLimitPerMinute?: number; logStream?: { write(line: string): void }; wrapProvider?: (provider: PaymentProvider) => PaymentProvider; webhookTargets?: WebhookTargetPolicy } = {},
 ): Promise<Harness> {
   const serverUrl = inject('serverUrl');
   const name = `t_${randomBytes(6).toString('hex')}`;
@@ -55,7 +58,7 @@ export async function startHarness(
   const clock = new TestClock(options.start ?? DEFAULT_START);
   await writeTestClock(db, clock.now());
   const catalog = loadPlanCatalog(path.join(PROJECT_ROOT, 'config', 'plans.json'));
-  const deps: BillingDeps = { db, clock, catalog, holdTtlSeconds: 600, provider: (options.wrapProvider ?? ((provider: PaymentProvider) => provider))(createBuiltinProvider({ db, clock })), seller: loadConfig({}).seller, mailer: options.smtpUrl ? createMailer({ smtpUrl: options.smtpUrl, from: 'Loupe Billing <billing@loupe.test>' }) : null, ledger: createLedgerBatcher({ ...DEFAULT_BATCHER_LIMITS, enabled: options.groupCommit ?? true, ...options.batcherLimits }) };
+  const deps: BillingDeps = { db, clock, catalog, holdTtlSeconds: 600, provider: (options.wrapProvider ?? ((provider: PaymentProvider) => provider))(createBuiltinProvider({ db, clock })), seller: loadConfig({}).seller, mailer: options.smtpUrl ? createMailer({ smtpUrl: options.smtpUrl, from: 'Loupe Billing <billing@loupe.test>' }) : null, ledger: createLedgerBatcher({ ...DEFAULT_BATCHER_LIMITS, enabled: options.groupCommit ?? true, ...options.batcherLimits }), webhookTargets: options.webhookTargets ?? LOOPBACK_RECEIVERS_ALLOWED };
   const runDueJobs = () => runAllDueJobs(deps);
   const app = await buildApp({
     deps: options.testClock === false ? { ...deps, clock: { now: () => clock.now() } } : deps,
@@ -64,6 +67,7 @@ export async function startHarness(
     runDueJobs,
     stripeWebhook: options.stripeWebhookSecret ? { webhookSecret: options.stripeWebhookSecret } : null,
     rateLimitPerMinute: options.rateLimitPerMinute ?? 600_000,
+    platformRateLimitPerMinute: options.platformRateLimitPerMinute ?? options.rateLimitPerMinute ?? 600_000,
     ...(options.logStream ? { logStream: options.logStream } : {}),
   });
   await ensurePlatformKey(db, { configured: PLATFORM_KEY, dataDir: '/nonexistent', now: clock.now() });

@@ -10,6 +10,7 @@ import { AiFeaturesPage } from './pages/AiFeatures.js';
 import { BillingPage } from './pages/Billing.js';
 import { InvoiceDetailPage } from './pages/InvoiceDetail.js';
 import { ProfilePage } from './pages/Profile.js';
+import { AcceptInvitationPage } from './pages/AcceptInvitation.js';
 import './styles.css';
 
 // The charts library is large: the reports page loads it only when opened.
@@ -24,6 +25,7 @@ function App() {
   if (!me.data) {
     return (
       <Routes>
+        <Route path="/accept-invitation" element={<AcceptInvitationPage />} />
         <Route path="*" element={<LoginPage />} />
       </Routes>
     );
@@ -31,6 +33,7 @@ function App() {
   return (
     <SessionProvider me={me.data}>
       <Routes>
+        <Route path="/accept-invitation" element={<AcceptInvitationPage />} />
         <Route element={<AppShell />}>
           <Route path="/admin/ai-credits" element={<AiCreditsUsagePage />} />
           <Route path="/admin/ai-features" element={<AiFeaturesPage />} />

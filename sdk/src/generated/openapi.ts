@@ -612,6 +612,157 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/invitations/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept an invitation: join the org and sign in
+         * @description A new account takes the password given; an existing account must give its own password. The link works once.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string;
+                        password: string;
+                        token: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Send it as x-csrf-token on every cookie-authenticated write. */
+                            csrf_token: string;
+                            orgs: {
+                                id: string;
+                                name: string;
+                                role: string;
+                            }[];
+                            user: {
+                                email: string;
+                                id: string;
+                                name: string;
+                            };
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/invitations/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** What an invitation is for, before accepting it */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        token: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            email: string;
+                            /** @description Sign in with that account’s password to accept. */
+                            existing_account: boolean;
+                            /** Format: date-time */
+                            expires_at: string;
+                            name: string;
+                            org: {
+                                id: string;
+                                name: string;
+                            };
+                            /** @enum {string} */
+                            role: "admin" | "member";
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/orgs": {
         parameters: {
             query?: never;
@@ -662,6 +813,32 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            admin: {
+                                email: string;
+                                /** @description The e-mail had an account already; its password and name stay its own. */
+                                existing_account: boolean;
+                                invitation: {
+                                    /** @description Only in the platform key’s answer: the link the invitee opens (also e-mailed to them). */
+                                    accept_url?: string;
+                                    /** Format: date-time */
+                                    created_at: string;
+                                    email: string;
+                                    /** Format: date-time */
+                                    expires_at: string;
+                                    id: string;
+                                    name: string;
+                                    /** @enum {string} */
+                                    role: "admin" | "member";
+                                } | null;
+                                /** @description The password sent was set (only for a new account created by the platform key). */
+                                password_set: boolean;
+                                /**
+                                 * @description added: a member now; invited: joins on accepting the e-mailed invitation
+                                 * @enum {string}
+                                 */
+                                status: "added" | "invited";
+                                user_id: string | null;
+                            };
                             billing_address: {
                                 city?: string;
                                 /** @description ISO 3166-1 alpha-2 */
@@ -2146,6 +2323,149 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/orgs/{org}/invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Open invitations, oldest first */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    org: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** @description Only in the platform key’s answer: the link the invitee opens (also e-mailed to them). */
+                                accept_url?: string;
+                                /** Format: date-time */
+                                created_at: string;
+                                email: string;
+                                /** Format: date-time */
+                                expires_at: string;
+                                id: string;
+                                name: string;
+                                /** @enum {string} */
+                                role: "admin" | "member";
+                            }[];
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{org}/invitations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Withdraw an open invitation (its link stops working) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    org: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/orgs/{org}/invoices": {
         parameters: {
             query?: never;
@@ -2442,7 +2762,10 @@ export interface paths {
             };
         };
         put?: never;
-        /** Add a member (within the plan’s included users) */
+        /**
+         * Invite a member (an admin), or add one (the platform key), within the plan’s included users
+         * @description An org admin always creates an invitation, e-mailed to the invitee, who chooses their own password on accepting; `password` is refused. The platform key adds the person at once when it sends a password for a new account or when the e-mail has an account already (whose password stays unchanged: `password_set` false), and otherwise invites.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -2473,10 +2796,32 @@ export interface paths {
                     content: {
                         "application/json": {
                             email: string;
+                            /** @description The e-mail had an account already; its password and name stay its own. */
+                            existing_account: boolean;
+                            invitation: {
+                                /** @description Only in the platform key’s answer: the link the invitee opens (also e-mailed to them). */
+                                accept_url?: string;
+                                /** Format: date-time */
+                                created_at: string;
+                                email: string;
+                                /** Format: date-time */
+                                expires_at: string;
+                                id: string;
+                                name: string;
+                                /** @enum {string} */
+                                role: "admin" | "member";
+                            } | null;
                             name: string;
+                            /** @description The password sent was set (only for a new account created by the platform key). */
+                            password_set: boolean;
                             /** @enum {string} */
                             role: "admin" | "member";
-                            user_id: string;
+                            /**
+                             * @description added: a member now; invited: joins on accepting the e-mailed invitation
+                             * @enum {string}
+                             */
+                            status: "added" | "invited";
+                            user_id: string | null;
                         };
                     };
                 };
@@ -2528,6 +2873,79 @@ export interface paths {
             };
         };
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{org}/members/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a member: their seat is freed and their access to this org ends at once */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    org: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
         options?: never;
         head?: never;
         patch?: never;
@@ -4246,7 +4664,7 @@ export interface paths {
             };
         };
         put?: never;
-        /** Add an endpoint; events signed per Standard Webhooks with the returned whsec_ secret */
+        /** Add an endpoint (public http(s) addresses only, at most 10 an org); events signed per Standard Webhooks with the returned whsec_ secret */
         post: {
             parameters: {
                 query?: never;
@@ -4259,7 +4677,7 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        events?: ("balance.low" | "credits.exhausted" | "overage.limit_warning" | "overage.limit_reached" | "purchase.succeeded" | "payment.failed" | "subscription.changed" | "subscription.canceled" | "auto_recharge.paused" | "webhook_endpoint.disabled")[];
+                        events?: ("balance.low" | "credits.exhausted" | "overage.limit_warning" | "overage.limit_reached" | "purchase.succeeded" | "payment.failed" | "subscription.changed" | "subscription.canceled" | "auto_recharge.paused" | "webhook_endpoint.disabled" | "member.invited")[];
                         /** Format: uri */
                         url: string;
                     };
@@ -4305,6 +4723,15 @@ export interface paths {
                 };
                 /** @description application/problem+json */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                409: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4602,6 +5029,24 @@ export interface paths {
                             /** Format: date-time */
                             now: string;
                         };
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
                     };
                 };
                 /** @description application/problem+json */

@@ -3,14 +3,20 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Db } from '../../db/database.js';
 import type { Clock } from '../../clock.js';
 import { Failure } from '../../domain/failures.js';
-import { describeUser, login, logout, SESSION_TTL_MS } from '../../identity/sessions.js';
+import type { FastifyReply } from 'fastify';
+import { describeUser, login, logout, SESSION_TTL_MS, type LoginResult } from '../../identity/sessions.js';
 import { findUser } from '../../db/identity.js';
 import { SESSION_COOKIE } from '../auth.js';
 import { Email, PersonName, problems } from '../schemas.js';
 import { updateProfile } from '../../identity/update-profile.js';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../identity/passwords.js';
 
-const MeSchema = Type.Object({
+/** The session cookie a sign-in (or an accepted invitation) sets. */
+export function setSessionCookie(reply: FastifyReply, session: LoginResult, secureCookies: boolean): void {
+  reply.setCookie(SESSION_COOKIE, session.sessionToken, { httpOnly: true, sameSite: 'lax', secure: secureCookies, path: '/', maxAge: SESSION_TTL_MS / 1_000 });
+}
+
+export const MeSchema = Type.Object({
   user: Type.Object({ id: Type.String(), email: Type.String(), name: Type.String() }),
   orgs: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), role: Type.String() })),
   csrf_token: Type.String({ description: 'Send it as x-csrf-token on every cookie-authenticated write.' }),
@@ -28,13 +34,7 @@ export const authRoutes = (deps: { db: Db; clock: Clock; secureCookies: boolean 
       },
       handler: async (request, reply) => {
         const session = await login(deps, request.body);
-        reply.setCookie(SESSION_COOKIE, session.sessionToken, {
-          httpOnly: true,
-          sameSite: 'lax',
-          secure: deps.secureCookies,
-          path: '/',
-          maxAge: SESSION_TTL_MS / 1_000,
-        });
+        setSessionCookie(reply, session, deps.secureCookies);
         const me = await describeUser(deps.db, session.user);
         return { ...me, csrf_token: session.csrfToken };
       },
@@ -71,6 +71,7 @@ export const authRoutes = (deps: { db: Db; clock: Clock; secureCookies: boolean 
         if (principal?.kind !== 'user') throw new Failure('FORBIDDEN', 'The platform key is not a user.');
         const user = await updateProfile(deps.db, {
           userId: principal.userId,
+          sessionToken: principal.sessionToken,
           name: request.body.name,
           currentPassword: request.body.current_password,
           newPassword: request.body.new_password,

@@ -1,14 +1,13 @@
-import { randomBytes } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import type { BillingDeps } from '../../billing/deps.js';
-import { newId } from '../../billing/ids.js';
 import { autoRechargeView, setAutoRecharge } from '../../billing/update-settings.js';
 import { findOrg } from '../../db/orgs.js';
 import { EVENT_TYPES } from '../../db/events.js';
-import { countUnread, deleteEndpoint, insertEndpoint, listDeliveries, listEmails, listEndpoints, listNotifications, markRead } from '../../db/notifications.js';
+import { countUnread, deleteEndpoint, listDeliveries, listEmails, listEndpoints, listNotifications, markRead } from '../../db/notifications.js';
 import { Failure } from '../../domain/failures.js';
+import { addWebhookEndpoint, MAX_WEBHOOK_ENDPOINTS_PER_ORG } from '../../notifications/add-webhook-endpoint.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { Identifier, OrgParams, PageQuery, StringEnum, Timestamp, problems } from '../schemas.js';
 
@@ -43,6 +42,8 @@ const AutoRechargeSchema = Type.Object({
 function reader(request: FastifyRequest): string | null {
   return request.principal?.kind === 'user' ? request.principal.userId : null;
 }
+
+const CONFIDENTIAL_BODY = 'This e-mail holds a private invitation link for its recipient, so it is not shown here.';
 
 export const notificationRoutes = (deps: BillingDeps): FastifyPluginAsyncTypebox =>
   async (app) => {
@@ -142,7 +143,8 @@ export const notificationRoutes = (deps: BillingDeps): FastifyPluginAsyncTypebox
           event_id: row.event_id,
           to: row.to_address,
           subject: row.subject,
-          body: row.body,
+          // An invitation's link is for its recipient: the platform key (the host app) may deliver it, an admin may not read it.
+          body: row.confidential && request.principal?.kind !== 'platform' ? CONFIDENTIAL_BODY : row.body,
           status: row.status,
           attempts: row.attempts,
           sent_at: row.sent_at?.toISOString() ?? null,
@@ -170,7 +172,7 @@ export const notificationRoutes = (deps: BillingDeps): FastifyPluginAsyncTypebox
       config: { access: 'org-admin' },
       schema: {
         tags: ['webhooks'],
-        summary: 'Add an endpoint; events signed per Standard Webhooks with the returned whsec_ secret',
+        summary: `Add an endpoint (public http(s) addresses only, at most ${MAX_WEBHOOK_ENDPOINTS_PER_ORG} an org); events signed per Standard Webhooks with the returned whsec_ secret`,
         params: OrgParams,
         body: Type.Object(
           {
@@ -179,21 +181,19 @@ export const notificationRoutes = (deps: BillingDeps): FastifyPluginAsyncTypebox
           },
           { additionalProperties: false },
         ),
-        response: { 201: Type.Intersect([EndpointSchema, Type.Object({ secret: Type.String() })]), ...problems(401, 403, 404, 422) },
+        response: { 201: Type.Intersect([EndpointSchema, Type.Object({ secret: Type.String() })]), ...problems(401, 403, 404, 409, 422) },
       },
       handler: async (request, reply) => {
-        const endpointId = newId('whe');
-        const secret = `whsec_${randomBytes(24).toString('base64')}`;
-        const now = deps.clock.now();
-        await insertEndpoint(deps.db, { orgId: request.params.org, endpointId, url: request.body.url, events: request.body.events ?? [], secret, now });
+        const events = request.body.events ?? [];
+        const added = await addWebhookEndpoint(deps, { orgId: request.params.org, url: request.body.url, events });
         return reply.status(201).send({
-          id: endpointId,
+          id: added.endpointId,
           url: request.body.url,
-          events: request.body.events ?? [],
+          events,
           status: 'enabled',
-          created_at: now.toISOString(),
+          created_at: added.createdAt.toISOString(),
           disabled_at: null,
-          secret,
+          secret: added.secret,
         });
       },
     });

@@ -11,13 +11,14 @@ const READY_TIMEOUT_MS = 2_000;
 export const operationsRoutes = (deps: { db: Db; metrics: Registry; paymentsProvider: string; stripePublishableKey?: string | undefined }): FastifyPluginAsyncTypebox =>
   async (app) => {
     app.get('/healthz', {
-      config: { access: 'public' },
+      // Probes and scrapers poll these; they cost nothing and are never rate-limited.
+      config: { access: 'public', rateLimit: false },
       schema: { tags: ['operations'], summary: 'The process is up', response: { 200: Type.Object({ status: Type.Literal('ok') }) } },
       handler: async () => ({ status: 'ok' as const }),
     });
 
     app.get('/readyz', {
-      config: { access: 'public' },
+      config: { access: 'public', rateLimit: false },
       schema: {
         tags: ['operations'],
         summary: 'The database answers',
@@ -42,7 +43,7 @@ export const operationsRoutes = (deps: { db: Db; metrics: Registry; paymentsProv
     });
 
     app.get('/metrics', {
-      config: { access: 'public' },
+      config: { access: 'public', rateLimit: false },
       schema: { tags: ['operations'], summary: 'Prometheus metrics', produces: ['text/plain'] },
       handler: async (_request, reply) => reply.type(deps.metrics.contentType).send(await deps.metrics.metrics()),
     });

@@ -7,9 +7,10 @@ import { listMembers } from '../../db/identity.js';
 import { ROLES } from '../../db/schema.js';
 import { Failure } from '../../domain/failures.js';
 import { addMember } from '../../identity/add-member.js';
+import { removeMember } from '../../identity/remove-member.js';
 import { updateOrg } from '../../billing/update-org.js';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../identity/passwords.js';
-import { StringEnum, Text, Email, OrgId, OrgParams, PersonName, Timestamp, problems } from '../schemas.js';
+import { StringEnum, Text, Email, Identifier, OrgId, OrgParams, PersonName, Timestamp, problems } from '../schemas.js';
 
 const Password = Type.String({ minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH });
 const Role = StringEnum(ROLES);
@@ -44,6 +45,28 @@ const OrgSchema = Type.Object({
 const VatId = Type.String({ minLength: 4, maxLength: 20, pattern: '^[A-Za-z0-9]+$' });
 
 const MemberSchema = Type.Object({ user_id: Type.String(), email: Type.String(), name: Type.String(), role: Role });
+
+export const InvitationSchema = Type.Object({
+  id: Type.String(),
+  email: Type.String(),
+  name: Type.String(),
+  role: Role,
+  created_at: Timestamp,
+  expires_at: Timestamp,
+  accept_url: Type.Optional(Type.String({ description: 'Only in the platform key’s answer: the link the invitee opens (also e-mailed to them).' })),
+});
+
+const Outcome = {
+  status: StringEnum(['added', 'invited'] as const, { description: 'added: a member now; invited: joins on accepting the e-mailed invitation' }),
+  user_id: Type.Union([Type.String(), Type.Null()]),
+  email: Type.String(),
+  existing_account: Type.Boolean({ description: 'The e-mail had an account already; its password and name stay its own.' }),
+  password_set: Type.Boolean({ description: 'The password sent was set (only for a new account created by the platform key).' }),
+  invitation: Type.Union([InvitationSchema, Type.Null()]),
+};
+
+const AddMemberAnswer = Type.Object({ ...Outcome, name: Type.String(), role: Role });
+const CreatedOrgSchema = Type.Object({ ...OrgSchema.properties, admin: Type.Object(Outcome) });
 
 export function orgView({ org, subscription }: OrgView) {
   return {
@@ -119,7 +142,7 @@ export const orgRoutes = (deps: BillingDeps): FastifyPluginAsyncTypebox =>
           },
           { additionalProperties: false },
         ),
-        response: { 201: OrgSchema, ...problems(401, 403, 409, 422) },
+        response: { 201: CreatedOrgSchema, ...problems(401, 403, 409, 422) },
       },
       handler: async (request, reply) => {
         const { body } = request;
@@ -131,7 +154,7 @@ export const orgRoutes = (deps: BillingDeps): FastifyPluginAsyncTypebox =>
           vatId: body.vat_id,
           admin: body.admin,
         });
-        return reply.status(201).send(orgView(created));
+        return reply.status(201).send({ ...orgView(created), admin: created.admin });
       },
     });
 
@@ -174,14 +197,32 @@ export const orgRoutes = (deps: BillingDeps): FastifyPluginAsyncTypebox =>
       config: { access: 'org-admin' },
       schema: {
         tags: ['orgs'],
-        summary: 'Add a member (within the plan’s included users)',
+        summary: 'Invite a member (an admin), or add one (the platform key), within the plan’s included users',
+        description:
+          'An org admin always creates an invitation, e-mailed to the invitee, who chooses their own password on accepting; `password` is refused. The platform key adds the person at once when it sends a password for a new account or when the e-mail has an account already (whose password stays unchanged: `password_set` false), and otherwise invites.',
         params: OrgParams,
         body: Type.Object({ email: Email, name: PersonName, role: Role, password: Type.Optional(Password) }, { additionalProperties: false }),
-        response: { 201: MemberSchema, ...problems(401, 403, 404, 409, 422) },
+        response: { 201: AddMemberAnswer, ...problems(401, 403, 404, 409, 422) },
       },
       handler: async (request, reply) => {
-        const member = await addMember(deps, { orgId: request.params.org, ...request.body });
+        const principal = request.principal;
+        const actor = principal?.kind === 'user' ? { kind: 'user' as const, userId: principal.userId } : { kind: 'platform' as const };
+        const member = await addMember(deps, { orgId: request.params.org, ...request.body, actor });
         return reply.status(201).send(member);
+      },
+    });
+
+    app.delete('/v1/orgs/:org/members/:id', {
+      config: { access: 'org-admin' },
+      schema: {
+        tags: ['orgs'],
+        summary: 'Remove a member: their seat is freed and their access to this org ends at once',
+        params: Type.Object({ ...OrgParams.properties, id: Identifier(100) }),
+        response: { 204: Type.Null(), ...problems(401, 403, 404, 409) },
+      },
+      handler: async (request, reply) => {
+        await removeMember(deps, { orgId: request.params.org, userId: request.params.id });
+        return reply.status(204).send(null);
       },
     });
   };

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { BillingDeps } from '../../billing/deps.js';
 import { aiFeaturesView, notificationSettingsView, setAiFeatures, setNotificationSettings, setOnDemand } from '../../billing/update-settings.js';
 import { findOrg } from '../../db/orgs.js';
+import { loadOrgTerms } from '../../billing/org-terms.js';
 import { findPlan } from '../../domain/plans.js';
 import { Failure } from '../../domain/failures.js';
 import { Email, OrgParams, problems } from '../schemas.js';
@@ -77,8 +78,8 @@ export const settingsRoutes = (deps: BillingDeps): FastifyPluginAsyncTypebox =>
       config: { access: 'org-member' },
       schema: { tags: ['settings'], summary: 'Low-balance threshold and extra e-mail addresses', params: OrgParams, response: { 200: NotificationsSchema, ...problems(401, 404) } },
       handler: async (request) => {
-        const { settings, plan } = await loadOrg(request.params.org);
-        return notificationSettingsView(settings, plan?.includedCredits ?? 0);
+        const { settings, terms } = await loadOrgTerms(deps, request.params.org);
+        return notificationSettingsView(settings, terms.includedCredits);
       },
     });
 

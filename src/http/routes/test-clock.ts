@@ -9,7 +9,9 @@ const MAX_ADVANCE_SECONDS = 10 * 366 * 24 * 60 * 60;
 
 /**
  * Only registered when the server runs with LOUPE_TEST_CLOCK=1; otherwise the paths answer 404.
- * Moving the clock runs every job that became due before the answer is sent.
+ * Moving the clock runs every job that became due before the answer is sent. It moves time for every
+ * org at once (periods roll over, holds and grants expire), so only the platform key may move it;
+ * reading it tells nothing about any org and stays public.
  */
 export const testClockRoutes = (deps: { clock: TestClock; persist: (now: Date) => Promise<void>; runDueJobs: () => Promise<void> }): FastifyPluginAsyncTypebox =>
   async (app) => {
@@ -22,7 +24,7 @@ export const testClockRoutes = (deps: { clock: TestClock; persist: (now: Date) =
     });
 
     app.post('/v1/test-clock/advance', {
-      config: { access: 'public' },
+      config: { access: 'platform' },
       schema: {
         tags: ['test clock'],
         summary: 'Move the test clock forward (to a time, or by seconds) and run the jobs that became due',
@@ -30,7 +32,7 @@ export const testClockRoutes = (deps: { clock: TestClock; persist: (now: Date) =
           { to: Type.Optional(Timestamp), seconds: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_ADVANCE_SECONDS })) },
           { additionalProperties: false },
         ),
-        response: { 200: Now, ...problems(422) },
+        response: { 200: Now, ...problems(401, 403, 422) },
       },
       handler: async (request) => {
         const { to, seconds } = request.body;

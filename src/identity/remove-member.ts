@@ -1,0 +1,20 @@
+import { countAdmins, deleteMembership, deleteUserSessions, findMembership, listUserOrgs } from '../db/identity.js';
+import { Failure } from '../domain/failures.js';
+import type { BillingDeps } from '../billing/deps.js';
+
+/**
+ * Removes a member, freeing their seat. Access to the org ends at once (every request checks the
+ * membership); a person left in no org at all is signed out everywhere. The last admin stays, so an
+ * org always has someone who can manage its billing.
+ */
+export async function removeMember(deps: BillingDeps, input: { orgId: string; userId: string }): Promise<void> {
+  await deps.db.transaction().execute(async (tx) => {
+    // The org row serialises member changes, as for adding.
+    await tx.selectFrom('orgs').select('org_id').where('org_id', '=', input.orgId).forUpdate().executeTakeFirstOrThrow();
+    const membership = await findMembership(tx, input.orgId, input.userId);
+    if (!membership) throw new Failure('MEMBER_NOT_FOUND');
+    if (membership.role === 'admin' && (await countAdmins(tx, input.orgId)) === 1) throw new Failure('LAST_ADMIN');
+    await deleteMembership(tx, { orgId: input.orgId, userId: input.userId });
+    if ((await listUserOrgs(tx, input.userId)).length === 0) await deleteUserSessions(tx, { userId: input.userId, exceptSessionHash: null });
+  });
+}
