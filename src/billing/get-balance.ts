@@ -1,6 +1,6 @@
-import { loadBook, currentPlanGrants } from '../db/ledger-store.js';
-import { availableCredits, bucketCredits, heldCredits, overageHeadroom } from '../domain/ledger.js';
-import { isLowBalance, lowBalanceThreshold } from '../domain/crossings.js';
+import { readBalanceSummary, type BalanceSummary } from '../db/balances.js';
+import { availableFromTotals, overageHeadroom, type OverageState } from '../domain/ledger.js';
+import { isBelowLowBalanceLine, lowBalanceThreshold } from '../domain/crossings.js';
 import { Failure } from '../domain/failures.js';
 import type { BillingDeps } from './deps.js';
 import { displayAvailable } from './authorize.js';
@@ -19,35 +19,48 @@ export interface Balance {
   readonly period: { start: string; end: string };
 }
 
-/** The org's balance as SPEC §4 defines it. Reads without the lock unless ledger work is due. */
+/**
+ * The org's balance as SPEC §4 defines it, from its cached totals in one indexed read without a
+ * lock; when ledger work is due (a period end or an expiry passed unapplied) it is applied first.
+ */
 export async function getBalance(deps: BillingDeps, orgId: string): Promise<Balance> {
-  let loaded = await loadBook(deps.db, orgId, deps.clock.now());
-  if (!loaded) throw new Failure('ORG_NOT_FOUND', `There is no organization ${orgId}.`);
-  if (loaded.workDue) {
+  let summary = await readBalanceSummary(deps.db, orgId, deps.clock.now());
+  if (!summary) throw new Failure('ORG_NOT_FOUND', `There is no organization ${orgId}.`);
+  if (summary.workDue) {
     await maintainOrg(deps, orgId);
-    loaded = await loadBook(deps.db, orgId, deps.clock.now());
-    if (!loaded) throw new Failure('ORG_NOT_FOUND', `There is no organization ${orgId}.`);
+    summary = await readBalanceSummary(deps.db, orgId, deps.clock.now());
+    if (!summary) throw new Failure('ORG_NOT_FOUND', `There is no organization ${orgId}.`);
   }
-  const { book, subscription, settings, contract } = loaded;
-  const terms = termsOf(deps.catalog, subscription.plan_id, contract);
-  const planGrants = await currentPlanGrants(deps.db, orgId, subscription.current_period_end);
-  const threshold = lowBalanceThreshold({ setting: settings.low_balance_threshold, includedCredits: terms.includedCredits });
-  const headroom = overageHeadroom(book.overage);
+  return balanceFrom(deps, summary);
+}
+
+function balanceFrom(deps: BillingDeps, summary: BalanceSummary): Balance {
+  const terms = termsOf(deps.catalog, summary.planId, summary.contract);
+  const threshold = lowBalanceThreshold({ setting: summary.lowBalanceThresholdSetting, includedCredits: terms.includedCredits });
+  const overage: OverageState = {
+    // An ended term has no next invoice to bill overage on (as in the loaded book).
+    enabled: summary.onDemandEnabled && summary.status !== 'canceled',
+    limitCredits: summary.monthlyLimitCredits,
+    usedCredits: summary.overageUsedCredits,
+    periodStart: summary.overagePeriodStart,
+  };
+  const prepaidCredits = summary.planCredits + summary.purchasedCredits + summary.promotionalCredits;
+  const headroom = overageHeadroom(overage);
   return {
-    available: displayAvailable(availableCredits(book)),
-    plan: { granted: planGrants.granted, remaining: bucketCredits(book, 'plan'), expires_at: subscription.current_period_end.toISOString() },
-    purchased: { remaining: bucketCredits(book, 'purchased') },
-    promotional: { remaining: bucketCredits(book, 'promotional') },
-    held: heldCredits(book),
+    available: displayAvailable(availableFromTotals({ prepaidCredits, heldCredits: summary.heldCredits, overage })),
+    plan: { granted: summary.planGrantedCredits, remaining: summary.planCredits, expires_at: summary.periodEnd.toISOString() },
+    purchased: { remaining: summary.purchasedCredits },
+    promotional: { remaining: summary.promotionalCredits },
+    held: summary.heldCredits,
     overage: {
-      enabled: book.overage.enabled,
-      limit: book.overage.limitCredits,
-      used: book.overage.usedCredits,
-      remaining: book.overage.limitCredits === 0 ? null : book.overage.enabled ? headroom : Math.max(0, book.overage.limitCredits - book.overage.usedCredits),
+      enabled: overage.enabled,
+      limit: overage.limitCredits,
+      used: overage.usedCredits,
+      remaining: overage.limitCredits === 0 ? null : overage.enabled ? headroom : Math.max(0, overage.limitCredits - overage.usedCredits),
     },
     low_balance_threshold: threshold,
-    // The same line, on the same balance, as the balance.low alert.
-    low_balance: isLowBalance(book, threshold),
-    period: { start: subscription.current_period_start.toISOString(), end: subscription.current_period_end.toISOString() },
+    // The same line, on the same remaining credits, as the balance.low alert.
+    low_balance: isBelowLowBalanceLine(prepaidCredits, threshold),
+    period: { start: summary.periodStart.toISOString(), end: summary.periodEnd.toISOString() },
   };
 }

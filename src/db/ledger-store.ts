@@ -19,7 +19,7 @@ export interface LockedOrg {
 
 export async function lockBook(tx: Db, orgId: string, now: Date): Promise<LockedOrg | undefined> {
   await enterOrgScope(tx, orgId);
-  return readBook(tx, orgId, now, true);
+  return readBook(tx, orgId, now);
 }
 
 /**
@@ -28,33 +28,6 @@ export async function lockBook(tx: Db, orgId: string, now: Date): Promise<Locked
  */
 export async function enterOrgScope(tx: Db, orgId: string): Promise<void> {
   await sql`SELECT set_config('role', 'loupe_app', true), set_config('loupe.org_id', ${orgId}, true)`.execute(tx);
-}
-
-/**
- * The same without the lock, for reads. `workDue` says whether a period end, a grant expiry or a
- * hold expiry has passed that no transaction has applied yet (the read must then run maintenance).
- */
-export async function loadBook(db: Db, orgId: string, now: Date): Promise<(LockedOrg & { workDue: boolean }) | undefined> {
-  const loaded = await readBook(db, orgId, now, false);
-  if (!loaded) return undefined;
-  const passed = (at: Date | null) => at !== null && at.getTime() <= now.getTime();
-  const workDue =
-    (loaded.subscription.status !== 'canceled' && passed(loaded.subscription.current_period_end)) ||
-    loaded.book.grants.some((grant) => passed(grant.expiresAt)) ||
-    loaded.book.holds.some((hold) => passed(hold.expiresAt));
-  return { ...loaded, workDue };
-}
-
-/** Sum of the plan credits granted for the period ending at `periodEnd` (period grant and upgrades). */
-export async function currentPlanGrants(db: Db, orgId: string, periodEnd: Date): Promise<{ granted: number }> {
-  const row = await db
-    .selectFrom('grants')
-    .select(sql<number>`coalesce(sum(granted_credits), 0)::bigint`.as('granted'))
-    .where('org_id', '=', orgId)
-    .where('bucket', '=', 'plan')
-    .where('expires_at', '=', periodEnd)
-    .executeTakeFirstOrThrow();
-  return { granted: row.granted };
 }
 
 /** Timestamps come back from json_build_object / row_to_json as ISO strings. */
@@ -77,15 +50,13 @@ interface BookRow {
 /**
  * Everything the ledger rules need, in one query (it runs once per batch on the hot path): the
  * balance row, the org, its subscription, settings and contract, its live grants and its active
- * holds. When locking, the lock is taken first by a statement of its own: a query that waited for
+ * holds. The lock is taken first by a statement of its own: a query that waited for
  * the lock would otherwise return grants read from its snapshot taken before the wait (READ
  * COMMITTED), and lose the writes of the transaction it waited for.
  */
-async function readBook(tx: Db, orgId: string, now: Date, lock: boolean): Promise<LockedOrg | undefined> {
-  if (lock) {
-    const locked = await tx.selectFrom('org_balances').select('org_id').where('org_id', '=', orgId).forUpdate().executeTakeFirst();
-    if (!locked) return undefined;
-  }
+async function readBook(tx: Db, orgId: string, now: Date): Promise<LockedOrg | undefined> {
+  const locked = await tx.selectFrom('org_balances').select('org_id').where('org_id', '=', orgId).forUpdate().executeTakeFirst();
+  if (!locked) return undefined;
   const { rows } = await sql<BookRow>`
     SELECT json_build_object('overage_used_credits', b.overage_used_credits, 'overage_period_start', b.overage_period_start) AS balance,
       row_to_json(o) AS org, row_to_json(s) AS subscription, row_to_json(st) AS settings,

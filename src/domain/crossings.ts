@@ -36,7 +36,12 @@ export function watchedBalance(book: LedgerBook): number {
 
 /** The org is low while its remaining credits are below the line; the balance answer says so. */
 export function isLowBalance(book: LedgerBook, threshold: number): boolean {
-  return watchedBalance(book) < threshold;
+  return isBelowLowBalanceLine(watchedBalance(book), threshold);
+}
+
+/** The same from the remaining credits alone (the balance read's cached totals). */
+export function isBelowLowBalanceLine(remainingCredits: number, threshold: number): boolean {
+  return remainingCredits < threshold;
 }
 
 export function crossedBelow(before: number, after: number, line: number): boolean {

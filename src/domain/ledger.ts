@@ -126,9 +126,14 @@ export function overageHeadroom(overage: OverageState): number | null {
  * It can dip below zero when holds were placed under looser settings (on-demand turned off since).
  */
 export function availableCredits(book: LedgerBook): number | null {
-  const headroom = overageHeadroom(book.overage);
+  return availableFromTotals({ prepaidCredits: prepaidCredits(book), heldCredits: heldCredits(book), overage: book.overage });
+}
+
+/** The same from an org's cached totals (the balance read uses them without loading the book). */
+export function availableFromTotals(totals: { prepaidCredits: number; heldCredits: number; overage: OverageState }): number | null {
+  const headroom = overageHeadroom(totals.overage);
   if (headroom === null) return null;
-  return prepaidCredits(book) - heldCredits(book) + headroom;
+  return totals.prepaidCredits - totals.heldCredits + headroom;
 }
 
 /** SPEC §4: grants that expire soonest first, then non-expiring ones; each tie oldest first. */

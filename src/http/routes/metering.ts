@@ -38,7 +38,7 @@ export const meteringRoutes = (deps: BillingDeps, features: readonly string[]): 
     const Feature = StringEnum(features, { description: 'An AI module' });
 
     app.get('/v1/orgs/:org/balance', {
-      config: { access: 'org-member' },
+      config: { access: 'org-member', orgCheckedByHandler: true },
       schema: { tags: ['metering'], summary: 'Credit balance', params: OrgParams, response: { 200: BalanceSchema, ...problems(401, 404) } },
       handler: (request) => getBalance(deps, request.params.org),
     });
