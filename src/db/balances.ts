@@ -1,5 +1,4 @@
-import { sql } from 'kysely';
-import type { Db } from './database.js';
+import { preparedQuery, type Db } from './database.js';
 import type { ContractTerms } from './schema.js';
 
 /**
@@ -47,21 +46,23 @@ interface SummaryRow {
   work_due: boolean;
 }
 
+const BALANCE_SUMMARY = `
+  SELECT b.plan_credits, b.purchased_credits, b.promotional_credits, b.held_credits, b.overage_used_credits, b.overage_period_start,
+    s.plan_id, s.status, s.current_period_start, s.current_period_end,
+    st.on_demand_enabled, st.monthly_limit_credits, st.low_balance_threshold,
+    (SELECT c.terms FROM contracts c WHERE c.org_id = b.org_id) AS contract,
+    (SELECT coalesce(sum(g.granted_credits), 0) FROM grants g
+      WHERE g.org_id = b.org_id AND g.bucket = 'plan' AND g.expires_at = s.current_period_end) AS plan_granted,
+    ((s.status <> 'canceled' AND s.current_period_end <= $2)
+      OR EXISTS (SELECT 1 FROM grants g WHERE g.org_id = b.org_id AND g.remaining_credits > 0 AND g.expires_at <= $2)
+      OR EXISTS (SELECT 1 FROM holds h WHERE h.org_id = b.org_id AND h.status = 'active' AND h.expires_at <= $2)) AS work_due
+  FROM org_balances b
+  JOIN subscriptions s ON s.org_id = b.org_id
+  JOIN org_settings st ON st.org_id = b.org_id
+  WHERE b.org_id = $1`;
+
 export async function readBalanceSummary(db: Db, orgId: string, now: Date): Promise<BalanceSummary | undefined> {
-  const { rows } = await sql<SummaryRow>`
-    SELECT b.plan_credits, b.purchased_credits, b.promotional_credits, b.held_credits, b.overage_used_credits, b.overage_period_start,
-      s.plan_id, s.status, s.current_period_start, s.current_period_end,
-      st.on_demand_enabled, st.monthly_limit_credits, st.low_balance_threshold,
-      (SELECT c.terms FROM contracts c WHERE c.org_id = b.org_id) AS contract,
-      (SELECT coalesce(sum(g.granted_credits), 0) FROM grants g
-        WHERE g.org_id = b.org_id AND g.bucket = 'plan' AND g.expires_at = s.current_period_end) AS plan_granted,
-      ((s.status <> 'canceled' AND s.current_period_end <= ${now})
-        OR EXISTS (SELECT 1 FROM grants g WHERE g.org_id = b.org_id AND g.remaining_credits > 0 AND g.expires_at <= ${now})
-        OR EXISTS (SELECT 1 FROM holds h WHERE h.org_id = b.org_id AND h.status = 'active' AND h.expires_at <= ${now})) AS work_due
-    FROM org_balances b
-    JOIN subscriptions s ON s.org_id = b.org_id
-    JOIN org_settings st ON st.org_id = b.org_id
-    WHERE b.org_id = ${orgId}`.execute(db);
+  const rows = await preparedQuery<SummaryRow>(db, { name: 'balance-summary', text: BALANCE_SUMMARY, values: [orgId, now] });
   const row = rows[0];
   if (!row) return undefined;
   return {

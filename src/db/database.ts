@@ -12,6 +12,9 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => {
 
 export type Db = Kysely<Database>;
 
+/** Each Kysely instance's pool, for the few hot reads that run as named prepared statements. */
+const pools = new WeakMap<object, pg.Pool>();
+
 export function connectDatabase(options: { url: string; poolSize?: number }): Db {
   const pool = new pg.Pool({
     connectionString: options.url,
@@ -22,5 +25,18 @@ export function connectDatabase(options: { url: string; poolSize?: number }): Db
   });
   // An idle client that loses its server (database restart) must not crash the process.
   pool.on('error', () => undefined);
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  pools.set(db, pool);
+  return db;
+}
+
+/**
+ * A hot read as a named prepared statement: each connection parses and plans it once, then only
+ * binds and executes (planning was most of the balance read's PostgreSQL time). For a fixed SQL text
+ * only, so a connection holds one plan per name. Outside transactions (it uses the pool directly).
+ */
+export async function preparedQuery<Row extends pg.QueryResultRow>(db: Db, statement: { name: string; text: string; values: unknown[] }): Promise<Row[]> {
+  const pool = pools.get(db);
+  if (!pool) throw new Error('preparedQuery needs the database handle from connectDatabase, not a transaction');
+  return (await pool.query<Row>(statement)).rows;
 }
