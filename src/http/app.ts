@@ -1,6 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import cookie from '@fastify/cookie';
-import helmet from '@fastify/helmet';
+import helmet, { type HelmetOptions } from 'helmet';
 import rateLimit from '@fastify/rate-limit';
 import { Failure } from '../domain/failures.js';
 import fastifyStatic from '@fastify/static';
@@ -67,6 +67,17 @@ function rateLimitKey(request: FastifyRequest): string {
   return `ip:${request.ip}`;
 }
 
+/** The headers helmet sets with these options, captured once from a stand-in response. */
+function helmetHeaders(options: HelmetOptions): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const response = {
+    setHeader: (name: string, value: unknown) => void (headers[name.toLowerCase()] = String(value)),
+    removeHeader: (name: string) => void delete headers[name.toLowerCase()],
+  };
+  helmet(options)({} as never, response as never, () => undefined);
+  return headers;
+}
+
 /** Builds the HTTP app without listening: tests use inject() or listen on port 0. */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { deps } = options;
@@ -129,10 +140,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addHook('onRoute', (route) => {
     const apiRoute = route.url.startsWith('/v1/') || route.url === '/openapi.json';
     if (!apiRoute && route.config?.access === undefined) route.config = { ...route.config, access: 'public' };
-    // The API reference page sets its own Content-Security-Policy (with hashes of its inline scripts).
-    if (route.url.startsWith('/docs')) route.config = { ...route.config, helmet: { skipRoute: true } } as typeof route.config;
   });
-  await app.register(helmet, {
+  // helmet's headers are the same on every answer: computed once, not parsed again per request.
+  const securityHeaders = helmetHeaders({
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],
@@ -146,6 +156,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
     // Only behind HTTPS does a browser honour HSTS; LOUPE_SECURE_COOKIES says the service is there.
     strictTransportSecurity: options.secureCookies ? { maxAge: 31_536_000 } : false,
+  });
+  app.addHook('onRequest', async (request, reply) => {
+    // The API reference page sets its own Content-Security-Policy (with hashes of its inline scripts).
+    if (!request.url.startsWith('/docs')) reply.headers(securityHeaders);
   });
   // Route-level hooks, so they run after the auth plugin's onRequest hook has verified the caller.
   await app.register(rateLimit, {
