@@ -306,7 +306,9 @@ describe.skipIf(!HAS_CHROMIUM)('the AI Credits & Billing help page, followed in 
     await fillCard('4242 4242 4242 4241');
     await main().getByText('The card number is not valid.').waitFor();
     await fillCard('4242 4242 4242 4242');
-    await main().getByText('Visa •••• 4242, expires 12/2030').waitFor();
+    // The card list and the confirmation both name the card: wait for the list's entry.
+    await main().locator('.card-name', { hasText: 'Visa •••• 4242, expires 12/2030' }).waitFor();
+    await main().getByText('added as your default card.').waitFor();
     await main().getByText('Default', { exact: true }).first().waitFor();
     const saved = (await h.api('GET', `/v1/orgs/${org}/payment-methods`)).json().items;
     expect(saved).toEqual([expect.objectContaining({ brand: 'visa', last4: '4242', default: true })]);
