@@ -2,29 +2,25 @@
  * An invitee follows the link of their invitation e-mail in a real browser (Debian's Chromium), chooses
  * their own password, and lands in the app signed in as a member of the inviting org.
  */
-import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { startHarness, type Harness } from '../support/harness.js';
+import type { Harness } from '../support/harness.js';
 import { as, signIn as signInApi } from '../support/sessions.js';
-import { HAS_CHROMIUM, launchChromium, NARROW, shot, WEB_INDEX, WIDE } from '../support/browser.js';
+import { HAS_CHROMIUM, NARROW, shot, startServedApp, WIDE } from '../support/browser.js';
 
 describe.skipIf(!HAS_CHROMIUM)('accepting an invitation in the browser', () => {
   let h: Harness;
   let baseUrl: string;
   let browser: Browser;
 
+  let served: Awaited<ReturnType<typeof startServedApp>> | undefined;
+
   beforeAll(async () => {
-    if (!existsSync(WEB_INDEX)) throw new Error(`The web app is not built (${WEB_INDEX} is missing): run \`npm run build\` first.`);
-    h = await startHarness();
-    baseUrl = await h.app.listen({ port: 0, host: '127.0.0.1' });
-    browser = await launchChromium();
+    served = await startServedApp();
+    ({ h, baseUrl, browser } = served);
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await h?.close();
-  });
+  afterAll(() => served?.close());
 
   async function invite(org: string, email: string): Promise<string> {
     const admin = await signInApi(h, `admin@${org}.test`, 'admin-password');

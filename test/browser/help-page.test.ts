@@ -3,16 +3,15 @@
  * driven by playwright-core against the built web app (dist/web) served by the real app on a real
  * port. Each test is one procedure of the page; the labels are those of docs/ui-contract.md.
  */
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
-import { startHarness, type Harness } from '../support/harness.js';
+import type { Harness } from '../support/harness.js';
 import { addCard, CARDS, createOrgAt, invoices, org as orgView, purchase } from '../support/billing.js';
 import { advance, balance } from '../support/metering.js';
-import { HAS_CHROMIUM, launchChromium, loaded, NARROW, shot, signIn, WEB_INDEX, WIDE } from '../support/browser.js';
+import { HAS_CHROMIUM, loaded, NARROW, shot, signIn, startServedApp, WIDE } from '../support/browser.js';
 
 if (!HAS_CHROMIUM) {
   console.warn('Browser tests skipped: no Chromium at /usr/bin/chromium (install Debian’s "chromium" package to run them).');
@@ -34,19 +33,14 @@ describe.skipIf(!HAS_CHROMIUM)('the AI Credits & Billing help page, followed in 
   let context: BrowserContext;
   let page: Page;
 
+  let served: Awaited<ReturnType<typeof startServedApp>> | undefined;
+
   beforeAll(async () => {
-    if (!existsSync(WEB_INDEX)) {
-      throw new Error(`The web app is not built (${WEB_INDEX} is missing): run \`npm run build\` first (\`npm test\` does it).`);
-    }
-    h = await startHarness();
-    baseUrl = await h.app.listen({ port: 0, host: '127.0.0.1' });
-    browser = await launchChromium();
+    served = await startServedApp();
+    ({ h, baseUrl, browser } = served);
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await h?.close();
-  });
+  afterAll(() => served?.close());
 
   beforeEach(async () => {
     context = await browser.newContext({ viewport: WIDE, acceptDownloads: true, baseURL: baseUrl });

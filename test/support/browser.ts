@@ -3,6 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { PROJECT_ROOT } from '../../src/config.js';
+import { startHarness, type Harness } from './harness.js';
 
 /**
  * The browser tests drive Debian's Chromium (apt-get install chromium) through playwright-core, which
@@ -47,4 +48,23 @@ export async function shot(page: Page, name: string): Promise<string> {
   const file = path.join(SCREENSHOT_DIR, `${name}.png`);
   await page.screenshot({ path: file, fullPage: true, animations: 'disabled' });
   return file;
+}
+
+/** The real app on a real port with the built web app, and Debian's Chromium to drive it. */
+export async function startServedApp(): Promise<{ h: Harness; baseUrl: string; browser: Browser; close(): Promise<void> }> {
+  if (!existsSync(WEB_INDEX)) {
+    throw new Error(`The web app is not built (${WEB_INDEX} is missing): run \`npm run build\` first (\`npm test\` does it).`);
+  }
+  const h = await startHarness();
+  const baseUrl = await h.app.listen({ port: 0, host: '127.0.0.1' });
+  const browser = await launchChromium();
+  return {
+    h,
+    baseUrl,
+    browser,
+    async close() {
+      await browser.close();
+      await h.close();
+    },
+  };
 }
