@@ -75,14 +75,17 @@ function illFormedStrings(body: unknown): WellFormedError[] {
 }
 
 export const validatorCompiler: FastifySchemaCompiler<object> = ({ schema, httpPart }) => {
-  const ajv = httpPart === 'body' ? bodyAjv : stringAjv;
-  const validate = ajv.compile(schema);
-  const checked = (data: unknown) => {
-    const valid = validate(data);
-    const illFormed = illFormedStrings(data);
-    checked.errors = illFormed.length === 0 ? validate.errors : [...(validate.errors ?? []), ...illFormed];
-    return valid && illFormed.length === 0;
-  };
-  checked.errors = null as unknown;
+  if (httpPart !== 'body') return stringAjv.compile(schema) as ReturnType<FastifySchemaCompiler<object>>;
+  // Only bodies need the Unicode check: a decoded URL never holds a lone surrogate.
+  const validate = bodyAjv.compile(schema);
+  const checked = Object.assign(
+    (data: unknown) => {
+      const valid = validate(data);
+      const illFormed = illFormedStrings(data);
+      checked.errors = illFormed.length === 0 ? validate.errors : [...(validate.errors ?? []), ...illFormed];
+      return valid && illFormed.length === 0;
+    },
+    { errors: null as unknown },
+  );
   return checked as unknown as ReturnType<FastifySchemaCompiler<object>>;
 };
