@@ -9,7 +9,7 @@ import type { BillingDeps } from './billing/deps.js';
 import { selectPaymentProvider } from './providers/select-provider.js';
 import { createMailer } from './providers/mailer.js';
 import { systemResolver } from './providers/webhook-target.js';
-import { createLedgerBatcher, DEFAULT_BATCHER_LIMITS } from './billing/ledger-batcher.js';
+import { assembleBillingDeps } from './billing/assemble-deps.js';
 
 export const EMBEDDED_DATABASE_NAME = 'loupe';
 
@@ -43,7 +43,18 @@ export async function openRuntime(config: Config, options: { log?: (message: unk
   const clock = await openClock(db, config.testClock);
   const mailer = config.smtpUrl ? createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom }) : null;
   return {
-    deps: { db, clock, catalog, holdTtlSeconds: config.holdTtlSeconds, provider: selectPaymentProvider({ stripe: config.stripe, db, clock }), seller: config.seller, mailer, ledger: createLedgerBatcher({ ...DEFAULT_BATCHER_LIMITS, enabled: config.groupCommit }), webhookTargets: { allowPrivate: config.webhooksAllowPrivate, resolve: systemResolver }, publicUrl: config.publicUrl },
+    deps: assembleBillingDeps({
+      db,
+      clock,
+      catalog,
+      holdTtlSeconds: config.holdTtlSeconds,
+      provider: selectPaymentProvider({ stripe: config.stripe, db, clock }),
+      seller: config.seller,
+      mailer,
+      webhookTargets: { allowPrivate: config.webhooksAllowPrivate, resolve: systemResolver },
+      publicUrl: config.publicUrl,
+      engineLimits: { groupCommit: config.groupCommit },
+    }),
     db,
     databaseLabel,
     embedded: config.databaseUrl === undefined,

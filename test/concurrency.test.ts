@@ -126,7 +126,7 @@ describe('without group commit (every request its own transaction, racing for th
 
 describe('bounded queues', () => {
   it('past the per-org queue bound a request gets 429 OVERLOADED with Retry-After at once; the rest are charged exactly', async () => {
-    const tight = await startHarness({ batcherLimits: { maxBatch: 2, maxQueuePerOrg: 5 } });
+    const tight = await startHarness({ engineLimits: { maxCycleRequests: 2, maxQueuePerOrg: 5 } });
     try {
       const url = await tight.app.listen({ port: 0, host: '127.0.0.1' });
       const org = await tight.createOrg();

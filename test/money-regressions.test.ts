@@ -145,6 +145,9 @@ describe('18. draw-down ties', () => {
     expiresAt: null,
     createdAt: new Date('2026-03-01T00:00:00Z'),
     creationOrder,
+    reason: 'promotional_grant',
+    periodStart: null,
+    note: null,
   });
 
   it('grants made at the same instant are drawn in creation order, whatever their ids', () => {

@@ -1,8 +1,7 @@
-import { addGrant as addGrantToBook, availableCredits, debitAdjustment, prepaidCredits, type CreditBucket, type EntryReason } from '../domain/ledger.js';
+import { addGrant as addGrantToBook, availableCredits, debitAdjustment, displayAvailable, prepaidCredits, type CreditBucket, type EntryReason } from '../domain/ledger.js';
 import { Failure, invalidFields } from '../domain/failures.js';
 import type { BillingDeps } from './deps.js';
-import { displayAvailable } from './authorize.js';
-import { newId } from './ids.js';
+import { newId } from '../domain/ids.js';
 import { withOrgLedger } from './org-ledger.js';
 
 export const GRANT_SOURCES = ['promotional', 'adjustment'] as const;
@@ -51,10 +50,8 @@ export async function addGrant(deps: BillingDeps, input: AddGrantInput): Promise
       }
       next = debitAdjustment(book, -input.credits, input.reason);
     }
-    const reasonCode = input.source === 'promotional' ? 'promotional_grant' : 'adjustment';
     return {
       book: next,
-      grantDetails: new Map([[id, { reason: reasonCode, note: input.reason }]]),
       result: {
         id,
         org_id: input.orgId,

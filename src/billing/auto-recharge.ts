@@ -1,30 +1,13 @@
-import type { Db } from '../db/database.js';
-import type { LockedOrg } from '../db/ledger-store.js';
-import { crossedBelow } from '../domain/crossings.js';
-import { prepaidCredits, type LedgerBook } from '../domain/ledger.js';
 import { publishEvent } from '../notifications/publish.js';
 import type { BillingDeps } from './deps.js';
-import { newId } from './ids.js';
 import { purchaseCredits } from './purchase-credits.js';
 
 /**
  * Auto-recharge (beyond the help page; Lago, Orb and Metronome offer it): when the org's credits
- * fall below T, buy N credits with the default card. The request is written in the ledger
- * transaction that crossed the line, so there is at most one purchase per crossing whatever the
- * concurrency; the purchase itself runs later, outside any lock, with the request's id as its key.
+ * fall below T, buy N credits with the default card. The ledger cycle that crossed the line writes
+ * the request (ledger/kernel.ts), so there is at most one purchase per crossing whatever the
+ * concurrency; the purchase itself runs here, later, outside any lock, with the request's id as its key.
  */
-export async function requestAutoRecharge(tx: Db, org: LockedOrg, before: LedgerBook, after: LedgerBook): Promise<void> {
-  const { settings } = org;
-  const threshold = settings.auto_recharge_threshold_credits;
-  const amount = settings.auto_recharge_amount_credits;
-  if (!settings.auto_recharge_enabled || settings.auto_recharge_paused_at !== null || threshold === null || amount === null) return;
-  if (!crossedBelow(prepaidCredits(before), prepaidCredits(after), threshold)) return;
-  await tx
-    .insertInto('auto_recharges')
-    .values({ org_id: org.org.org_id, recharge_id: newId('ar'), credits: amount, status: 'pending', purchase_id: null, failure_code: null, locked_until: null, created_at: after.now })
-    .execute();
-}
-
 const LEASE_MS = 60_000;
 const BATCH_SIZE = 50;
 

@@ -8,7 +8,7 @@ import type { BillingDeps } from './deps.js';
 import { handleProviderEvent } from './handle-provider-event.js';
 import { ensureCustomer } from './payment-methods.js';
 import { maintainOrg } from './maintain-org.js';
-import { termsOf } from './roll-over-periods.js';
+import { termsOf } from '../ledger/rollover.js';
 
 /**
  * Plan changes, cancellation and resumption (SPEC §9). Each request goes to the payment provider;

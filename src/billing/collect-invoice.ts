@@ -3,7 +3,7 @@ import { findInvoice, insertPayment, lockInvoice, updateInvoice } from '../db/in
 import { publishEvent } from '../notifications/publish.js';
 import { ProviderUnavailable, type ChargeOutcome } from '../providers/payments.js';
 import type { BillingDeps } from './deps.js';
-import { newId } from './ids.js';
+import { newId } from '../domain/ids.js';
 import { ensureCustomer } from './payment-methods.js';
 import { formatInvoiceNumber } from './issue-invoice.js';
 

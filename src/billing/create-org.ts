@@ -8,10 +8,10 @@ import { hashPassword } from '../identity/passwords.js';
 import { createInvitation, type InvitationView } from '../identity/invitations.js';
 import { isKnownCountry } from '../domain/tax.js';
 import type { BillingDeps } from './deps.js';
-import { newId } from './ids.js';
-import { inOrgLedger } from './org-ledger.js';
+import { newId } from '../domain/ids.js';
+import { inOrgLedger } from '../ledger/org-transaction.js';
 import { issueFirstPeriodInvoice } from './period-invoices.js';
-import { startPeriod, termsOf } from './roll-over-periods.js';
+import { startPeriod, termsOf } from '../ledger/rollover.js';
 
 export interface CreateOrgInput {
   readonly id?: string | undefined;
@@ -81,11 +81,11 @@ export async function createOrg(deps: BillingDeps, input: CreateOrgInput): Promi
         ? await createInvitation(tx, deps, { orgId, orgName: input.name, email, name: input.admin.name, role: 'admin', actor: { kind: 'platform' }, existingAccount: false, reserveSeat: false, now })
         : null;
     const outcome: OrgAdminOutcome = { status: 'added', user_id: userId, email, existing_account: existing !== undefined, password_set: !existing && passwordHash !== null, invitation };
-    await inOrgLedger(tx, deps, orgId, async ({ book, org }) => {
+    // A new org's first transaction crosses no line (its balance only rises): no follow-ups to run.
+    await inOrgLedger(tx, deps.ledger.rules, now, orgId, async ({ book, org }) => {
       const terms = termsOf(deps.catalog, plan.id, null);
-      const started = startPeriod(book, first, terms);
       await issueFirstPeriodInvoice(tx, deps, org, { period: first, terms });
-      return { book: started.book, grantDetails: new Map([started.grantDetail]), result: undefined };
+      return { book: startPeriod(book, first, terms, newId('grt')), result: undefined };
     });
     return outcome;
   }).catch((error: unknown) => {

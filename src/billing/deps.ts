@@ -5,7 +5,7 @@ import type { PostalAddress } from '../domain/invoices.js';
 import type { PaymentProvider } from '../providers/payments.js';
 import type { Mailer } from '../providers/mailer.js';
 import type { WebhookTargetPolicy } from '../providers/webhook-target.js';
-import type { LedgerBatcher } from './ledger-batcher.js';
+import type { LedgerEngine } from '../ledger/engine.js';
 
 /**
  * What every use case is handed: the database, the one clock, the plan catalog, the payment
@@ -20,8 +20,8 @@ export interface BillingDeps {
   readonly seller: PostalAddress;
   /** Null without SMTP_URL: e-mails are then kept in the database and shown in the app. */
   readonly mailer: Mailer | null;
-  /** Where authorize, record and release go: batched per org (group commit) unless turned off. */
-  readonly ledger: LedgerBatcher;
+  /** The ledger engine: authorize, record, release and maintenance in cycles across orgs; `transact` for the rest. */
+  readonly ledger: LedgerEngine;
   /** Where webhooks may go (LOUPE_WEBHOOKS_ALLOW_PRIVATE); absent = public addresses only. */
   readonly webhookTargets?: WebhookTargetPolicy | undefined;
   /** The web app's address as people reach it (LOUPE_PUBLIC_URL), for links in e-mails. */

@@ -1,11 +1,10 @@
 import { readBalanceSummary, type BalanceSummary } from '../db/balances.js';
-import { availableFromTotals, overageHeadroom, type OverageState } from '../domain/ledger.js';
+import { availableFromTotals, displayAvailable, overageHeadroom, type OverageState } from '../domain/ledger.js';
 import { isBelowLowBalanceLine, lowBalanceThreshold } from '../domain/crossings.js';
 import { Failure } from '../domain/failures.js';
 import type { BillingDeps } from './deps.js';
-import { displayAvailable } from './authorize.js';
 import { maintainOrg } from './maintain-org.js';
-import { termsOf } from './roll-over-periods.js';
+import { termsOf } from '../ledger/rollover.js';
 
 export interface Balance {
   readonly available: number | null;

@@ -2,17 +2,17 @@ import type { Db } from '../db/database.js';
 import type { SubscriptionRow } from '../db/schema.js';
 import { rememberProviderEvent } from '../db/events.js';
 import { publishEvent } from '../notifications/publish.js';
-import { saveSubscription } from '../db/orgs.js';
 import { insertPendingItem } from '../db/invoices.js';
 import { addGrant, expireDue, type LedgerBook } from '../domain/ledger.js';
 import { periodAt } from '../domain/periods.js';
 import type { Terms } from '../domain/plans.js';
 import type { ProviderEvent, SubscriptionState } from '../providers/payments.js';
 import type { BillingDeps } from './deps.js';
-import { newId } from './ids.js';
-import { withOrgLedger, type LedgerWork } from './org-ledger.js';
+import { newId } from '../domain/ids.js';
+import { withOrgLedger } from './org-ledger.js';
+import type { LedgerWork } from '../ledger/org-transaction.js';
 import { issueFirstPeriodInvoice } from './period-invoices.js';
-import { RETENTION_DAYS_AFTER_CANCEL, startPeriod, termsOf } from './roll-over-periods.js';
+import { RETENTION_DAYS_AFTER_CANCEL, startPeriod, termsOf } from '../ledger/rollover.js';
 import { settlePurchase } from './purchase-credits.js';
 import { settleInvoicePayment } from './collect-invoice.js';
 
@@ -51,15 +51,12 @@ async function applySubscriptionState(deps: BillingDeps, locked: Locked, event: 
   let { book, subscription } = locked;
   const skip = await firstTime(tx, deps, event, org.org_id, subscription);
   if (skip) return { book, result: skip };
-  const grantDetails = new Map<string, { reason: string; periodStart?: Date | null }>();
   const now = book.now;
   if (subscription.status === 'canceled' && !state.cancelAtPeriodEnd) {
     // A canceled org resubscribes: a new term starts now; purchased credits were never touched.
     const terms = termsOf(deps.catalog, state.plan, contract);
     const period = periodAt(now, 0, terms.periodUnit);
-    const started = startPeriod(book, period, terms);
-    book = started.book;
-    grantDetails.set(...started.grantDetail);
+    book = startPeriod(book, period, terms, newId('grt'));
     subscription = {
       ...subscription,
       status: 'active',
@@ -76,7 +73,6 @@ async function applySubscriptionState(deps: BillingDeps, locked: Locked, event: 
   } else if (state.plan !== subscription.plan_id) {
     const upgraded = await applyUpgrade(tx, deps, { book, subscription, from: termsOf(deps.catalog, subscription.plan_id, contract), to: termsOf(deps.catalog, state.plan, contract) });
     book = upgraded.book;
-    for (const [id, detail] of upgraded.grantDetails) grantDetails.set(id, detail);
     subscription = { ...subscription, plan_id: state.plan };
   }
   subscription = {
@@ -87,14 +83,13 @@ async function applySubscriptionState(deps: BillingDeps, locked: Locked, event: 
     last_provider_event_at: event.createdAt,
     updated_at: now,
   };
-  await saveSubscription(tx, subscription);
   await publishEvent(tx, {
     orgId: org.org_id,
     type: 'subscription.changed',
     data: { plan: subscription.plan_id, scheduled_plan: subscription.scheduled_plan_id, cancel_at_period_end: subscription.cancel_at_period_end, status: subscription.status },
     now,
   }, deps);
-  return { book, grantDetails, result: 'applied' };
+  return { book, subscription, result: 'applied' };
 }
 
 /**
@@ -103,13 +98,18 @@ async function applySubscriptionState(deps: BillingDeps, locked: Locked, event: 
  */
 async function applyUpgrade(tx: Db, deps: BillingDeps, input: { book: LedgerBook; subscription: SubscriptionRow; from: Terms; to: Terms }) {
   const { book, subscription, from, to } = input;
-  const grantDetails = new Map<string, { reason: string; periodStart?: Date | null }>();
   let next = book;
   const extraCredits = to.includedCredits - from.includedCredits;
   if (extraCredits > 0) {
     const grantId = newId('grt');
-    next = addGrant(next, { id: grantId, bucket: 'plan', credits: extraCredits, expiresAt: subscription.current_period_end, reason: 'plan_upgrade_grant' });
-    grantDetails.set(grantId, { reason: 'plan_upgrade_grant', periodStart: subscription.current_period_start });
+    next = addGrant(next, {
+      id: grantId,
+      bucket: 'plan',
+      credits: extraCredits,
+      expiresAt: subscription.current_period_end,
+      reason: 'plan_upgrade_grant',
+      periodStart: subscription.current_period_start,
+    });
   }
   const total = subscription.current_period_end.getTime() - subscription.current_period_start.getTime();
   const left = Math.max(0, subscription.current_period_end.getTime() - book.now.getTime());
@@ -129,7 +129,7 @@ async function applyUpgrade(tx: Db, deps: BillingDeps, input: { book: LedgerBook
       now: book.now,
     });
   }
-  return { book: next, grantDetails };
+  return { book: next };
 }
 
 /** The provider ended the subscription outright (Stripe's customer.subscription.deleted). */
@@ -139,7 +139,7 @@ async function endSubscriptionNow(deps: BillingDeps, locked: Locked, event: Prov
   if (skip || subscription.status === 'canceled') return { book, result: skip ?? 'applied' };
   const now = book.now;
   const expired = expireDue({ ...book, grants: book.grants.map((grant) => (grant.bucket === 'plan' ? { ...grant, expiresAt: now } : grant)) });
-  await saveSubscription(tx, {
+  const ended: SubscriptionRow = {
     ...subscription,
     status: 'canceled',
     cancel_at_period_end: false,
@@ -149,9 +149,9 @@ async function endSubscriptionNow(deps: BillingDeps, locked: Locked, event: Prov
     purge_after: new Date(now.getTime() + RETENTION_DAYS_AFTER_CANCEL * 86_400_000),
     last_provider_event_at: event.createdAt,
     updated_at: now,
-  });
+  };
   await publishEvent(tx, { orgId: org.org_id, type: 'subscription.canceled', data: { ended_at: now.toISOString() }, now }, deps);
-  return { book: { ...expired, grants: expired.grants }, result: 'applied' };
+  return { book: { ...expired, grants: expired.grants }, subscription: ended, result: 'applied' };
 }
 
 async function applyPaymentEvent(deps: BillingDeps, event: Extract<ProviderEvent, { type: 'payment.succeeded' | 'payment.failed' }>): Promise<EventOutcome> {

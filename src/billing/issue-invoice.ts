@@ -4,7 +4,7 @@ import { insertInvoice, type InvoiceRow } from '../db/invoices.js';
 import { assertInvoiceTotals, invoiceTotals, type InvoiceDocument, type InvoiceLine, type PostalAddress } from '../domain/invoices.js';
 import { computeTax, type TaxResult } from '../domain/tax.js';
 import type { BillingDeps } from './deps.js';
-import { newId } from './ids.js';
+import { newId } from '../domain/ids.js';
 
 export interface InvoiceDraft {
   readonly kind: 'period' | 'credit_purchase';

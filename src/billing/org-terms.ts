@@ -2,7 +2,7 @@ import { findOrg, type OrgView } from '../db/orgs.js';
 import { Failure } from '../domain/failures.js';
 import type { Terms } from '../domain/plans.js';
 import type { BillingDeps } from './deps.js';
-import { termsOf } from './roll-over-periods.js';
+import { termsOf } from '../ledger/rollover.js';
 
 /** An org with the terms it is billed on now: its plan, with its contract's overrides. */
 export async function loadOrgTerms(deps: BillingDeps, orgId: string): Promise<OrgView & { terms: Terms }> {

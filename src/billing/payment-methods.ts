@@ -5,7 +5,7 @@ import { listMembers } from '../db/identity.js';
 import { Failure, invalidFields } from '../domain/failures.js';
 import { CardRejected, ProviderUnavailable, type PaymentMethodInput } from '../providers/payments.js';
 import type { BillingDeps } from './deps.js';
-import { newId } from './ids.js';
+import { newId } from '../domain/ids.js';
 
 export interface PaymentMethodView {
   readonly id: string;

@@ -1,12 +1,14 @@
 import type { Db } from '../db/database.js';
 import type { OrgRow } from '../db/schema.js';
 import { assignPendingItems, lockPendingItems } from '../db/invoices.js';
+import { claimPendingClosings, markClosingInvoiced } from '../db/period-closings.js';
 import { publishEvent } from '../notifications/publish.js';
 import { lineAmount, type InvoiceLine } from '../domain/invoices.js';
 import type { Period } from '../domain/periods.js';
 import type { BillingDeps } from './deps.js';
 import { issueInvoice } from './issue-invoice.js';
-import type { PeriodClosing } from './roll-over-periods.js';
+import { logOrgJobFailure, type OrgJobFailureLog } from './for-each-org.js';
+import type { PeriodClosing } from '../ledger/rollover.js';
 import type { Terms } from '../domain/plans.js';
 import { assertInvariant } from '../domain/credits.js';
 
@@ -19,10 +21,45 @@ export function describePeriod(period: Period): string {
 /**
  * The invoice of each period boundary (SPEC §8): the plan's base cost for the period that begins,
  * the on-demand overage of the period that closed, and any prorations waiting. A subscription that
- * ended gets a final invoice only when something is left to bill.
+ * ended gets a final invoice only when something is left to bill. The ledger cycle that rolled the
+ * period over wrote a `period_closings` row; this issues its invoice after that commit (for the orgs
+ * named) and in the billing jobs (for every org: what a crash left). One transaction per closing.
  */
-export async function issuePeriodInvoices(tx: Db, deps: BillingDeps, org: OrgRow, closings: readonly PeriodClosing[]): Promise<void> {
-  for (const closing of closings) await issuePeriodInvoice(tx, deps, org, closing);
+export async function issuePendingPeriodInvoices(deps: BillingDeps, orgIds: readonly string[] | null, log: OrgJobFailureLog = logOrgJobFailure): Promise<number> {
+  let issued = 0;
+  // An org whose invoice fails is logged and left pending for a later run; the others go on.
+  const failed = new Set<string>();
+  for (;;) {
+    let orgId: string | null = null;
+    try {
+      const done = await deps.db.transaction().execute(async (tx) => {
+        const [pending] = await claimPendingClosings(tx, orgIds, failed, 1);
+        if (!pending) return false;
+        orgId = pending.org_id;
+        const org = await tx.selectFrom('orgs').selectAll().where('org_id', '=', pending.org_id).executeTakeFirstOrThrow();
+        await issuePeriodInvoice(tx, deps, org, reviveClosing(pending.closing));
+        await markClosingInvoiced(tx, pending, deps.clock.now());
+        return true;
+      });
+      if (!done) return issued;
+      issued += 1;
+    } catch (error) {
+      if (orgId === null) throw error;
+      failed.add(orgId);
+      log({ job: 'period invoices', orgId, error });
+    }
+  }
+}
+
+/** A closing as the cycle stored it (JSON: its dates as ISO strings). */
+function reviveClosing(stored: Record<string, unknown>): PeriodClosing {
+  const closing = stored as unknown as PeriodClosing;
+  const period = (value: Period) => ({ start: new Date(value.start), end: new Date(value.end) });
+  return {
+    ...closing,
+    closed: period(closing.closed),
+    next: closing.next === null ? null : { ...closing.next, period: period(closing.next.period) },
+  };
 }
 
 /** The first invoice of a term (a new org, or a canceled org that resubscribes): its base cost. */

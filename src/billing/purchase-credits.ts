@@ -9,12 +9,12 @@ import { Failure } from '../domain/failures.js';
 import { lineAmount } from '../domain/invoices.js';
 import { ProviderUnavailable, type ChargeOutcome } from '../providers/payments.js';
 import type { BillingDeps } from './deps.js';
-import { newId } from './ids.js';
+import { newId } from '../domain/ids.js';
 import { issueInvoice, taxFor } from './issue-invoice.js';
 import { withOrgLedger } from './org-ledger.js';
 import { maintainOrg } from './maintain-org.js';
 import { cardToCharge, ensureCustomer } from './payment-methods.js';
-import { termsOf } from './roll-over-periods.js';
+import { termsOf } from '../ledger/rollover.js';
 
 export interface PurchaseInput {
   readonly orgId: string;
@@ -196,7 +196,7 @@ export async function settlePurchase(deps: BillingDeps, input: { orgId: string; 
       return { book, result: purchaseView({ ...purchase, status: 'failed', failure_code: outcome.failureCode }) };
     }
     const grantId = newId('grt');
-    const next = addGrant(book, { id: grantId, bucket: 'purchased', credits: purchase.credits, expiresAt: null, reason: 'purchase' });
+    const next = addGrant(book, { id: grantId, bucket: 'purchased', credits: purchase.credits, expiresAt: null, reason: 'purchase', note: `purchase ${purchase.purchase_id}` });
     const terms = termsOf(deps.catalog, subscription.plan_id, contract);
     const invoice = await issueInvoice(tx, deps, org, {
       kind: 'credit_purchase',
@@ -227,7 +227,6 @@ export async function settlePurchase(deps: BillingDeps, input: { orgId: string; 
     await publishEvent(tx, { orgId: input.orgId, type: 'purchase.succeeded', data: { purchase_id: purchase.purchase_id, credits: purchase.credits, invoice_id: invoice.id }, now }, deps);
     return {
       book: next,
-      grantDetails: new Map([[grantId, { reason: 'purchase', note: `purchase ${purchase.purchase_id}` }]]),
       result: purchaseView({ ...purchase, status: 'succeeded', invoice_id: invoice.id, grant_id: grantId }),
     };
   });

@@ -2,7 +2,7 @@ import { updateSettings, type SettingsChange } from '../db/orgs.js';
 import type { OrgSettingsRow } from '../db/schema.js';
 import { findPlan } from '../domain/plans.js';
 import { lowBalanceThreshold } from '../domain/crossings.js';
-import { termsOf } from './roll-over-periods.js';
+import { termsOf } from '../ledger/rollover.js';
 import { Failure, invalidFields } from '../domain/failures.js';
 import { findDefaultPaymentMethod } from '../db/payment-methods.js';
 import { loadOrgTerms } from './org-terms.js';

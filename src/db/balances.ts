@@ -5,7 +5,8 @@ import type { ContractTerms } from './schema.js';
  * What the balance answer needs, in one indexed read without a lock: the org's cached totals (kept
  * by every ledger transaction, checked by the audit against the entries), the settings and period
  * they are read under, the plan credits granted for the period, and whether ledger work is due — a
- * period end, a grant expiry or a hold expiry that has passed and that no transaction applied yet.
+ * period end, a grant expiry or a hold expiry that has passed (`next_due_at`, kept by every ledger
+ * write) and that no transaction applied yet.
  * Purged orgs have no balance row.
  */
 export interface BalanceSummary {
@@ -53,9 +54,7 @@ const BALANCE_SUMMARY = `
     (SELECT c.terms FROM contracts c WHERE c.org_id = b.org_id) AS contract,
     (SELECT coalesce(sum(g.granted_credits), 0) FROM grants g
       WHERE g.org_id = b.org_id AND g.bucket = 'plan' AND g.expires_at = s.current_period_end) AS plan_granted,
-    ((s.status <> 'canceled' AND s.current_period_end <= $2)
-      OR EXISTS (SELECT 1 FROM grants g WHERE g.org_id = b.org_id AND g.remaining_credits > 0 AND g.expires_at <= $2)
-      OR EXISTS (SELECT 1 FROM holds h WHERE h.org_id = b.org_id AND h.status = 'active' AND h.expires_at <= $2)) AS work_due
+    (b.next_due_at IS NOT NULL AND b.next_due_at <= $2) AS work_due
   FROM org_balances b
   JOIN subscriptions s ON s.org_id = b.org_id
   JOIN org_settings st ON st.org_id = b.org_id

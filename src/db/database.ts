@@ -40,3 +40,10 @@ export async function preparedQuery<Row extends pg.QueryResultRow>(db: Db, state
   if (!pool) throw new Error('preparedQuery needs the database handle from connectDatabase, not a transaction');
   return (await pool.query<Row>(statement)).rows;
 }
+
+/** The pool under a Kysely handle, for the ledger engine's raw connection (see ledger/engine.ts). */
+export function poolOf(db: Db): pg.Pool {
+  const pool = pools.get(db);
+  if (!pool) throw new Error('poolOf needs the database handle from connectDatabase, not a transaction');
+  return pool;
+}

@@ -27,6 +27,19 @@ export async function recordEvent(tx: Db, event: { orgId: string; type: EventTyp
   return eventId;
 }
 
+/** Events a ledger cycle wrote and nobody fanned out yet (for some orgs, or all), locked for this transaction. */
+export async function claimPendingEvents(tx: Db, orgIds: readonly string[] | null, limit: number) {
+  let query = tx.selectFrom('events').select(['org_id', 'event_id', 'type', 'data', 'created_at']).where('fan_out_pending', '=', true);
+  if (orgIds !== null) query = query.where('org_id', 'in', orgIds.length > 0 ? [...orgIds] : ['']);
+  return query.orderBy('created_at').orderBy('event_id').limit(limit).forUpdate().skipLocked().execute();
+}
+
+export async function markEventsFannedOut(tx: Db, events: readonly { org_id: string; event_id: string }[]): Promise<void> {
+  for (const event of events) {
+    await tx.updateTable('events').set({ fan_out_pending: false }).where('org_id', '=', event.org_id).where('event_id', '=', event.event_id).execute();
+  }
+}
+
 export async function listEvents(db: Db, orgId: string) {
   return db.selectFrom('events').selectAll().where('org_id', '=', orgId).orderBy('created_at').orderBy('event_id').execute();
 }

@@ -9,6 +9,7 @@ import * as rowLevelSecurity from './migrations/0006-row-level-security.js';
 import * as grantOrder from './migrations/0007-grant-order.js';
 import * as invitations from './migrations/0008-invitations.js';
 import * as finalInvoices from './migrations/0009-final-invoices.js';
+import * as ledgerEngine from './migrations/0010-ledger-engine.js';
 
 /** Versioned migrations, applied in name order. Add a file to migrations/ and a line here. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -21,6 +22,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0007-grant-order': grantOrder,
   '0008-invitations': invitations,
   '0009-final-invoices': finalInvoices,
+  '0010-ledger-engine': ledgerEngine,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -34,6 +34,7 @@ export interface Database {
   auto_recharges: AutoRechargesTable;
   login_failures: LoginFailuresTable;
   invitations: InvitationsTable;
+  period_closings: PeriodClosingsTable;
 }
 
 export interface InvitationsTable {
@@ -242,6 +243,8 @@ export interface OrgBalancesTable {
   overage_used_credits: number;
   overage_period_start: Date;
   updated_at: Date;
+  /** When the org's ledger next needs maintenance (period end, grant or hold expiry); null = never. */
+  next_due_at: Date | null;
 }
 
 export interface GrantsTable {
@@ -464,6 +467,16 @@ export interface EventsTable {
   type: string;
   data: Json<Record<string, unknown>>;
   created_at: Date;
+  /** Written by a ledger cycle: notifications, e-mails and webhook deliveries not made yet. */
+  fan_out_pending: ColumnType<boolean, boolean | undefined, boolean>;
+}
+
+export interface PeriodClosingsTable {
+  org_id: string;
+  closed_period_start: Date;
+  closing: Json<Record<string, unknown>>;
+  created_at: Date;
+  invoiced_at: Date | null;
 }
 
 export type SubscriptionRow = Selectable<SubscriptionsTable>;

@@ -49,6 +49,12 @@ export interface Grant {
    * grants made at the same instant are always drawn oldest first, never by their random ids.
    */
   readonly creationOrder: number;
+  /** Why the grant was made (plan_period_grant, purchase, promotional_grant …), kept on its row. */
+  readonly reason: string;
+  /** Plan grants: the billing period they belong to. */
+  readonly periodStart: Date | null;
+  /** Why a person made it (promotional grants, adjustments, purchases). */
+  readonly note: string | null;
 }
 
 export interface Hold {
@@ -129,6 +135,14 @@ export function availableCredits(book: LedgerBook): number | null {
   return availableFromTotals({ prepaidCredits: prepaidCredits(book), heldCredits: heldCredits(book), overage: book.overage });
 }
 
+/**
+ * Available credits as shown to people: null means unbounded (on-demand with no cap). It is shown
+ * as 0 rather than negative when holds placed under looser settings exceed what is left.
+ */
+export function displayAvailable(available: number | null): number | null {
+  return available === null ? null : Math.max(0, available);
+}
+
 /** The same from an org's cached totals (the balance read uses them without loading the book). */
 export function availableFromTotals(totals: { prepaidCredits: number; heldCredits: number; overage: OverageState }): number | null {
   const headroom = overageHeadroom(totals.overage);
@@ -157,7 +171,7 @@ function withEntries(book: LedgerBook, change: Partial<LedgerBook>, entries: rea
 
 export function addGrant(
   book: LedgerBook,
-  grant: { id: string; bucket: CreditBucket; credits: number; expiresAt: Date | null; reason: EntryReason; note?: string },
+  grant: { id: string; bucket: CreditBucket; credits: number; expiresAt: Date | null; reason: EntryReason; note?: string; periodStart?: Date },
 ): LedgerBook {
   assertInvariant(Number.isSafeInteger(grant.credits) && grant.credits > 0, `a grant adds a positive whole number of credits, got ${grant.credits}`);
   const created: Grant = {
@@ -168,6 +182,9 @@ export function addGrant(
     expiresAt: grant.expiresAt,
     createdAt: book.now,
     creationOrder: nextCreationOrder(book),
+    reason: grant.reason,
+    periodStart: grant.periodStart ?? null,
+    note: grant.note ?? null,
   };
   return withEntries(book, { grants: [...book.grants, created], newGrants: [...book.newGrants, created] }, [
     { kind: 'grant', reason: grant.reason, account: grant.bucket, credits: grant.credits, grantId: grant.id, ...(grant.note ? { note: grant.note } : {}) },
@@ -356,6 +373,7 @@ export function rollOver(
       credits: period.includedCredits,
       expiresAt: period.end,
       reason: 'plan_period_grant',
+      periodStart: period.start,
     });
   }
   return next;

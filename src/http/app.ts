@@ -10,7 +10,7 @@ import { PROJECT_ROOT } from '../config.js';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { BillingDeps } from '../billing/deps.js';
 import { TestClock } from '../clock.js';
 import { writeTestClock } from '../db/test-clock.js';
@@ -132,6 +132,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [metrics],
   });
+  // The ledger engine's cycles: how many, and how many requests and orgs each took (they span orgs).
+  const engineGauge = (name: string, help: string, read: (stats: ReturnType<BillingDeps['ledger']['stats']>) => number) =>
+    new Gauge({ name, help, registers: [metrics], collect() { this.set(read(deps.ledger.stats())); } });
+  engineGauge('ledger_cycles_total', 'Ledger cycles committed', (stats) => stats.cycles);
+  engineGauge('ledger_cycle_requests_total', 'Requests applied by committed ledger cycles', (stats) => stats.requests);
+  engineGauge('ledger_cycle_orgs_total', 'Orgs locked by committed ledger cycles, summed over cycles', (stats) => stats.orgs);
+  engineGauge('ledger_cycle_largest_requests', 'The most requests one ledger cycle applied', (stats) => stats.largestCycleRequests);
+  engineGauge('ledger_cycle_largest_orgs', 'The most orgs one ledger cycle locked', (stats) => stats.largestCycleOrgs);
+  engineGauge('ledger_cycles_split_total', 'Ledger cycles whose transaction failed as a whole and were retried in halves', (stats) => stats.splitCycles);
+  engineGauge('ledger_requests_waiting', 'Requests waiting for a ledger cycle', (stats) => stats.waiting);
   app.addHook('onResponse', async (request, reply) => {
     latency.observe({ method: request.method, route: request.routeOptions.url ?? 'unknown', status_code: reply.statusCode }, reply.elapsedTime / 1_000);
   });

@@ -3,7 +3,7 @@ import { TestClock } from '../clock.js';
 import { loadConfig, loadPlanCatalog, PROJECT_ROOT } from '../config.js';
 import { connectDatabase } from '../db/database.js';
 import { createBuiltinProvider } from '../providers/builtin.js';
-import { createLedgerBatcher, DEFAULT_BATCHER_LIMITS } from '../billing/ledger-batcher.js';
+import { assembleBillingDeps } from '../billing/assemble-deps.js';
 import { buildApp } from './app.js';
 
 /**
@@ -15,7 +15,7 @@ export async function openApiDocument(): Promise<Record<string, unknown>> {
   const db = connectDatabase({ url: 'postgres://unused@127.0.0.1:1/unused', poolSize: 1 });
   const clock = new TestClock(new Date(0));
   const app = await buildApp({
-    deps: {
+    deps: assembleBillingDeps({
       db,
       clock,
       catalog: loadPlanCatalog(path.join(PROJECT_ROOT, 'config', 'plans.json')),
@@ -23,8 +23,7 @@ export async function openApiDocument(): Promise<Record<string, unknown>> {
       provider: createBuiltinProvider({ db, clock }),
       seller: loadConfig({}).seller,
       mailer: null,
-      ledger: createLedgerBatcher({ ...DEFAULT_BATCHER_LIMITS, enabled: false }),
-    },
+    }),
     logLevel: 'silent',
     secureCookies: false,
     runDueJobs: async () => undefined,

@@ -1,3 +1,4 @@
+import { isDatabaseUnavailable } from '../db/errors.js';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { FAILURES, Failure, type FailureCode, type FieldErrors } from '../domain/failures.js';
 import { InvariantViolation } from '../domain/credits.js';
@@ -101,23 +102,9 @@ export function handleError(error: FastifyError | Error, request: FastifyRequest
   if (fastifyError.statusCode !== undefined && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
     return sendProblem(reply, { ...problemFor('VALIDATION_FAILED', error.message), status: fastifyError.statusCode, title: 'Bad request' });
   }
-  if (isUnavailable(error)) return sendProblem(reply.header('retry-after', '1'), problemFor('NOT_READY', 'The database is not reachable; retry shortly.'));
+  if (isDatabaseUnavailable(error)) return sendProblem(reply.header('retry-after', '1'), problemFor('NOT_READY', 'The database is not reachable; retry shortly.'));
   const label = error instanceof InvariantViolation ? 'ledger invariant broken' : 'unexpected error';
   request.log.error({ err: error }, label);
   return sendProblem(reply, problemFor('INTERNAL', 'The request failed on our side; nothing was changed.'));
 }
 
-/** Connection failures to PostgreSQL: the service is not ready, not broken. */
-function isUnavailable(error: Error): boolean {
-  const code = (error as { code?: string }).code;
-  return (
-    code === 'ECONNREFUSED' ||
-    code === 'ECONNRESET' ||
-    // A Unix socket (the embedded PostgreSQL's) is gone while its server is down.
-    (code === 'ENOENT' && (error as { syscall?: string }).syscall === 'connect') ||
-    code === '57P01' ||
-    code === '57P03' ||
-    error.message.includes('timeout exceeded when trying to connect') ||
-    error.message.includes('Connection terminated')
-  );
-}

@@ -2,7 +2,7 @@ import type { Role } from '../db/schema.js';
 import { findUserByEmail, findMembership, insertMembership, insertUser } from '../db/identity.js';
 import { Failure, invalidFields } from '../domain/failures.js';
 import type { BillingDeps } from '../billing/deps.js';
-import { newId } from '../billing/ids.js';
+import { newId } from '../domain/ids.js';
 import { hashPassword } from './passwords.js';
 import { assertSeatFree } from './seats.js';
 import { createInvitation, type InvitationView } from './invitations.js';

@@ -13,7 +13,7 @@ import {
 } from '../db/invitations.js';
 import { Failure, invalidFields } from '../domain/failures.js';
 import type { BillingDeps } from '../billing/deps.js';
-import { newId } from '../billing/ids.js';
+import { newId } from '../domain/ids.js';
 import { publishEvent } from '../notifications/publish.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import { assertSeatFree } from './seats.js';

@@ -2,22 +2,26 @@ import type { BillingDeps } from '../billing/deps.js';
 import { runLedgerMaintenance } from './ledger-maintenance.js';
 import { runInvoiceCollection, runPurges } from './billing-jobs.js';
 import { runAutoRecharges } from '../billing/auto-recharge.js';
+import { issuePendingPeriodInvoices } from '../billing/period-invoices.js';
+import { fanOutPendingEvents } from '../notifications/publish.js';
 import { reconcilePendingPurchases } from '../billing/reconcile-payments.js';
 import { dispatchEmails } from './dispatch-notifications.js';
 import { dispatchWebhooks, startWebhookDispatcher } from './webhook-dispatcher.js';
 import { startScheduler } from './scheduler.js';
 
 /**
- * Every billing job, in the order time demands: rollovers (which issue invoices), collection,
- * auto-recharge purchases, purges, then the e-mails all of those may have produced. Webhooks are not
+ * Every billing job, in the order time demands: rollovers, the invoices of the periods they closed, collection,
+ * auto-recharge purchases, purges, the notifications of the events ledger cycles wrote, then the e-mails all of those may have produced. Webhooks are not
  * among them: an org's endpoint may take WEBHOOK_TIMEOUT_MS to fail, and billing must not wait for it.
  */
 export async function runBillingJobs(deps: BillingDeps): Promise<void> {
   await runLedgerMaintenance(deps);
+  await issuePendingPeriodInvoices(deps, null);
   await runInvoiceCollection(deps);
   await reconcilePendingPurchases(deps);
   await runAutoRecharges(deps);
   await runPurges(deps);
+  await fanOutPendingEvents(deps, null);
   await dispatchEmails(deps);
 }
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { BillingDeps } from '../billing/deps.js';
-import { newId } from '../billing/ids.js';
+import { newId } from '../domain/ids.js';
 import { insertEndpoint } from '../db/notifications.js';
 import { countEndpoints, lockEndpointsOf } from '../db/webhook-endpoints.js';
 import { Failure, invalidFields } from '../domain/failures.js';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Db } from '../db/database.js';
-import { recordEvent, type EventType } from '../db/events.js';
+import { claimPendingEvents, markEventsFannedOut, recordEvent, type EventType } from '../db/events.js';
 import { describeEvent } from './messages.js';
 
 /** Delivery choices made when the service starts: without SMTP_URL e-mails are kept, not sent. */
@@ -22,6 +22,37 @@ export async function publishEvent(
   options: NotificationOptions,
 ): Promise<string> {
   const eventId = await recordEvent(tx, event);
+  await fanOut(tx, { ...event, eventId }, options);
+  return eventId;
+}
+
+/**
+ * The events a ledger cycle wrote (outbox rows, `fan_out_pending`), fanned out after its commit —
+ * for the orgs named, or for every org (the job, which picks up what a crash left). Each event is
+ * claimed under its row lock (SKIP LOCKED), so two servers never fan one out twice.
+ */
+export async function fanOutPendingEvents(deps: { db: Db } & NotificationOptions, orgIds: readonly string[] | null): Promise<number> {
+  let done = 0;
+  for (;;) {
+    const claimed = await deps.db.transaction().execute(async (tx) => {
+      const events = await claimPendingEvents(tx, orgIds, 100);
+      for (const event of events) {
+        await fanOut(tx, { orgId: event.org_id, eventId: event.event_id, type: event.type as EventType, data: event.data, now: event.created_at }, deps);
+      }
+      await markEventsFannedOut(tx, events);
+      return events.length;
+    });
+    done += claimed;
+    if (claimed < 100) return done;
+  }
+}
+
+async function fanOut(
+  tx: Db,
+  event: { orgId: string; eventId: string; type: EventType; data: Record<string, unknown>; now: Date },
+  options: NotificationOptions,
+): Promise<void> {
+  const { eventId } = event;
   const org = await tx.selectFrom('orgs').select('name').where('org_id', '=', event.orgId).executeTakeFirstOrThrow();
   const { title, body } = describeEvent(event.type, event.data, org.name);
   const admins = await tx
@@ -60,7 +91,7 @@ export async function publishEvent(
       )
       .execute();
   }
-  if (event.type === 'webhook_endpoint.disabled') return eventId;
+  if (event.type === 'webhook_endpoint.disabled') return;
   const endpoints = await tx
     .selectFrom('webhook_endpoints')
     .select(['endpoint_id', 'events'])
@@ -90,5 +121,4 @@ export async function publishEvent(
       )
       .execute();
   }
-  return eventId;
 }

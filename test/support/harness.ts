@@ -7,7 +7,8 @@ import { loadConfig, loadPlanCatalog, PROJECT_ROOT } from '../../src/config.js';
 import { createBuiltinProvider } from '../../src/providers/builtin.js';
 import { createMailer } from '../../src/providers/mailer.js';
 import type { PaymentProvider } from '../../src/providers/payments.js';
-import { createLedgerBatcher, DEFAULT_BATCHER_LIMITS, type BatcherLimits } from '../../src/billing/ledger-batcher.js';
+import { assembleBillingDeps } from '../../src/billing/assemble-deps.js';
+import type { EngineLimits } from '../../src/ledger/engine.js';
 import { connectDatabase, type Db } from '../../src/db/database.js';
 import { withDatabaseName } from '../../src/db/embedded.js';
 import { writeTestClock } from '../../src/db/test-clock.js';
@@ -45,7 +46,7 @@ export interface Harness {
  * platform key. Each test file gets its own, so files run in parallel without sharing state.
  */
 export async function startHarness(
-  options: { start?: Date; testClock?: boolean; stripeWebhookSecret?: string; smtpUrl?: string; groupCommit?: boolean; batcherLimits?: Partial<BatcherLimits>; rateLimitPerMinute?: number; platformRateLimitPerMinute?: number; logStream?: { write(line: string): void }; wrapProvider?: (provider: PaymentProvider) => PaymentProvider; webhookTargets?: WebhookTargetPolicy } = {},
+  options: { start?: Date; testClock?: boolean; stripeWebhookSecret?: string; smtpUrl?: string; groupCommit?: boolean; engineLimits?: Partial<EngineLimits>; rateLimitPerMinute?: number; platformRateLimitPerMinute?: number; logStream?: { write(line: string): void }; wrapProvider?: (provider: PaymentProvider) => PaymentProvider; webhookTargets?: WebhookTargetPolicy } = {},
 ): Promise<Harness> {
   const serverUrl = inject('serverUrl');
   const name = `t_${randomBytes(6).toString('hex')}`;
@@ -58,7 +59,17 @@ export async function startHarness(
   const clock = new TestClock(options.start ?? DEFAULT_START);
   await writeTestClock(db, clock.now());
   const catalog = loadPlanCatalog(path.join(PROJECT_ROOT, 'config', 'plans.json'));
-  const deps: BillingDeps = { db, clock, catalog, holdTtlSeconds: 600, provider: (options.wrapProvider ?? ((provider: PaymentProvider) => provider))(createBuiltinProvider({ db, clock })), seller: loadConfig({}).seller, mailer: options.smtpUrl ? createMailer({ smtpUrl: options.smtpUrl, from: 'Loupe Billing <billing@loupe.test>' }) : null, ledger: createLedgerBatcher({ ...DEFAULT_BATCHER_LIMITS, enabled: options.groupCommit ?? true, ...options.batcherLimits }), webhookTargets: options.webhookTargets ?? LOOPBACK_RECEIVERS_ALLOWED };
+  const deps: BillingDeps = assembleBillingDeps({
+    db,
+    clock,
+    catalog,
+    holdTtlSeconds: 600,
+    provider: (options.wrapProvider ?? ((provider: PaymentProvider) => provider))(createBuiltinProvider({ db, clock })),
+    seller: loadConfig({}).seller,
+    mailer: options.smtpUrl ? createMailer({ smtpUrl: options.smtpUrl, from: 'Loupe Billing <billing@loupe.test>' }) : null,
+    webhookTargets: options.webhookTargets ?? LOOPBACK_RECEIVERS_ALLOWED,
+    engineLimits: { groupCommit: options.groupCommit ?? true, ...options.engineLimits },
+  });
   const runDueJobs = () => runAllDueJobs(deps);
   const app = await buildApp({
     deps: options.testClock === false ? { ...deps, clock: { now: () => clock.now() } } : deps,

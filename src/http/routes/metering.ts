@@ -1,6 +1,10 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { authorize, DENIAL_REASONS } from '../../billing/authorize.js';
+import type { FastifyRequest } from 'fastify';
+import { orgExists } from '../../db/orgs.js';
+import { Failure } from '../../domain/failures.js';
+import { authorize } from '../../billing/authorize.js';
+import { DENIAL_REASONS } from '../../ledger/requests.js';
 import { releaseHold } from '../../billing/release-hold.js';
 import { recordUsage } from '../../billing/record-usage.js';
 import { getBalance } from '../../billing/get-balance.js';
@@ -36,6 +40,18 @@ const UsageAnswer = Type.Object({
 export const meteringRoutes = (deps: BillingDeps, features: readonly string[]): FastifyPluginAsyncTypebox =>
   async (app) => {
     const Feature = StringEnum(features, { description: 'An AI module' });
+    /**
+     * The metering writes are the hot path: the ledger cycle answers an unknown org (ORG_NOT_FOUND),
+     * so the platform key's requests skip the separate existence query (`orgCheckedByHandler`). Only
+     * a request whose body is invalid looks the org up, so an unknown org is still 404 before a 422.
+     */
+    const refuseInvalid = async (request: Pick<FastifyRequest, 'validationError' | 'principal'> & { params: { org: string } }) => {
+      if (!request.validationError) return;
+      if (request.principal?.kind === 'platform' && !(await orgExists(deps.db, request.params.org))) {
+        throw new Failure('ORG_NOT_FOUND', `There is no organization ${request.params.org}.`);
+      }
+      throw request.validationError;
+    };
 
     app.get('/v1/orgs/:org/balance', {
       config: { access: 'org-member', orgCheckedByHandler: true },
@@ -44,7 +60,8 @@ export const meteringRoutes = (deps: BillingDeps, features: readonly string[]): 
     });
 
     app.post('/v1/orgs/:org/ai/authorize', {
-      config: { access: 'org-admin' },
+      config: { access: 'org-admin', orgCheckedByHandler: true },
+      attachValidation: true,
       schema: {
         tags: ['metering'],
         summary: 'May this org run this AI action? Reserves credits with a hold when it may.',
@@ -61,18 +78,21 @@ export const meteringRoutes = (deps: BillingDeps, features: readonly string[]): 
           ...problems(401, 403, 404, 422),
         },
       },
-      handler: (request) =>
-        authorize(deps, {
+      handler: async (request) => {
+        await refuseInvalid(request);
+        return authorize(deps, {
           orgId: request.params.org,
           userId: request.body.user_id,
           feature: request.body.feature,
           action: request.body.action,
           estimatedTokens: request.body.estimated_tokens,
-        }),
+        });
+      },
     });
 
     app.post('/v1/orgs/:org/ai/holds/:hold_id/release', {
-      config: { access: 'org-admin' },
+      config: { access: 'org-admin', orgCheckedByHandler: true },
+      attachValidation: true,
       schema: {
         tags: ['metering'],
         summary: 'Give a hold’s reserved credits back',
@@ -82,11 +102,15 @@ export const meteringRoutes = (deps: BillingDeps, features: readonly string[]): 
           ...problems(401, 403, 404),
         },
       },
-      handler: (request) => releaseHold(deps, { orgId: request.params.org, holdId: request.params.hold_id }),
+      handler: async (request) => {
+        await refuseInvalid(request);
+        return releaseHold(deps, { orgId: request.params.org, holdId: request.params.hold_id });
+      },
     });
 
     app.post('/v1/orgs/:org/ai/usage', {
-      config: { access: 'org-admin' },
+      config: { access: 'org-admin', orgCheckedByHandler: true },
+      attachValidation: true,
       schema: {
         tags: ['metering'],
         summary: 'Record the tokens an AI action used (idempotent by key)',
@@ -107,6 +131,7 @@ export const meteringRoutes = (deps: BillingDeps, features: readonly string[]): 
         response: { 200: UsageAnswer, 201: UsageAnswer, ...problems(401, 403, 404, 409, 422) },
       },
       handler: async (request, reply) => {
+        await refuseInvalid(request);
         const { body } = request;
         const outcome = await recordUsage(deps, {
           orgId: request.params.org,

@@ -3,7 +3,6 @@ import { expireDue, rollOver, type LedgerBook } from '../domain/ledger.js';
 import { periodAt, type Period } from '../domain/periods.js';
 import { effectiveTerms, findPlan, type PlanCatalog, type Terms } from '../domain/plans.js';
 import { assertInvariant } from '../domain/credits.js';
-import { newId } from './ids.js';
 
 /** The most periods one catch-up may run: a server down for longer needs an operator anyway. */
 export const MAX_PERIODS_PER_CATCH_UP = 120;
@@ -23,7 +22,6 @@ export interface PeriodClosing {
 export interface CaughtUp {
   readonly book: LedgerBook;
   readonly subscription: SubscriptionRow;
-  readonly grantDetails: Map<string, { reason: string; periodStart: Date }>;
   readonly closings: readonly PeriodClosing[];
 }
 
@@ -33,13 +31,9 @@ export function termsOf(catalog: PlanCatalog, planId: string, contract: Contract
   return effectiveTerms(plan, contract);
 }
 
-/** Starts period `index` of `subscription`: the plan's included credits, expiring at its end. */
-export function startPeriod(book: LedgerBook, period: Period, terms: Terms) {
-  const grantId = newId('grt');
-  return {
-    book: rollOver(book, { start: period.start, end: period.end, includedCredits: terms.includedCredits, grantId }),
-    grantDetail: [grantId, { reason: 'plan_period_grant', periodStart: period.start }] as const,
-  };
+/** Starts a period: the plan's included credits, expiring at its end (`grantId` names the grant). */
+export function startPeriod(book: LedgerBook, period: Period, terms: Terms, grantId: string): LedgerBook {
+  return rollOver(book, { start: period.start, end: period.end, includedCredits: terms.includedCredits, grantId });
 }
 
 /**
@@ -52,12 +46,12 @@ export function catchUpPeriods(input: {
   subscription: SubscriptionRow;
   catalog: PlanCatalog;
   contract: ContractTerms | null;
+  newId: (prefix: string) => string;
 }): CaughtUp {
   let { book, subscription } = input;
   // Each boundary is applied at its own time (book.now moves back to it), so the loop must compare
   // with the time of the transaction, or it would stop after the first boundary.
   const now = input.book.now;
-  const grantDetails = new Map<string, { reason: string; periodStart: Date }>();
   const closings: PeriodClosing[] = [];
   while (subscription.status !== 'canceled' && subscription.current_period_end.getTime() <= now.getTime()) {
     assertInvariant(closings.length < MAX_PERIODS_PER_CATCH_UP, `org ${subscription.org_id} is more than ${MAX_PERIODS_PER_CATCH_UP} periods behind`);
@@ -85,9 +79,7 @@ export function catchUpPeriods(input: {
     const anchor = reanchor ? closed.end : subscription.anchor_at;
     const index = reanchor ? 0 : subscription.period_index + 1;
     const period = periodAt(anchor, index, terms.periodUnit);
-    const started = startPeriod({ ...book, now: closed.end }, period, terms);
-    book = started.book;
-    grantDetails.set(...started.grantDetail);
+    book = startPeriod({ ...book, now: closed.end }, period, terms, input.newId('grt'));
     subscription = {
       ...subscription,
       plan_id: planId,
@@ -102,7 +94,7 @@ export function catchUpPeriods(input: {
     closings.push({ closed, closedTerms, overageCredits, next: { period, terms } });
   }
   assertInvariant(subscription.status === 'canceled' || subscription.current_period_end.getTime() > now.getTime(), 'every period boundary that passed was rolled over');
-  return { book: { ...book, now }, subscription, grantDetails, closings };
+  return { book: { ...book, now }, subscription, closings };
 }
 
 /**
