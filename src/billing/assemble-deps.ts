@@ -22,6 +22,7 @@ export function assembleBillingDeps(
       limits: { ...DEFAULT_ENGINE_LIMITS, ...engineLimits },
       followUp: (work) => runFollowUps(deps, work),
       onError: onError ?? logFollowUpFailure,
+      ...(process.env.LOUPE_ENGINE_PROFILE === '1' ? { profile: (line: string) => process.stderr.write(`${line}\n`) } : {}),
     }),
   };
   return deps;

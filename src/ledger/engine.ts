@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { Clock } from '../clock.js';
 import { poolOf, type Db } from '../db/database.js';
 import { isDatabaseUnavailable } from '../db/errors.js';
-import { LOAD_SQL, LOCK_SQL, SCOPE_SQL, WRITE_SQL, loadParameters, parseLoadedOrgs, writeParameters, type LoadRow } from '../db/ledger-cycle.js';
+import { LOAD_SQL, LOCK_SQL, WRITE_SQL, loadParameters, parseLoadedOrgs, writeParameters, type LoadRow } from '../db/ledger-cycle.js';
 import { Failure } from '../domain/failures.js';
 import { runCycle, type Answer, type KernelRules, type OrgEffects } from './kernel.js';
 import { inOrgLedger, type LedgerWorkFunction } from './org-transaction.js';
@@ -12,8 +12,11 @@ import type { LedgerRequest, RequestResult } from './requests.js';
  * The ledger engine: one writer per process for the money-moving requests of every org (DESIGN.md).
  * Requests wait in one bounded queue; a cycle takes what is waiting (at most `maxCycleRequests`
  * requests and `maxCycleBytes` of request data) and in one transaction of four round trips —
- * begin + scope + lock (one simple query), load, write, commit — applies them all with the pure
- * kernel. A cycle starts as soon as a request arrives and none is running, so a lone request waits
+ * begin + lock (one simple query), load, write, commit — applies them all with the pure kernel.
+ * The cycle's three statements are fixed texts that name their orgs in every clause, so they run as
+ * the owner, without row-level security: under its policy PostgreSQL would not use the unique index
+ * for the idempotency-key lookup and read every usage row of the org instead (docs/performance.md).
+ * The use cases' own queries (`transact`) still run under it. A cycle starts as soon as a request arrives and none is running, so a lone request waits
  * for nothing but its own transaction. With `cyclesInFlight` 2, a second cycle runs on orgs the
  * first does not hold. A request that fails fails alone; a cycle whose transaction fails as a whole
  * is retried in halves down to single requests, so one poisonous request cannot take others with it.
@@ -79,6 +82,8 @@ export function createLedgerEngine(input: {
   limits?: EngineLimits;
   followUp?: (work: FollowUps) => Promise<void>;
   onError?: (error: unknown) => void;
+  /** LOUPE_ENGINE_PROFILE=1: where each cycle's time goes, printed every few seconds (docs/performance.md). */
+  profile?: (line: string) => void;
 }): LedgerEngine {
   const { db, clock, rules } = input;
   const limits = input.limits ?? DEFAULT_ENGINE_LIMITS;
@@ -88,6 +93,7 @@ export function createLedgerEngine(input: {
   const busyOrgs = new Set<string>();
   let inFlight = 0;
   const stats: EngineStats = { cycles: 0, requests: 0, orgs: 0, largestCycleRequests: 0, largestCycleOrgs: 0, splitCycles: 0, waiting: 0 };
+  const profile = input.profile ? createProfile(input.profile) : null;
 
   const followUp = async (effects: readonly OrgEffects[]) => {
     const eventOrgIds = effects.filter((effect) => effect.events.length > 0).map((effect) => effect.orgId);
@@ -101,13 +107,22 @@ export function createLedgerEngine(input: {
   const execute = async (requests: readonly LedgerRequest[]): Promise<{ answers: Answer[]; effects: OrgEffects[] }> => {
     const now = clock.now();
     const orgIds = [...new Set(requests.map((request) => request.orgId))].sort();
+    const lap = profile?.start();
     const client = await pool.connect();
     try {
-      await client.query(`BEGIN; ${literal(client, SCOPE_SQL, [orgIds.join(',')])}; ${literal(client, LOCK_SQL, [orgIds])}`);
+      lap?.('connect');
+      await client.query(`BEGIN; ${literal(client, LOCK_SQL, [orgIds])}`);
+      lap?.('begin + lock');
       const loaded = await client.query<LoadRow>({ name: 'ledger-load', text: LOAD_SQL, values: loadParameters(orgIds, requests) });
+      lap?.('load');
       const result = runCycle(parseLoadedOrgs(loaded.rows, now), requests, rules);
-      await client.query({ name: 'ledger-write', text: WRITE_SQL, values: writeParameters(result.effects, now) });
+      const values = writeParameters(result.effects, now);
+      lap?.('kernel');
+      await client.query({ name: 'ledger-write', text: WRITE_SQL, values });
+      lap?.('write');
       await client.query('COMMIT');
+      lap?.('commit');
+      profile?.cycle(requests.length);
       client.release();
       stats.cycles += 1;
       stats.requests += requests.length;
@@ -231,4 +246,33 @@ function literal(client: pg.PoolClient, text: string, values: readonly (string |
 function requestBytes(request: LedgerRequest): number {
   if (request.kind !== 'record') return 128;
   return 256 + request.idempotencyKey.length + request.userId.length + (request.userName?.length ?? 0) + request.feature.length + request.action.length;
+}
+
+/** Milliseconds per phase of the cycles, summed and printed every 5 s with the average cycle size. */
+function createProfile(print: (line: string) => void) {
+  const totals = new Map<string, number>();
+  let cycles = 0;
+  let requests = 0;
+  setInterval(() => {
+    if (cycles === 0) return;
+    const phases = [...totals].map(([phase, ms]) => `${phase} ${(ms / cycles).toFixed(2)}`).join(' · ');
+    print(`ledger cycles: ${cycles}, ${(requests / cycles).toFixed(1)} requests each; ms per cycle: ${phases}`);
+    totals.clear();
+    cycles = 0;
+    requests = 0;
+  }, 5_000).unref();
+  return {
+    start() {
+      let last = performance.now();
+      return (phase: string) => {
+        const now = performance.now();
+        totals.set(phase, (totals.get(phase) ?? 0) + now - last);
+        last = now;
+      };
+    },
+    cycle(size: number) {
+      cycles += 1;
+      requests += size;
+    },
+  };
 }

@@ -85,3 +85,10 @@ export async function advance(h: Harness, to: Date | { seconds: number }) {
   const response = await h.api('POST', '/v1/test-clock/advance', body);
   expect(response.statusCode, response.body).toBe(200);
 }
+
+/** The ledger engine's counters from /metrics (what shows that a cycle took many requests and orgs). */
+export async function engineMetrics(baseUrl: string): Promise<Record<string, number>> {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  return Object.fromEntries([...text.matchAll(/^(ledger_[a-z_]+) (\d+)$/gm)].map((match) => [match[1]!, Number(match[2])]));
+}
+
