@@ -15,7 +15,7 @@ const dir = await mkdtemp(path.join(tmpdir(), 'profile-'));
 await chmod(dir, 0o755);
 const pgServer = await startEmbeddedPostgres({ dataDir: dir, durable: true });
 await ensureDatabase(pgServer.url, 'p');
-const server = spawn(process.execPath, ['dist/cli/main.js', 'serve'], {
+const server = spawn(process.execPath, [...(process.env.CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.CPU_PROF] : []), 'dist/cli/main.js', 'serve'], {
   env: { ...process.env, DATABASE_URL: withDatabaseName(pgServer.url, 'p'), PORT: '3977', LOUPE_PLATFORM_KEY: KEY, LOG_LEVEL: 'warn', LOUPE_ENGINE_PROFILE: '1', LOUPE_JOB_INTERVAL_MS: '60000', LOUPE_PLATFORM_RATE_LIMIT_PER_MINUTE: '100000000', ...(process.env.EXTRA ? JSON.parse(process.env.EXTRA) : {}) },
   stdio: ['ignore', 'pipe', 'pipe'],
 });
