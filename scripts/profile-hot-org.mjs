@@ -30,7 +30,7 @@ if (process.env.DROP) {
   const { default: pg } = await import('pg');
   const client = new pg.Client({ connectionString: withDatabaseName(pgServer.url, 'p') });
   await client.connect();
-  for (const index of process.env.DROP.split(',')) await client.query(`DROP INDEX ${index}`);
+  for (const statement of process.env.DROP.split(';')) await client.query(statement);
   await client.end();
 }
 const spec = { url, apiKey: KEY, scenario, orgs, connections: 64, durationMs: seconds * 1000, warmupMs: 1000, keyPrefix: 'p' };

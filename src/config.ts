@@ -34,6 +34,10 @@ export interface Config {
   readonly stripePublishableKey: string | undefined;
   /** LOUPE_GROUP_COMMIT=0 turns batching of ledger writes off (the benchmark's naive mode). */
   readonly groupCommit: boolean;
+  /** LOUPE_LEDGER_CYCLES_IN_FLIGHT: ledger cycles running at once (1 or 2; docs/performance.md). */
+  readonly cyclesInFlight: number;
+  /** LOUPE_ENGINE_PROFILE=1: the ledger engine prints where its cycles' time goes. */
+  readonly engineProfile: boolean;
   /** LOUPE_WEBHOOKS_ALLOW_PRIVATE=1 lets webhooks go to loopback and private addresses (local development only). */
   readonly webhooksAllowPrivate: boolean;
   /** LOUPE_RATE_LIMIT_PER_MINUTE: requests a minute per signed-in user, or per address for callers without a valid credential. */
@@ -125,6 +129,8 @@ export function loadConfig(env: Env = process.env): Config {
     mailFrom: env.LOUPE_MAIL_FROM || 'Loupe Billing <billing@loupe-factory.example>',
     stripePublishableKey: env.STRIPE_PUBLISHABLE_KEY || undefined,
     groupCommit: flag('LOUPE_GROUP_COMMIT', true),
+    cyclesInFlight: integer('LOUPE_LEDGER_CYCLES_IN_FLIGHT', 1, 1, 2),
+    engineProfile: flag('LOUPE_ENGINE_PROFILE', false),
     webhooksAllowPrivate: flag('LOUPE_WEBHOOKS_ALLOW_PRIVATE', false),
     rateLimitPerMinute: integer('LOUPE_RATE_LIMIT_PER_MINUTE', 600, 10, 100_000_000),
     platformRateLimitPerMinute: integer('LOUPE_PLATFORM_RATE_LIMIT_PER_MINUTE', 600_000, 10, 100_000_000),

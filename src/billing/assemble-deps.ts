@@ -10,9 +10,14 @@ import { issuePendingPeriodInvoices } from './period-invoices.js';
  * periods a cycle closed, then the notifications of the events it wrote — run after its commits.
  */
 export function assembleBillingDeps(
-  parts: Omit<BillingDeps, 'ledger'> & { readonly engineLimits?: Partial<EngineLimits>; readonly onError?: (error: unknown) => void },
+  parts: Omit<BillingDeps, 'ledger'> & {
+    readonly engineLimits?: Partial<EngineLimits>;
+    readonly onError?: (error: unknown) => void;
+    /** Where the engine's phase profile goes (LOUPE_ENGINE_PROFILE=1). */
+    readonly profile?: (line: string) => void;
+  },
 ): BillingDeps {
-  const { engineLimits, onError, ...rest } = parts;
+  const { engineLimits, onError, profile, ...rest } = parts;
   const deps: BillingDeps = {
     ...rest,
     ledger: createLedgerEngine({
@@ -22,7 +27,7 @@ export function assembleBillingDeps(
       limits: { ...DEFAULT_ENGINE_LIMITS, ...engineLimits },
       followUp: (work) => runFollowUps(deps, work),
       onError: onError ?? logFollowUpFailure,
-      ...(process.env.LOUPE_ENGINE_PROFILE === '1' ? { profile: (line: string) => process.stderr.write(`${line}\n`) } : {}),
+      ...(profile ? { profile } : {}),
     }),
   };
   return deps;

@@ -8,13 +8,13 @@ import type { LedgerRequest } from '../ledger/requests.js';
 
 /**
  * The SQL of a ledger cycle (DESIGN.md), whatever the number of orgs and requests in it:
- * 1. lock: the orgs' balance rows, in one statement, in org-id order, so servers sharing a database
- *    never deadlock (with `transact`, row-level security is first scoped to the org: SCOPE_SQL);
- * 2. load: every org's book, the answers stored for the cycle's idempotency keys and the holds its
- *    requests name, in one query;
+ * 1. lock and load: the orgs' balance rows locked in org-id order, so servers sharing a database never
+ *    deadlock, then every org's book, the answers stored for the cycle's idempotency keys and the holds
+ *    its requests name: one call of a SQL function (with `transact`, row-level security is first scoped
+ *    to the org: SCOPE_SQL);
  * 3. write: every effect of every org in one statement of data-modifying CTEs over unnest() arrays.
- * The texts are fixed, so the engine runs 2 and 3 as named prepared statements (parsed and planned
- * once per connection). Their generic plans must stay index lookups whatever an org's size: the keys
+ * The write's text is fixed, so the engine runs it as a named prepared statement (parsed and planned
+ * once per connection); the function's statements are planned once per connection too. Their generic plans must stay index lookups whatever an org's size: the keys
  * and holds a cycle names are looked up one by one (LATERAL) in their unique indexes (checked with
  * auto_explain on a hot org with 10,000 usage rows: scripts/explain-cycle.mjs). The lock is its own statement: a query that waited for the lock would read
  * grants from the snapshot taken before the wait (READ COMMITTED) and lose the writes it waited for.
@@ -22,31 +22,15 @@ import type { LedgerRequest } from '../ledger/requests.js';
 
 /** The session settings and lock; `orgIds` must be sorted only for readability (ORDER BY decides). */
 export const SCOPE_SQL = `SELECT set_config('role', 'loupe_app', true), set_config('loupe.org_id', $1, true)`;
-export const LOCK_SQL = `SELECT org_id FROM org_balances WHERE org_id = ANY($1::text[]) ORDER BY org_id FOR UPDATE`;
 
-export const LOAD_SQL = `
-  SELECT b.org_id, b.overage_used_credits, b.overage_period_start,
-    row_to_json(o) AS org, row_to_json(s) AS subscription, row_to_json(st) AS settings,
-    (SELECT c.terms FROM contracts c WHERE c.org_id = b.org_id) AS contract,
-    coalesce((SELECT json_agg(json_build_object('id', g.grant_id, 'bucket', g.bucket, 'granted', g.granted_credits,
-        'remaining', g.remaining_credits, 'expires_at', g.expires_at, 'created_at', g.created_at, 'creation_order', g.creation_order,
-        'reason', g.reason, 'period_start', g.period_start, 'note', g.note) ORDER BY g.creation_order)
-      FROM grants g WHERE g.org_id = b.org_id AND g.remaining_credits > 0), '[]') AS grants,
-    coalesce((SELECT json_agg(json_build_object('id', h.hold_id, 'credits', h.credits, 'expires_at', h.expires_at))
-      FROM holds h WHERE h.org_id = b.org_id AND h.status = 'active'), '[]') AS holds,
-    coalesce((SELECT json_agg(json_build_object('key', u.idempotency_key, 'hash', u.request_hash, 'response', u.response))
-      FROM unnest($2::text[], $3::text[]) AS k (org_id, key)
-      CROSS JOIN LATERAL (SELECT * FROM usage_records WHERE org_id = k.org_id AND idempotency_key = k.key ORDER BY org_id, idempotency_key LIMIT 1) AS u
-      WHERE k.org_id = b.org_id), '[]') AS used_keys,
-    coalesce((SELECT json_agg(json_build_object('id', h.hold_id, 'credits', h.credits, 'status', h.status))
-      FROM unnest($4::text[], $5::text[]) AS n (org_id, hold_id)
-      CROSS JOIN LATERAL (SELECT * FROM holds WHERE org_id = n.org_id AND hold_id = n.hold_id ORDER BY org_id, hold_id LIMIT 1) AS h
-      WHERE n.org_id = b.org_id), '[]') AS named_holds
-  FROM org_balances b
-  JOIN orgs o ON o.org_id = b.org_id
-  JOIN subscriptions s ON s.org_id = b.org_id
-  JOIN org_settings st ON st.org_id = b.org_id
-  WHERE b.org_id = ANY($1::text[])`;
+/**
+ * Lock and load in one call of ledger_lock_and_load (migration 0010): it locks the orgs' balance rows
+ * in org-id order, then — a new statement, so a new snapshot that sees what the lock waited for —
+ * returns one JSON object per org: its totals, org, subscription, settings, contract, live grants,
+ * active holds, the answers stored for the cycle's idempotency keys and the holds its requests name.
+ */
+export const LOCK_AND_LOAD_SQL = `SELECT ledger_lock_and_load($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS book`;
+
 
 export const WRITE_SQL = `
   WITH new_grants AS (
@@ -117,7 +101,7 @@ export const WRITE_SQL = `
     AS t (org_id, plan, purchased, promotional, held, overage_used, overage_period_start, next_due_at)
   WHERE org_balances.org_id = t.org_id`;
 
-/** The parameters of LOAD_SQL: the orgs, and the keys and holds their requests name. */
+/** The parameters of LOCK_AND_LOAD_SQL: the orgs, and the keys and holds their requests name. */
 export function loadParameters(orgIds: readonly string[], requests: readonly LedgerRequest[]): unknown[] {
   const keyOrgs: string[] = [];
   const keys: string[] = [];
@@ -139,7 +123,7 @@ export function loadParameters(orgIds: readonly string[], requests: readonly Led
 interface LoadRow {
   org_id: string;
   overage_used_credits: number;
-  overage_period_start: Date;
+  overage_period_start: string;
   org: Record<string, unknown>;
   subscription: Record<string, unknown>;
   settings: Record<string, unknown>;
@@ -198,7 +182,7 @@ export function parseLoadedOrgs(rows: readonly LoadRow[], now: Date): Map<string
         enabled: settings.on_demand_enabled && subscription.status !== 'canceled',
         limitCredits: settings.monthly_limit_credits,
         usedCredits: Number(row.overage_used_credits),
-        periodStart: row.overage_period_start,
+        periodStart: new Date(row.overage_period_start),
       },
       newGrants: [],
       closedHolds: [],
@@ -308,9 +292,8 @@ export function writeParameters(effects: readonly OrgEffects[], now: Date): unkn
  */
 export async function lockAndLoad(tx: Db, orgIds: readonly string[], requests: readonly LedgerRequest[], now: Date): Promise<Map<string, LoadedOrg>> {
   await tx.executeQuery(CompiledQuery.raw(SCOPE_SQL, [orgIds.join(',')]));
-  await tx.executeQuery(CompiledQuery.raw(LOCK_SQL, [orgIds]));
-  const { rows } = await tx.executeQuery<LoadRow>(CompiledQuery.raw(LOAD_SQL, loadParameters(orgIds, requests)));
-  return parseLoadedOrgs(rows, now);
+  const { rows } = await tx.executeQuery<{ book: LoadRow }>(CompiledQuery.raw(LOCK_AND_LOAD_SQL, loadParameters(orgIds, requests)));
+  return parseLoadedOrgs(rows.map((row) => row.book), now);
 }
 
 export async function writeEffects(tx: Db, effects: readonly OrgEffects[], now: Date): Promise<void> {

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { Clock } from '../clock.js';
 import { poolOf, type Db } from '../db/database.js';
 import { isDatabaseUnavailable } from '../db/errors.js';
-import { LOAD_SQL, LOCK_SQL, WRITE_SQL, loadParameters, parseLoadedOrgs, writeParameters, type LoadRow } from '../db/ledger-cycle.js';
+import { LOCK_AND_LOAD_SQL, WRITE_SQL, loadParameters, parseLoadedOrgs, writeParameters, type LoadRow } from '../db/ledger-cycle.js';
 import { Failure } from '../domain/failures.js';
 import { runCycle, type Answer, type KernelRules, type OrgEffects } from './kernel.js';
 import { inOrgLedger, type LedgerWorkFunction } from './org-transaction.js';
@@ -11,8 +11,8 @@ import type { LedgerRequest, RequestResult } from './requests.js';
 /**
  * The ledger engine: one writer per process for the money-moving requests of every org (DESIGN.md).
  * Requests wait in one bounded queue; a cycle takes what is waiting (at most `maxCycleRequests`
- * requests and `maxCycleBytes` of request data) and in one transaction of four round trips —
- * begin + lock (one simple query), load, write, commit — applies them all with the pure kernel.
+ * requests and `maxCycleBytes` of request data) and in one transaction of three round trips —
+ * begin + lock + load (one simple query), write, commit — applies them all with the pure kernel.
  * The cycle's three statements are fixed texts that name their orgs in every clause, so they run as
  * the owner, without row-level security: under its policy PostgreSQL would not use the unique index
  * for the idempotency-key lookup and read every usage row of the org instead (docs/performance.md).
@@ -30,6 +30,7 @@ export interface EngineLimits {
   readonly maxCycleBytes: number;
   readonly maxQueuePerOrg: number;
   readonly maxQueueTotal: number;
+  /** Cycles running at once (LOUPE_LEDGER_CYCLES_IN_FLIGHT): 1, or 2 to overlap the next cycle's begin and lock with this one. */
   readonly cyclesInFlight: number;
 }
 
@@ -90,8 +91,9 @@ export function createLedgerEngine(input: {
   const pool = poolOf(db);
   const queue: Waiting[] = [];
   const queuedPerOrg = new Map<string, number>();
-  const busyOrgs = new Set<string>();
   let inFlight = 0;
+  /** A cycle has sent its lock statement and not yet been granted its locks: the next one waits for that. */
+  let acquiring = false;
   const stats: EngineStats = { cycles: 0, requests: 0, orgs: 0, largestCycleRequests: 0, largestCycleOrgs: 0, splitCycles: 0, waiting: 0 };
   const profile = input.profile ? createProfile(input.profile) : null;
 
@@ -104,18 +106,19 @@ export function createLedgerEngine(input: {
   };
 
   /** One transaction: begin, scope and lock in one round trip; load; the kernel; write; commit. */
-  const execute = async (requests: readonly LedgerRequest[]): Promise<{ answers: Answer[]; effects: OrgEffects[] }> => {
+  const execute = async (requests: readonly LedgerRequest[], onLocked: () => void): Promise<{ answers: Answer[]; effects: OrgEffects[] }> => {
     const now = clock.now();
     const orgIds = [...new Set(requests.map((request) => request.orgId))].sort();
     const lap = profile?.start();
     const client = await pool.connect();
     try {
       lap?.('connect');
-      await client.query(`BEGIN; ${literal(client, LOCK_SQL, [orgIds])}`);
-      lap?.('begin + lock');
-      const loaded = await client.query<LoadRow>({ name: 'ledger-load', text: LOAD_SQL, values: loadParameters(orgIds, requests) });
-      lap?.('load');
-      const result = runCycle(parseLoadedOrgs(loaded.rows, now), requests, rules);
+      // One simple query, one round trip: BEGIN, then the lock and the load (parameters as literals).
+      const [, loaded] = (await client
+        .query(`BEGIN; ${literal(client, LOCK_AND_LOAD_SQL, loadParameters(orgIds, requests) as string[][])}`)
+        .finally(onLocked)) as unknown as [unknown, { rows: { book: LoadRow }[] }];
+      lap?.('begin + lock + load');
+      const result = runCycle(parseLoadedOrgs(loaded.rows.map((row) => row.book), now), requests, rules);
       const values = writeParameters(result.effects, now);
       lap?.('kernel');
       await client.query({ name: 'ledger-write', text: WRITE_SQL, values });
@@ -148,10 +151,13 @@ export function createLedgerEngine(input: {
     });
   };
 
-  const runBatch = async (batch: readonly Waiting[]): Promise<void> => {
+  const runBatch = async (batch: readonly Waiting[], onLocked: () => void = () => undefined): Promise<void> => {
     let result: { answers: Answer[]; effects: OrgEffects[] };
     try {
-      result = await execute(batch.map((waiting) => waiting.request));
+      result = await execute(
+        batch.map((waiting) => waiting.request),
+        onLocked,
+      );
     } catch (error) {
       if (batch.length === 1 || isDatabaseUnavailable(error)) {
         for (const waiting of batch) waiting.reject(error);
@@ -159,48 +165,53 @@ export function createLedgerEngine(input: {
       }
       stats.splitCycles += 1;
       const half = Math.ceil(batch.length / 2);
-      await runBatch(batch.slice(0, half));
-      await runBatch(batch.slice(half));
+      await runBatch(batch.slice(0, half), onLocked);
+      await runBatch(batch.slice(half), onLocked);
       return;
     }
     await followUp(result.effects);
     settle(batch, result.answers);
   };
 
-  /** Takes the next cycle's requests: in queue order, skipping orgs another cycle holds. */
+  /** Takes the next cycle's requests, in queue order, within the count and byte bounds. */
   const takeBatch = (): Waiting[] => {
-    const batch: Waiting[] = [];
+    let count = 0;
     let bytes = 0;
-    for (let index = 0; index < queue.length && batch.length < limits.maxCycleRequests; ) {
-      const waiting = queue[index]!;
-      if (busyOrgs.has(waiting.request.orgId)) {
-        index += 1;
-        continue;
-      }
-      if (batch.length > 0 && bytes + waiting.bytes > limits.maxCycleBytes) break;
-      bytes += waiting.bytes;
-      batch.push(waiting);
-      queue.splice(index, 1);
+    while (count < queue.length && count < limits.maxCycleRequests && (count === 0 || bytes + queue[count]!.bytes <= limits.maxCycleBytes)) {
+      bytes += queue[count]!.bytes;
+      count += 1;
+    }
+    const batch = queue.splice(0, count);
+    for (const waiting of batch) {
+      const left = (queuedPerOrg.get(waiting.request.orgId) ?? 1) - 1;
+      if (left > 0) queuedPerOrg.set(waiting.request.orgId, left);
+      else queuedPerOrg.delete(waiting.request.orgId);
     }
     return batch;
   };
 
+  /**
+   * Starts cycles while fewer than `cyclesInFlight` run. A cycle starts only once the one before it
+   * holds its locks, so when both touch an org the later one queues behind the earlier one in
+   * PostgreSQL's lock (an org's requests apply in the order they came), while its begin and lock
+   * round trip overlaps the earlier cycle's load, write and commit.
+   */
   const pump = () => {
-    while (inFlight < limits.cyclesInFlight && queue.length > 0) {
+    while (inFlight < limits.cyclesInFlight && !acquiring && queue.length > 0) {
       const batch = takeBatch();
-      if (batch.length === 0) return;
-      const orgIds = new Set(batch.map((waiting) => waiting.request.orgId));
-      for (const orgId of orgIds) {
-        busyOrgs.add(orgId);
-        const left = (queuedPerOrg.get(orgId) ?? 0) - batch.filter((waiting) => waiting.request.orgId === orgId).length;
-        if (left > 0) queuedPerOrg.set(orgId, left);
-        else queuedPerOrg.delete(orgId);
-      }
       stats.waiting = queue.length;
       inFlight += 1;
-      void runBatch(batch).finally(() => {
+      acquiring = true;
+      let locked = false;
+      const onLocked = () => {
+        if (locked) return;
+        locked = true;
+        acquiring = false;
+        pump();
+      };
+      void runBatch(batch, onLocked).finally(() => {
         inFlight -= 1;
-        for (const orgId of orgIds) busyOrgs.delete(orgId);
+        onLocked();
         pump();
       });
     }
@@ -234,12 +245,9 @@ export function createLedgerEngine(input: {
   };
 }
 
-/** A statement with its parameters written as literals, for the one simple query that begins a cycle. */
-function literal(client: pg.PoolClient, text: string, values: readonly (string | readonly string[])[]): string {
-  return text.replace(/\$(\d+)(::text\[\])?/g, (_match, index: string) => {
-    const value = values[Number(index) - 1]!;
-    return typeof value === 'string' ? client.escapeLiteral(value) : `ARRAY[${value.map((item) => client.escapeLiteral(item)).join(',')}]::text[]`;
-  });
+/** A statement with its text-array parameters written as escaped literals, for the simple query that begins a cycle. */
+function literal(client: pg.PoolClient, text: string, values: readonly (readonly string[])[]): string {
+  return text.replace(/\$(\d+)::text\[\]/g, (_match, index: string) => `ARRAY[${values[Number(index) - 1]!.map((item) => client.escapeLiteral(item)).join(',')}]::text[]`);
 }
 
 /** Roughly what a request holds in memory and sends to PostgreSQL (the cycle's byte bound). */
