@@ -15,12 +15,17 @@ const dir = await mkdtemp(path.join(tmpdir(), 'profile-'));
 await chmod(dir, 0o755);
 const pgServer = await startEmbeddedPostgres({ dataDir: dir, durable: true });
 await ensureDatabase(pgServer.url, 'p');
+const serverCount = Number(process.env.SERVERS ?? 1);
+const servers = [];
+for (let index = 0; index < serverCount; index += 1) {
 const server = spawn(process.execPath, [...(process.env.CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.CPU_PROF] : []), 'dist/cli/main.js', 'serve'], {
-  env: { ...process.env, DATABASE_URL: withDatabaseName(pgServer.url, 'p'), PORT: '3977', LOUPE_PLATFORM_KEY: KEY, LOG_LEVEL: 'warn', LOUPE_ENGINE_PROFILE: '1', LOUPE_JOB_INTERVAL_MS: '60000', LOUPE_PLATFORM_RATE_LIMIT_PER_MINUTE: '100000000', ...(process.env.EXTRA ? JSON.parse(process.env.EXTRA) : {}) },
+  env: { ...process.env, DATABASE_URL: withDatabaseName(pgServer.url, 'p'), PORT: String(3977 + index), LOUPE_PLATFORM_KEY: KEY, LOG_LEVEL: 'warn', LOUPE_ENGINE_PROFILE: '1', LOUPE_JOB_INTERVAL_MS: '60000', LOUPE_PLATFORM_RATE_LIMIT_PER_MINUTE: '100000000', ...(process.env.EXTRA ? JSON.parse(process.env.EXTRA) : {}) },
   stdio: ['ignore', 'pipe', 'pipe'],
 });
-server.stderr.on('data', (chunk) => process.stdout.write(`[server] ${chunk}`));
+server.stderr.on('data', (chunk) => process.stdout.write(`[server ${index}] ${chunk}`));
 await new Promise((resolve) => server.stdout.on('data', (chunk) => String(chunk).includes('is running') && resolve()));
+servers.push(server);
+}
 const url = 'http://127.0.0.1:3977';
 const orgs = Array.from({ length: orgCount }, (_, index) => `p${index}`);
 for (let start = 0; start < orgs.length; start += 16) {
@@ -33,14 +38,18 @@ if (process.env.DROP) {
   for (const statement of process.env.DROP.split(';')) await client.query(statement);
   await client.end();
 }
-const spec = { url, apiKey: KEY, scenario, orgs, connections: 64, durationMs: seconds * 1000, warmupMs: 1000, keyPrefix: 'p' };
-const load = spawn(process.execPath, ['dist/bench/load.js', JSON.stringify(spec)], { stdio: ['ignore', 'pipe', 'inherit'] });
-let out = '';
-load.stdout.on('data', (chunk) => (out += chunk));
-await new Promise((resolve) => load.once('exit', resolve));
-const result = JSON.parse(out.trim().split('\n').pop()).result;
-console.log(`${scenario} on ${orgCount} org(s): ${result.throughput}/s, p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms, errors ${result.errors}`);
-server.kill('SIGTERM');
-await new Promise((resolve) => server.once('exit', resolve));
+const connections = Number(process.env.CONNECTIONS ?? 64);
+const results = await Promise.all(servers.map(async (_, index) => {
+  const spec = { url: `http://127.0.0.1:${3977 + index}`, apiKey: KEY, scenario, orgs, connections: Math.ceil(connections / serverCount), durationMs: seconds * 1000, warmupMs: 1000, keyPrefix: `p${index}` };
+  const load = spawn(process.execPath, ['dist/bench/load.js', JSON.stringify(spec)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  load.stdout.on('data', (chunk) => (out += chunk));
+  await new Promise((resolve) => load.once('exit', resolve));
+  return JSON.parse(out.trim().split('\n').pop()).result;
+}));
+for (const result of results) console.log(`${scenario} on ${orgCount} org(s): ${result.throughput}/s, p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms, errors ${result.errors}`);
+console.log(`total ${results.reduce((sum, result) => sum + result.throughput, 0).toFixed(0)}/s over ${serverCount} server(s)`);
+for (const server of servers) server.kill('SIGTERM');
+await Promise.all(servers.map((server) => new Promise((resolve) => server.once('exit', resolve))));
 await pgServer.stop();
 process.exit(0);

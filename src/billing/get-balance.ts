@@ -5,6 +5,7 @@ import { Failure } from '../domain/failures.js';
 import type { BillingDeps } from './deps.js';
 import { maintainOrg } from './maintain-org.js';
 import { termsOf } from '../ledger/rollover.js';
+import { sharedReads } from './shared-reads.js';
 
 export interface Balance {
   readonly available: number | null;
@@ -18,11 +19,23 @@ export interface Balance {
   readonly period: { start: string; end: string };
 }
 
+const readsByDeps = new WeakMap<BillingDeps, (orgId: string, read: () => Promise<Balance>) => Promise<Balance>>();
+
 /**
  * The org's balance as SPEC §4 defines it, from its cached totals in one indexed read without a
  * lock; when ledger work is due (a period end or an expiry passed unapplied) it is applied first.
+ * Concurrent reads of one org share their queries (shared-reads.ts).
  */
-export async function getBalance(deps: BillingDeps, orgId: string): Promise<Balance> {
+export function getBalance(deps: BillingDeps, orgId: string): Promise<Balance> {
+  let shared = readsByDeps.get(deps);
+  if (!shared) {
+    shared = sharedReads<Balance>();
+    readsByDeps.set(deps, shared);
+  }
+  return shared(orgId, () => readBalance(deps, orgId));
+}
+
+async function readBalance(deps: BillingDeps, orgId: string): Promise<Balance> {
   let summary = await readBalanceSummary(deps.db, orgId, deps.clock.now());
   if (!summary) throw new Failure('ORG_NOT_FOUND', `There is no organization ${orgId}.`);
   if (summary.workDue) {

@@ -113,10 +113,11 @@ export function createLedgerEngine(input: {
     const client = await pool.connect();
     try {
       lap?.('connect');
-      // One simple query, one round trip: BEGIN, then the lock and the load (parameters as literals).
-      const [, loaded] = (await client
-        .query(`BEGIN; ${literal(client, LOCK_AND_LOAD_SQL, loadParameters(orgIds, requests) as string[][])}`)
-        .finally(onLocked)) as unknown as [unknown, { rows: { book: LoadRow }[] }];
+      // One simple query, one round trip: BEGIN, the planner settings, then the lock and the load.
+      const results = (await client
+        .query(`BEGIN; ${PLAN_BY_KEY} ${literal(client, LOCK_AND_LOAD_SQL, loadParameters(orgIds, requests) as string[][])}; ${KEEP_WRITE_PLAN}`)
+        .finally(onLocked)) as unknown as { rows: { book: LoadRow }[] }[];
+      const loaded = results[results.length - 2]!;
       lap?.('begin + lock + load');
       const result = runCycle(parseLoadedOrgs(loaded.rows.map((row) => row.book), now), requests, rules);
       const values = writeParameters(result.effects, now);
@@ -244,6 +245,16 @@ export function createLedgerEngine(input: {
     stats: () => ({ ...stats, waiting: queue.length }),
   };
 }
+
+/**
+ * A cycle reads and writes a handful of rows per table, each by its key: index lookups in nested
+ * loops are always the right plan. Left to itself, with the stale statistics of a table that grew
+ * fast, PostgreSQL planned the write's updates as hash joins over whole tables. The write keeps its
+ * generic plan (no planning per cycle); the load is planned for its arguments — as a generic plan,
+ * with stale statistics, it looked keys up through the wrong index (every usage row of the org).
+ */
+const PLAN_BY_KEY = 'SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off; SET LOCAL enable_seqscan = off;';
+const KEEP_WRITE_PLAN = 'SET LOCAL plan_cache_mode = force_generic_plan;';
 
 /** A statement with its text-array parameters written as escaped literals, for the simple query that begins a cycle. */
 function literal(client: pg.PoolClient, text: string, values: readonly (readonly string[])[]): string {
