@@ -74,7 +74,8 @@ async function authPlugin(app: FastifyInstance, options: AuthOptions): Promise<v
   app.decorateRequest('orgRole', null);
   app.decorateRequest('authFailure', null);
 
-  app.addHook('onRequest', async (request) => {
+  /** Who is calling: a Bearer key (checked against the cache, else the database) or a session cookie. */
+  const identify = async (request: FastifyRequest): Promise<void> => {
     const header = request.headers.authorization;
     if (header !== undefined) {
       const match = /^Bearer\s+(\S+)$/i.exec(header);
@@ -88,13 +89,37 @@ async function authPlugin(app: FastifyInstance, options: AuthOptions): Promise<v
     if (token === undefined) return;
     const session = await sessionFor(options, token);
     if (session) request.principal = { kind: 'user', userId: session.user_id, sessionToken: token, csrfToken: session.csrf_token };
+  };
+
+  // A callback hook: a request with no credentials (a health probe) costs no promise.
+  app.addHook('onRequest', (request, _reply, done) => {
+    const header = request.headers.authorization;
+    if (header === undefined && request.cookies[SESSION_COOKIE] === undefined) return done();
+    // The host app's key, checked moments ago: no promise either.
+    const cached = header === undefined ? undefined : knownKeys.get(header.slice(7));
+    if (cached !== undefined && cached.until > Date.now() && /^Bearer\s/i.test(header!) && header!.length > 7) {
+      request.principal = { kind: 'platform', keyHash: cached.keyHash };
+      return done();
+    }
+    identify(request).then(() => done(), done);
   });
 
-  app.addHook('preValidation', async (request: FastifyRequest, _reply: FastifyReply) => {
-    if (request.authFailure) throw request.authFailure;
+  app.addHook('preValidation', (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void) => {
+    if (request.authFailure) return done(request.authFailure);
+    // An unknown path answers 404 to everyone, signed in or not; a public route needs nobody.
+    if ((request.routeOptions.config.access ?? 'authenticated') === 'public' || request.is404) return done();
+    try {
+      const pending = authorizeAccess(request);
+      if (pending) pending.then(() => done(), done);
+      else done();
+    } catch (error) {
+      done(error as Error);
+    }
+  });
+
+  /** What the caller may touch on this route (see the top); a promise only when it asks the database. */
+  const authorizeAccess = (request: FastifyRequest): Promise<void> | undefined => {
     const access = request.routeOptions.config.access ?? 'authenticated';
-    // An unknown path answers 404 to everyone, signed in or not.
-    if (access === 'public' || request.is404) return;
     const principal = request.principal;
     if (!principal) throw new Failure('UNAUTHENTICATED', 'Sign in, or send a platform API key as a Bearer token.');
     if (principal.kind === 'user' && !SAFE_METHODS.has(request.method) && !request.routeOptions.config.csrfExempt) {
@@ -103,21 +128,24 @@ async function authPlugin(app: FastifyInstance, options: AuthOptions): Promise<v
     }
     if (access === 'platform' && principal.kind !== 'platform') throw new Failure('FORBIDDEN', 'Only the platform API key may do this.');
     const orgId = (request.params as { org?: string }).org;
-    if (orgId === undefined || access === 'authenticated') return;
+    if (orgId === undefined || access === 'authenticated') return undefined;
     // Checked before the body, so an unknown org is 404 whatever else is wrong with the request.
     // (The failure is built only when thrown: an Error captures a stack trace, which costs.)
     const notFound = () => new Failure('ORG_NOT_FOUND', `There is no organization ${orgId}.`);
     if (!ORG_ID_PATTERN.test(orgId)) throw notFound();
     if (principal.kind === 'platform') {
-      if (!request.routeOptions.config.orgCheckedByHandler && !(await orgExists(options.db, orgId))) throw notFound();
       request.orgRole = 'admin';
-      return;
+      if (request.routeOptions.config.orgCheckedByHandler) return undefined;
+      return orgExists(options.db, orgId).then((exists) => {
+        if (!exists) throw notFound();
+      });
     }
-    const membership = await findMembership(options.db, orgId, principal.userId);
-    if (!membership) throw notFound();
-    request.orgRole = membership.role;
-    if (access === 'org-admin' && membership.role !== 'admin') throw new Failure('FORBIDDEN', 'Only the organization’s admins may do this.');
-  });
+    return findMembership(options.db, orgId, principal.userId).then((membership) => {
+      if (!membership) throw notFound();
+      request.orgRole = membership.role;
+      if (access === 'org-admin' && membership.role !== 'admin') throw new Failure('FORBIDDEN', 'Only the organization’s admins may do this.');
+    });
+  };
 }
 
 export const auth = fp(authPlugin, { name: 'loupe-auth', dependencies: ['@fastify/cookie'] });
