@@ -3,7 +3,8 @@ import type { Db } from './database.js';
 import type { ContractTerms, HoldStatus, OrgRow, OrgSettingsRow, SubscriptionRow } from './schema.js';
 import { bucketCredits, heldCredits, type Grant, type Hold, type LedgerBook } from '../domain/ledger.js';
 import { assertInvariant } from '../domain/credits.js';
-import type { LoadedOrg, OrgEffects } from '../ledger/kernel.js';
+import type { OrgEffects } from '../ledger/kernel.js';
+import type { LoadedOrg } from '../ledger/state.js';
 import type { LedgerRequest } from '../ledger/requests.js';
 
 /**

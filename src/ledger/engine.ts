@@ -4,7 +4,8 @@ import { poolOf, type Db } from '../db/database.js';
 import { isDatabaseUnavailable } from '../db/errors.js';
 import { LOCK_AND_LOAD_SQL, WRITE_SQL, loadParameters, parseLoadedOrgs, writeParameters, type LoadRow } from '../db/ledger-cycle.js';
 import { Failure } from '../domain/failures.js';
-import { runCycle, type Answer, type KernelRules, type OrgEffects } from './kernel.js';
+import { runCycle, type Answer, type OrgEffects } from './kernel.js';
+import type { KernelRules } from './state.js';
 import { inOrgLedger, type LedgerWorkFunction } from './org-transaction.js';
 import type { LedgerRequest, RequestResult } from './requests.js';
 

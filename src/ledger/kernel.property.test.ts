@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { loadPlanCatalog, PROJECT_ROOT } from '../config.js';
 import type { SubscriptionRow } from '../db/schema.js';
 import { bucketCredits, heldCredits, prepaidCredits, type LedgerBook } from '../domain/ledger.js';
-import { runCycle, type Answer, type KernelRules, type LoadedOrg, type OrgEffects } from './kernel.js';
+import { runCycle, type Answer, type OrgEffects } from './kernel.js';
+import type { KernelRules, LoadedOrg } from './state.js';
 import type { LedgerRequest } from './requests.js';
 
 /**

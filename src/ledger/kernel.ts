@@ -1,11 +1,11 @@
-import type { ContractTerms, OrgRow, OrgSettingsRow, SubscriptionRow, UsageRow } from '../db/schema.js';
+import type { OrgSettingsRow, SubscriptionRow, UsageRow } from '../db/schema.js';
 import type { EventType } from '../db/events.js';
 import { assertBookInvariants, expireDue, prepaidCredits, type LedgerBook } from '../domain/ledger.js';
 import { crossedBelow, detectCrossings, lowBalanceThreshold } from '../domain/crossings.js';
 import { Failure } from '../domain/failures.js';
-import type { PlanCatalog, Terms } from '../domain/plans.js';
 import { catchUpPeriods, termsOf, type PeriodClosing } from './rollover.js';
-import { applyRequest, type LedgerRequest, type NamedHold, type NewHoldRow, type StoredUsage, type WorkingOrg } from './requests.js';
+import type { KernelRules, LoadedOrg, NewHoldRow, OpenOrg, OrgState, WorkingOrg } from './state.js';
+import { applyRequest, type LedgerRequest } from './requests.js';
 
 /**
  * The ledger kernel (DESIGN.md): given the books of some orgs, loaded under their locks, and an
@@ -14,39 +14,6 @@ import { applyRequest, type LedgerRequest, type NamedHold, type NewHoldRow, type
  * auto-recharge requests and the periods that closed (whose invoices are issued after the commit).
  * It performs nothing: no I/O, no use cases. The engine (engine.ts) loads, calls it and writes.
  */
-
-/** An org as one ledger transaction finds it under its lock. */
-export interface OrgState {
-  readonly org: OrgRow;
-  readonly subscription: SubscriptionRow;
-  readonly settings: OrgSettingsRow;
-  readonly contract: ContractTerms | null;
-  readonly book: LedgerBook;
-}
-
-/** What a cycle loads for an org besides: the answers given to its keys, and the holds its requests name. */
-export interface LoadedOrg extends OrgState {
-  readonly usageByKey: ReadonlyMap<string, StoredUsage>;
-  readonly holdsById: ReadonlyMap<string, NamedHold>;
-}
-
-export interface KernelRules {
-  readonly catalog: PlanCatalog;
-  readonly holdTtlSeconds: number;
-  /** New opaque ids (hold_…, usg_…, grt_…): the only thing the kernel takes from outside. */
-  readonly newId: (prefix: string) => string;
-}
-
-/** An org brought up to date under its lock (period rollovers and expiries applied), before any request. */
-export interface OpenOrg extends OrgState {
-  /** The book as loaded, before the maintenance. */
-  readonly loaded: LedgerBook;
-  /** The book after the maintenance, before the requests. */
-  readonly maintained: LedgerBook;
-  /** The terms the org is billed on (its plan with its contract's overrides), computed once. */
-  readonly terms: Terms;
-  readonly closings: readonly PeriodClosing[];
-}
 
 export interface PublishedEvent {
   readonly id: string;

@@ -4,7 +4,8 @@ import { lockAndLoad, writeEffects } from '../db/ledger-cycle.js';
 import type { LedgerBook } from '../domain/ledger.js';
 import { Failure } from '../domain/failures.js';
 import type { Terms } from '../domain/plans.js';
-import { closeOrg, openOrg, type KernelRules, type OrgEffects } from './kernel.js';
+import { closeOrg, openOrg, type OrgEffects } from './kernel.js';
+import type { KernelRules } from './state.js';
 
 /** One org under its lock, brought up to date, as a money-moving use case sees it. */
 export interface LockedOrg {

@@ -1,9 +1,8 @@
-import type { HoldStatus, HoldsTable, UsageRow } from '../db/schema.js';
-import type { Insertable } from 'kysely';
+import type { HoldStatus } from '../db/schema.js';
 import { availableCredits, chargeUsage, closeHold, displayAvailable, isHoldActive, placeHold, reservationDenial, type LedgerBook, type SourceCredits } from '../domain/ledger.js';
 import { Failure, invalidFields } from '../domain/failures.js';
 import { findPlan } from '../domain/plans.js';
-import type { KernelRules, OpenOrg } from './kernel.js';
+import type { KernelRules, WorkingOrg } from './state.js';
 
 /**
  * The requests a ledger cycle applies, and how each one changes its org's working state. Pure: the
@@ -85,28 +84,6 @@ export type RequestResult<R extends LedgerRequest> = R extends AuthorizeRequest
     : R extends ReleaseRequest
       ? ReleaseResult
       : undefined;
-
-export type NewHoldRow = Insertable<HoldsTable>;
-
-/** A stored answer to an idempotency key, and a hold a request names, as the cycle loaded them. */
-export interface StoredUsage {
-  readonly requestHash: string;
-  readonly response: string;
-}
-export interface NamedHold {
-  readonly credits: number;
-  readonly status: HoldStatus;
-}
-
-/** One org's state while a cycle applies its requests. */
-export interface WorkingOrg {
-  readonly open: OpenOrg;
-  book: LedgerBook;
-  readonly usageByKey: Map<string, StoredUsage>;
-  readonly holdsById: Map<string, NamedHold>;
-  readonly newHolds: NewHoldRow[];
-  readonly usageRows: UsageRow[];
-}
 
 /** How far ahead of the service's clock a reported usage time may be (clock skew). */
 const MAX_FUTURE_SKEW_MS = 5 * 60_000;
