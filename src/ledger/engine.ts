@@ -116,7 +116,7 @@ export function createLedgerEngine(input: {
       lap?.('connect');
       // One simple query, one round trip: BEGIN, the planner settings, then the lock and the load.
       const results = (await client
-        .query(`BEGIN; ${PLAN_BY_KEY} ${literal(client, LOCK_AND_LOAD_SQL, loadParameters(orgIds, requests) as string[][])}; ${KEEP_WRITE_PLAN}`)
+        .query(`BEGIN; ${PLAN_BY_KEY} ${requests.some(looksUpKeys) ? '' : KEEP_WRITE_PLAN} ${literal(client, LOCK_AND_LOAD_SQL, loadParameters(orgIds, requests) as string[][])}; ${KEEP_WRITE_PLAN}`)
         .finally(onLocked)) as unknown as { rows: { book: LoadRow }[] }[];
       const loaded = results[results.length - 2]!;
       lap?.('begin + lock + load');
@@ -251,11 +251,14 @@ export function createLedgerEngine(input: {
  * A cycle reads and writes a handful of rows per table, each by its key: index lookups in nested
  * loops are always the right plan. Left to itself, with the stale statistics of a table that grew
  * fast, PostgreSQL planned the write's updates as hash joins over whole tables. The write keeps its
- * generic plan (no planning per cycle); the load is planned for its arguments — as a generic plan,
- * with stale statistics, it looked keys up through the wrong index (every usage row of the org).
+ * generic plan (no planning per cycle); the load of a cycle with usage records is planned for its
+ * arguments — as a generic plan, with stale statistics, it looked keys up through the wrong index
+ * (every usage row of the org) — and the load of any other cycle keeps its generic plan.
  */
 const PLAN_BY_KEY = 'SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off; SET LOCAL enable_seqscan = off;';
 const KEEP_WRITE_PLAN = 'SET LOCAL plan_cache_mode = force_generic_plan;';
+/** A cycle without usage records looks up no keys: its load keeps its generic plan too (no planning). */
+const looksUpKeys = (request: LedgerRequest) => request.kind === 'record';
 
 /** A statement with its text-array parameters written as escaped literals, for the simple query that begins a cycle. */
 function literal(client: pg.PoolClient, text: string, values: readonly (readonly string[])[]): string {
