@@ -1,19 +1,10 @@
 import { createHash } from 'node:crypto';
 import { creditsForTokens } from '../domain/credits.js';
 import type { BillingDeps } from './deps.js';
-import type { RecordUsageResult } from '../ledger/requests.js';
+import type { RecordRequest, RecordUsageResult } from '../ledger/requests.js';
 
-export interface RecordUsageInput {
-  readonly orgId: string;
-  readonly idempotencyKey: string;
-  readonly holdId?: string | undefined;
-  readonly userId: string;
-  readonly userName?: string | undefined;
-  readonly feature: string;
-  readonly action: string;
-  readonly tokens: number;
-  readonly occurredAt?: Date | undefined;
-}
+/** What the host app reports: the record request without what the service derives from it. */
+export type RecordUsageInput = Omit<RecordRequest, 'kind' | 'credits' | 'requestHash'>;
 
 /**
  * "This action used N tokens." Charges max(1, ceil(tokens / 1000)) credits in draw-down order and
