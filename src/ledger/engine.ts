@@ -17,9 +17,10 @@ import type { LedgerRequest, RequestResult } from './requests.js';
  * The cycle's three statements are fixed texts that name their orgs in every clause, so they run as
  * the owner, without row-level security: under its policy PostgreSQL would not use the unique index
  * for the idempotency-key lookup and read every usage row of the org instead (docs/performance.md).
- * The use cases' own queries (`transact`) still run under it. A cycle starts as soon as a request arrives and none is running, so a lone request waits
- * for nothing but its own transaction. With `cyclesInFlight` 2, a second cycle runs on orgs the
- * first does not hold. A request that fails fails alone; a cycle whose transaction fails as a whole
+ * The use cases' own queries (`transact`) still run under it. A cycle starts as soon as a request
+ * arrives and none is running, so a lone request waits for nothing but its own transaction; with
+ * `cyclesInFlight` 2 the next one starts once the running one holds its locks (see `pump`). A request
+ * that fails fails alone; a cycle whose transaction fails as a whole
  * is retried in halves down to single requests, so one poisonous request cannot take others with it.
  * What is not the ledger's (period invoices, notifications, webhooks) is written as rows by the cycle
  * and done after the commit by `followUp`, outside any lock.
@@ -106,7 +107,7 @@ export function createLedgerEngine(input: {
     await input.followUp({ eventOrgIds, closingOrgIds }).catch((error: unknown) => input.onError?.(error));
   };
 
-  /** One transaction: begin, scope and lock in one round trip; load; the kernel; write; commit. */
+  /** One transaction: begin + lock + load in one round trip; the kernel; write; commit. */
   const execute = async (requests: readonly LedgerRequest[], onLocked: () => void): Promise<{ answers: Answer[]; effects: OrgEffects[] }> => {
     const now = clock.now();
     const orgIds = [...new Set(requests.map((request) => request.orgId))].sort();
@@ -118,6 +119,7 @@ export function createLedgerEngine(input: {
       const results = (await client
         .query(`BEGIN; ${PLAN_BY_KEY} ${requests.some(looksUpKeys) ? '' : KEEP_WRITE_PLAN} ${literal(client, LOCK_AND_LOAD_SQL, loadParameters(orgIds, requests) as string[][])}; ${KEEP_WRITE_PLAN}`)
         .finally(onLocked)) as unknown as { rows: { book: LoadRow }[] }[];
+      // The results of BEGIN and each SET LOCAL come first; the load is the one before the last SET.
       const loaded = results[results.length - 2]!;
       lap?.('begin + lock + load');
       const result = runCycle(parseLoadedOrgs(loaded.rows.map((row) => row.book), now), requests, rules);
