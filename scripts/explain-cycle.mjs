@@ -13,7 +13,7 @@ import { createOrg } from '../dist/billing/create-org.js';
 import { loadConfig, loadPlanCatalog, PROJECT_ROOT } from '../dist/config.js';
 import { createBuiltinProvider } from '../dist/providers/builtin.js';
 import { systemClock } from '../dist/clock.js';
-import { LOCK_AND_LOAD_SQL, WRITE_SQL, loadParameters, writeParameters, parseLoadedOrgs } from '../dist/db/ledger-cycle.js';
+import { LOCK_AND_LOAD_SQL, WRITE_SQL, loadParameters, writeDocument, parseLoadedOrgs } from '../dist/db/ledger-cycle.js';
 import { runCycle } from '../dist/ledger/kernel.js';
 
 const dir = await mkdtemp(path.join(tmpdir(), 'explain-'));
@@ -48,7 +48,7 @@ const fmt = (v) => v === null ? 'NULL' : Array.isArray(v) ? client.escapeLiteral
 for (let i = 0; i < 6; i += 1) await client.query({ name: 'ld', text: LOCK_AND_LOAD_SQL, values: params });
 const loaded = (await client.query({ text: LOCK_AND_LOAD_SQL, values: params })).rows.map((row) => row.book);
 const result = runCycle(parseLoadedOrgs(loaded, new Date()), requests, deps.ledger.rules);
-const wparams = writeParameters(result.effects, new Date());
+const wparams = [new Date(), JSON.stringify(writeDocument(result.effects, new Date()))];
 await client.query('SAVEPOINT s');
 for (let i = 0; i < 6; i += 1) { await client.query('SAVEPOINT w'); await client.query({ name: 'wr', text: WRITE_SQL, values: wparams }); await client.query('ROLLBACK TO SAVEPOINT w'); }
 await client.query('ROLLBACK');

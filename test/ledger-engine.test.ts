@@ -51,12 +51,12 @@ describe('a cycle that fails as a whole', () => {
     expect((await balance(h, b)).available).toBe(2_000 - 10);
   });
 
-  it('a request PostgreSQL refuses (a NUL character) fails alone; the cycle is retried without it', async () => {
+  it('a request PostgreSQL refuses (a NUL character: a data exception, SQLSTATE class 22) fails alone; the cycle is retried without it', async () => {
     const org = await h.createOrg();
     const good = Array.from({ length: 15 }, () => recordRequest(org));
     const poison = recordRequest(org, { userName: 'nul \u0000 inside' });
     const outcomes = await inOneCycle([...good.slice(0, 7), poison, ...good.slice(7)]);
-    expect(outcomes[7]).toMatchObject({ status: 'rejected', reason: expect.objectContaining({ code: '22021' }) });
+    expect(outcomes[7]).toMatchObject({ status: 'rejected', reason: expect.objectContaining({ code: expect.stringMatching(/^22/) }) });
     expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(15);
     const rows = await h.db.selectFrom('usage_records').select('idempotency_key').where('org_id', '=', org).execute();
     expect(rows.map((row) => row.idempotency_key).sort()).toEqual(good.map((request) => request.idempotencyKey).sort());

@@ -10,6 +10,7 @@ import * as grantOrder from './migrations/0007-grant-order.js';
 import * as invitations from './migrations/0008-invitations.js';
 import * as finalInvoices from './migrations/0009-final-invoices.js';
 import * as ledgerEngine from './migrations/0010-ledger-engine.js';
+import * as ledgerWrite from './migrations/0011-ledger-write.js';
 
 /** Versioned migrations, applied in name order. Add a file to migrations/ and a line here. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -23,6 +24,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0008-invitations': invitations,
   '0009-final-invoices': finalInvoices,
   '0010-ledger-engine': ledgerEngine,
+  '0011-ledger-write': ledgerWrite,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { Clock } from '../clock.js';
 import { poolOf, type Db } from '../db/database.js';
 import { isDatabaseUnavailable } from '../db/errors.js';
-import { LOCK_AND_LOAD_SQL, WRITE_SQL, loadParameters, parseLoadedOrgs, writeParameters, type LoadRow } from '../db/ledger-cycle.js';
+import { LOCK_AND_LOAD_SQL, loadParameters, parseLoadedOrgs, writeDocument, type LoadRow } from '../db/ledger-cycle.js';
 import { Failure } from '../domain/failures.js';
 import { runCycle, type Answer, type OrgEffects } from './kernel.js';
 import type { KernelRules } from './state.js';
@@ -12,9 +12,9 @@ import type { LedgerRequest, RequestResult } from './requests.js';
 /**
  * The ledger engine: one writer per process for the money-moving requests of every org (DESIGN.md).
  * Requests wait in one bounded queue; a cycle takes what is waiting (at most `maxCycleRequests`
- * requests and `maxCycleBytes` of request data) and in one transaction of three round trips —
- * begin + lock + load (one simple query), write, commit — applies them all with the pure kernel.
- * The cycle's three statements are fixed texts that name their orgs in every clause, so they run as
+ * requests and `maxCycleBytes` of request data) and in one transaction of two round trips —
+ * begin + lock + load (one simple query), then write + commit (another) — applies them all with the
+ * pure kernel. The cycle's statements are fixed texts that name their orgs in every clause, so they run as
  * the owner, without row-level security: under its policy PostgreSQL would not use the unique index
  * for the idempotency-key lookup and read every usage row of the org instead (docs/performance.md).
  * The use cases' own queries (`transact`) still run under it. A cycle starts as soon as a request
@@ -107,7 +107,7 @@ export function createLedgerEngine(input: {
     await input.followUp({ eventOrgIds, closingOrgIds }).catch((error: unknown) => input.onError?.(error));
   };
 
-  /** One transaction: begin + lock + load in one round trip; the kernel; write; commit. */
+  /** One transaction: begin + lock + load in one round trip; the kernel; write + commit in another. */
   const execute = async (requests: readonly LedgerRequest[], onLocked: () => void): Promise<{ answers: Answer[]; effects: OrgEffects[] }> => {
     const now = clock.now();
     const orgIds = [...new Set(requests.map((request) => request.orgId))].sort();
@@ -123,12 +123,11 @@ export function createLedgerEngine(input: {
       const loaded = results[results.length - 2]!;
       lap?.('begin + lock + load');
       const result = runCycle(parseLoadedOrgs(loaded.rows.map((row) => row.book), now), requests, rules);
-      const values = writeParameters(result.effects, now);
+      const document = JSON.stringify(writeDocument(result.effects, now));
       lap?.('kernel');
-      await client.query({ name: 'ledger-write', text: WRITE_SQL, values });
-      lap?.('write');
-      await client.query('COMMIT');
-      lap?.('commit');
+      // One simple query, one round trip: the write and the commit (if the write fails, the COMMIT is not run).
+      await client.query(`SELECT ledger_write(${client.escapeLiteral(now.toISOString())}, ${client.escapeLiteral(document)}); COMMIT`);
+      lap?.('write + commit');
       profile?.cycle(requests.length);
       client.release();
       stats.cycles += 1;

@@ -1,0 +1,60 @@
+// Ad hoc: where a lone authorize's cycle spends its time, statement by statement, on a durable database.
+import { mkdtemp, chmod } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startEmbeddedPostgres, withDatabaseName } from '../dist/db/embedded.js';
+import { ensureDatabase } from '../dist/runtime.js';
+import { connectDatabase, poolOf } from '../dist/db/database.js';
+import { migrateToLatest } from '../dist/db/migrate.js';
+import { assembleBillingDeps } from '../dist/billing/assemble-deps.js';
+import { createOrg } from '../dist/billing/create-org.js';
+import { loadConfig, loadPlanCatalog, PROJECT_ROOT } from '../dist/config.js';
+import { createBuiltinProvider } from '../dist/providers/builtin.js';
+import { systemClock } from '../dist/clock.js';
+import { LOCK_AND_LOAD_SQL, WRITE_SQL, loadParameters, writeDocument, parseLoadedOrgs } from '../dist/db/ledger-cycle.js';
+import { runCycle } from '../dist/ledger/kernel.js';
+
+const dir = await mkdtemp(path.join(tmpdir(), 'lone-'));
+await chmod(dir, 0o755);
+const server = await startEmbeddedPostgres({ dataDir: dir, durable: true });
+await ensureDatabase(server.url, 'x');
+const db = connectDatabase({ url: withDatabaseName(server.url, 'x') });
+await migrateToLatest(db);
+const clock = systemClock;
+const catalog = loadPlanCatalog(path.join(PROJECT_ROOT, 'config', 'plans.json'));
+const deps = assembleBillingDeps({ db, clock, catalog, holdTtlSeconds: 600, provider: createBuiltinProvider({ db, clock }), seller: loadConfig({}).seller, mailer: null });
+await createOrg(deps, { id: 'o1', name: 'o1', plan: 'business', billingAddress: { country: 'US', region: 'CA' }, admin: { email: 'a@x.test', name: 'A', password: 'password-123456' } });
+const stats = new Map();
+const add = (k, v) => { if (!stats.has(k)) stats.set(k, []); stats.get(k).push(v); };
+for (let i = 0; i < 300; i += 1) {
+  const t0 = performance.now();
+  const hold = await deps.ledger.submit({ kind: 'authorize', orgId: 'o1', userId: 'u', feature: 'assistant', action: 'chat', credits: 1 });
+  add('engine authorize', performance.now() - t0);
+  await deps.ledger.submit({ kind: 'release', orgId: 'o1', holdId: hold.hold_id });
+  if (process.env.GAP) await new Promise((r) => setTimeout(r, Number(process.env.GAP)));
+}
+const client = await poolOf(db).connect();
+const requests = [{ kind: 'authorize', orgId: 'o1', userId: 'u', feature: 'assistant', action: 'chat', credits: 1 }];
+const params = loadParameters(['o1'], requests);
+const lit = LOCK_AND_LOAD_SQL.replace(/\$(\d+)::text\[\]/g, (_m, i) => `ARRAY[${params[Number(i) - 1].map((x) => client.escapeLiteral(x)).join(',')}]::text[]`);
+for (let i = 0; i < 300; i += 1) {
+  let t = performance.now();
+  const lap = (k) => { const n = performance.now(); add(k, n - t); t = n; };
+  await client.query('BEGIN; SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off; SET LOCAL enable_seqscan = off; SET LOCAL plan_cache_mode = force_generic_plan;');
+  lap('begin+sets');
+  const r = await client.query(lit);
+  lap('lock+load');
+  const result = runCycle(parseLoadedOrgs(r.rows.map((x) => x.book), new Date()), requests, deps.ledger.rules);
+  const w = [new Date(), JSON.stringify(writeDocument(result.effects, new Date()))];
+  lap('kernel');
+  await client.query({ name: 'w', text: WRITE_SQL, values: w });
+  lap('write');
+  await client.query('COMMIT');
+  lap('commit');
+  await deps.ledger.submit({ kind: 'release', orgId: 'o1', holdId: result.answers[0].value.hold_id });
+}
+for (const [k, xs] of stats) { xs.sort((a, b) => a - b); console.log(k.padEnd(20), 'p50', xs[xs.length >> 1].toFixed(3), 'p90', xs[Math.floor(xs.length * 0.9)].toFixed(3)); }
+client.release();
+await db.destroy();
+await server.stop();
+process.exit(0);
