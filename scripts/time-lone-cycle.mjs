@@ -53,6 +53,19 @@ for (let i = 0; i < 300; i += 1) {
   lap('commit');
   await deps.ledger.submit({ kind: 'release', orgId: 'o1', holdId: result.answers[0].value.hold_id });
 }
+if (process.env.KBENCH) {
+  await client.query('BEGIN');
+  const r = await client.query({ text: LOCK_AND_LOAD_SQL, values: params });
+  await client.query('ROLLBACK');
+  const rows = r.rows.map((x) => x.book);
+  const { writeDocument } = await import('../dist/db/ledger-cycle.js');
+  for (const [label, fn] of [['parse', () => parseLoadedOrgs(rows, new Date())], ['parse+run', () => runCycle(parseLoadedOrgs(rows, new Date()), requests, deps.ledger.rules)], ['parse+run+doc', () => JSON.stringify(writeDocument(runCycle(parseLoadedOrgs(rows, new Date()), requests, deps.ledger.rules).effects, new Date()))]]) {
+    for (let i = 0; i < 2000; i += 1) fn();
+    const t = performance.now();
+    for (let i = 0; i < 10000; i += 1) fn();
+    console.log(label, ((performance.now() - t) / 10).toFixed(1), 'us');
+  }
+}
 for (const [k, xs] of stats) { xs.sort((a, b) => a - b); console.log(k.padEnd(20), 'p50', xs[xs.length >> 1].toFixed(3), 'p90', xs[Math.floor(xs.length * 0.9)].toFixed(3)); }
 client.release();
 await db.destroy();

@@ -33,12 +33,23 @@ describe('sign-in lockout', () => {
 
 describe('security headers', () => {
   it('API answers and the web app carry helmet’s headers and a Content-Security-Policy', async () => {
-    for (const url of ['/v1/plans', '/healthz']) {
+    for (const url of ['/v1/plans', '/v1/orgs/nobody/balance']) {
       const response = await h.api('GET', url);
       expect(response.headers['x-content-type-options']).toBe('nosniff');
       expect(String(response.headers['content-security-policy'])).toContain("default-src 'self'");
       expect(String(response.headers['content-security-policy'])).toContain("frame-ancestors 'self'");
       expect(response.headers['referrer-policy']).toBe('no-referrer');
+    }
+  });
+
+  it('the probes answer with the short set: load nothing, frame nowhere, no sniffing, no caching', async () => {
+    for (const url of ['/healthz', '/readyz', '/metrics']) {
+      const response = await h.api('GET', url, undefined, {});
+      expect(response.statusCode, url).toBe(200);
+      expect(response.headers['content-security-policy'], url).toBe("default-src 'none'; frame-ancestors 'none'");
+      expect(response.headers['x-content-type-options'], url).toBe('nosniff');
+      expect(response.headers['cache-control'], url).toBe('no-store');
+      expect(response.headers['x-frame-options'], url).toBeUndefined();
     }
   });
 });

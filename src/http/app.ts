@@ -67,6 +67,18 @@ function rateLimitKey(request: FastifyRequest): string {
   return `ip:${request.ip}`;
 }
 
+/**
+ * What the probes (/healthz, /readyz, /metrics) answer with: never a document a browser renders, so no
+ * script, frame or connection policy applies, only "load nothing, frame nowhere, do not sniff". Eleven
+ * headers less per answer: /healthz is polled by every load balancer, and its cost is a bare route's
+ * (docs/performance.md).
+ */
+const PROBE_HEADERS = {
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+  'cache-control': 'no-store',
+};
+
 /** The headers helmet sets with these options, captured once from a stand-in response. */
 function helmetHeaders(options: HelmetOptions): Record<string, string> {
   const headers: Record<string, string> = {};
@@ -172,8 +184,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     strictTransportSecurity: options.secureCookies ? { maxAge: 31_536_000 } : false,
   });
   app.addHook('onRequest', (request, reply, done) => {
+    if (request.routeOptions.config.probe) reply.headers(PROBE_HEADERS);
     // The API reference page sets its own Content-Security-Policy (with hashes of its inline scripts).
-    if (!request.url.startsWith('/docs')) reply.headers(securityHeaders);
+    else if (!request.url.startsWith('/docs')) reply.headers(securityHeaders);
     done();
   });
   // Route-level hooks, so they run after the auth plugin's onRequest hook has verified the caller.

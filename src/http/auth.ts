@@ -42,6 +42,11 @@ declare module 'fastify' {
      * read): the platform key's request then skips the separate existence query.
      */
     orgCheckedByHandler?: boolean;
+    /**
+     * A probe for machines (load balancers, Prometheus): its JSON or text answer carries the short
+     * header set of PROBE_HEADERS (app.ts), not the web app's policy, so it costs what a bare route does.
+     */
+    probe?: boolean;
   }
 }
 

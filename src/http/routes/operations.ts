@@ -12,13 +12,13 @@ export const operationsRoutes = (deps: { db: Db; metrics: Registry; paymentsProv
   async (app) => {
     app.get('/healthz', {
       // Probes and scrapers poll these; they cost nothing and are never rate-limited.
-      config: { access: 'public', rateLimit: false },
+      config: { access: 'public', rateLimit: false, probe: true },
       schema: { tags: ['operations'], summary: 'The process is up', response: { 200: Type.Object({ status: Type.Literal('ok') }) } },
       handler: async () => ({ status: 'ok' as const }),
     });
 
     app.get('/readyz', {
-      config: { access: 'public', rateLimit: false },
+      config: { access: 'public', rateLimit: false, probe: true },
       schema: {
         tags: ['operations'],
         summary: 'The database answers',
@@ -43,7 +43,7 @@ export const operationsRoutes = (deps: { db: Db; metrics: Registry; paymentsProv
     });
 
     app.get('/metrics', {
-      config: { access: 'public', rateLimit: false },
+      config: { access: 'public', rateLimit: false, probe: true },
       schema: { tags: ['operations'], summary: 'Prometheus metrics', produces: ['text/plain'] },
       handler: async (_request, reply) => reply.type(deps.metrics.contentType).send(await deps.metrics.metrics()),
     });

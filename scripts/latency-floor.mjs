@@ -1,8 +1,9 @@
+// Ad hoc: the floor of a durable PostgreSQL round trip on this machine (docs/performance.md: the lone authorize).
 import { mkdtemp, chmod } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { startEmbeddedPostgres } from '/work/main/dist/db/embedded.js';
+import { startEmbeddedPostgres } from '../dist/db/embedded.js';
 const dir = await mkdtemp(path.join(tmpdir(), 'floor-')); await chmod(dir, 0o755);
 const server = await startEmbeddedPostgres({ dataDir: dir, durable: true });
 const c = new pg.Client({ connectionString: server.url }); await c.connect();
