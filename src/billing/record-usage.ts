@@ -12,7 +12,20 @@ export type RecordUsageInput = Omit<RecordRequest, 'kind' | 'credits' | 'request
  * first answer and charges nothing (the rules: ledger/requests.ts).
  */
 export function recordUsage(deps: BillingDeps, input: RecordUsageInput): Promise<RecordUsageResult> {
-  return deps.ledger.submit({ kind: 'record', ...input, credits: creditsForTokens(input.tokens), requestHash: hashRequest(input) });
+  return deps.ledger.submit(recordRequest(input));
+}
+
+/**
+ * A batch of usage events of any orgs (POST /v1/usage/batch): each is exactly what one recordUsage
+ * would be, and they enter the ledger's queue together in their order, so an org's events apply in
+ * array order. Each is settled on its own; a full queue refuses the whole batch (OVERLOADED).
+ */
+export function recordUsageBatch(deps: BillingDeps, inputs: readonly RecordUsageInput[]): Promise<PromiseSettledResult<RecordUsageResult>[]> {
+  return deps.ledger.submitAll(inputs.map(recordRequest));
+}
+
+function recordRequest(input: RecordUsageInput): RecordRequest {
+  return { kind: 'record', ...input, credits: creditsForTokens(input.tokens), requestHash: hashRequest(input) };
 }
 
 /** What makes two requests with one key the same request: every field the caller sent. */

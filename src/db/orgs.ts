@@ -48,6 +48,13 @@ export async function orgExists(db: Db, orgId: string): Promise<boolean> {
   return row !== undefined;
 }
 
+/** Which of these orgs exist and are not purged (one query, whatever the number). */
+export async function existingOrgs(db: Db, orgIds: readonly string[]): Promise<Set<string>> {
+  if (orgIds.length === 0) return new Set();
+  const rows = await db.selectFrom('orgs').select('org_id').where('org_id', 'in', [...new Set(orgIds)]).where('purged_at', 'is', null).execute();
+  return new Set(rows.map((row) => row.org_id));
+}
+
 export interface OrgView {
   readonly org: OrgRow;
   readonly subscription: SubscriptionRow;

@@ -20,6 +20,7 @@ import { ProblemSchema } from './schemas.js';
 import { validatorCompiler } from './validation.js';
 import { authRoutes } from './routes/auth.js';
 import { meteringRoutes } from './routes/metering.js';
+import { usageBatchRoutes } from './routes/usage-batch.js';
 import { operationsRoutes } from './routes/operations.js';
 import { orgRoutes } from './routes/orgs.js';
 import { settingsRoutes } from './routes/settings.js';
@@ -226,6 +227,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(authRoutes({ db: deps.db, clock: deps.clock, secureCookies: options.secureCookies }));
   await app.register(orgRoutes(deps));
   await app.register(meteringRoutes(deps, deps.catalog.modules));
+  await app.register(usageBatchRoutes(deps, deps.catalog.modules));
   await app.register(usageRoutes(deps));
   await app.register(settingsRoutes(deps));
   await app.register(billingRoutes(deps));

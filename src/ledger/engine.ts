@@ -66,6 +66,12 @@ export interface EngineStats {
 export interface LedgerEngine {
   readonly rules: KernelRules;
   submit<R extends LedgerRequest>(request: R): Promise<RequestResult<R>>;
+  /**
+   * Many requests (a batch of usage events) that enter the queue together, in their order, or not at
+   * all: past the queue's bounds the whole batch is refused with OVERLOADED and nothing is applied.
+   * Each request is settled on its own (one failing never affects the others).
+   */
+  submitAll<R extends LedgerRequest>(requests: readonly R[]): Promise<PromiseSettledResult<RequestResult<R>>[]>;
   /** A money-moving use case with writes of its own (purchases, settings, plan changes): one org, its own transaction. */
   transact<T>(orgId: string, work: LedgerWorkFunction<T>): Promise<T>;
   stats(): EngineStats;
@@ -98,6 +104,19 @@ export function createLedgerEngine(input: {
   let acquiring = false;
   const stats: EngineStats = { cycles: 0, requests: 0, orgs: 0, largestCycleRequests: 0, largestCycleOrgs: 0, splitCycles: 0, waiting: 0 };
   const profile = input.profile ? createProfile(input.profile) : null;
+
+  /** Whether these requests fit in the queue's bounds: per org and in all. */
+  const hasRoomFor = (requests: readonly LedgerRequest[]): boolean => {
+    if (queue.length + requests.length > limits.maxQueueTotal) return false;
+    const added = new Map<string, number>();
+    for (const request of requests) added.set(request.orgId, (added.get(request.orgId) ?? 0) + 1);
+    for (const [orgId, count] of added) if ((queuedPerOrg.get(orgId) ?? 0) + count > limits.maxQueuePerOrg) return false;
+    return true;
+  };
+  const enqueue = (waiting: Waiting) => {
+    queuedPerOrg.set(waiting.request.orgId, (queuedPerOrg.get(waiting.request.orgId) ?? 0) + 1);
+    queue.push(waiting);
+  };
 
   const followUp = async (effects: readonly OrgEffects[]) => {
     const eventOrgIds = effects.filter((effect) => effect.events.length > 0).map((effect) => effect.orgId);
@@ -225,19 +244,24 @@ export function createLedgerEngine(input: {
     submit<R extends LedgerRequest>(request: R): Promise<RequestResult<R>> {
       return new Promise((resolve, reject) => {
         const waiting: Waiting = { request, bytes: requestBytes(request), resolve: resolve as (value: unknown) => void, reject };
-        if (!limits.groupCommit) {
-          void runBatch([waiting]);
-          return;
-        }
-        const queuedForOrg = queuedPerOrg.get(request.orgId) ?? 0;
-        if (queuedForOrg >= limits.maxQueuePerOrg || queue.length >= limits.maxQueueTotal) {
-          reject(new Failure('OVERLOADED', 'Too many requests are waiting for this organization; retry in a second.'));
-          return;
-        }
-        queuedPerOrg.set(request.orgId, queuedForOrg + 1);
-        queue.push(waiting);
+        if (!limits.groupCommit) return void runBatch([waiting]);
+        if (!hasRoomFor([request])) return reject(overloaded());
+        enqueue(waiting);
         pump();
       });
+    },
+    async submitAll<R extends LedgerRequest>(requests: readonly R[]): Promise<PromiseSettledResult<RequestResult<R>>[]> {
+      if (limits.groupCommit && !hasRoomFor(requests)) throw overloaded();
+      const answers = requests.map(
+        (request) =>
+          new Promise<RequestResult<R>>((resolve, reject) => {
+            const waiting: Waiting = { request, bytes: requestBytes(request), resolve: resolve as (value: unknown) => void, reject };
+            if (limits.groupCommit) enqueue(waiting);
+            else void runBatch([waiting]);
+          }),
+      );
+      pump();
+      return Promise.allSettled(answers);
     },
     async transact<T>(orgId: string, work: LedgerWorkFunction<T>): Promise<T> {
       const { result, effects } = await db.transaction().execute((tx) => inOrgLedger(tx, rules, clock.now(), orgId, work));
@@ -247,6 +271,8 @@ export function createLedgerEngine(input: {
     stats: () => ({ ...stats, waiting: queue.length }),
   };
 }
+
+const overloaded = () => new Failure('OVERLOADED', 'Too many requests are waiting for this organization; retry in a second.');
 
 /**
  * A cycle reads and writes a handful of rows per table, each by its key: index lookups in nested

@@ -28,13 +28,25 @@ const BalanceSchema = Type.Object({
 
 const SourceSchema = Type.Object({ source: StringEnum(['plan', 'purchased', 'promotional', 'overage'] as const), credits: Type.Integer() });
 
-const UsageAnswer = Type.Object({
+export const UsageAnswer = Type.Object({
   id: Type.String(),
   credits: Type.Integer(),
   charged: Type.Integer(),
   uncollected: Type.Integer({ description: 'Credits the usage cost beyond what was available: recorded, not charged.' }),
   sources: Type.Array(SourceSchema),
   available: Available,
+});
+
+/** The fields of one usage record: the body of POST …/ai/usage, and an event of a batch with its org_id. */
+export const usageRecordFields = (Feature: ReturnType<typeof StringEnum>) => ({
+  idempotency_key: Identifier(200),
+  hold_id: Type.Optional(Identifier(100)),
+  user_id: Identifier(),
+  user_name: Type.Optional(PersonName),
+  feature: Feature,
+  action: Identifier(),
+  tokens: Tokens,
+  occurred_at: Type.Optional(Timestamp),
 });
 
 export const meteringRoutes = (deps: BillingDeps, features: readonly string[]): FastifyPluginAsyncTypebox =>
@@ -115,19 +127,7 @@ export const meteringRoutes = (deps: BillingDeps, features: readonly string[]): 
         tags: ['metering'],
         summary: 'Record the tokens an AI action used (idempotent by key)',
         params: OrgParams,
-        body: Type.Object(
-          {
-            idempotency_key: Identifier(200),
-            hold_id: Type.Optional(Identifier(100)),
-            user_id: Identifier(),
-            user_name: Type.Optional(PersonName),
-            feature: Feature,
-            action: Identifier(),
-            tokens: Tokens,
-            occurred_at: Type.Optional(Timestamp),
-          },
-          { additionalProperties: false },
-        ),
+        body: Type.Object(usageRecordFields(Feature), { additionalProperties: false }),
         response: { 200: UsageAnswer, 201: UsageAnswer, ...problems(401, 403, 404, 409, 422) },
       },
       handler: async (request, reply) => {
