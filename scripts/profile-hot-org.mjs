@@ -40,14 +40,14 @@ if (process.env.DROP) {
 }
 const connections = Number(process.env.CONNECTIONS ?? 64);
 const results = await Promise.all(servers.map(async (_, index) => {
-  const spec = { url: `http://127.0.0.1:${3977 + index}`, apiKey: KEY, scenario, orgs, connections: Math.ceil(connections / serverCount), durationMs: seconds * 1000, warmupMs: 1000, keyPrefix: `p${index}` };
+  const spec = { url: `http://127.0.0.1:${3977 + index}`, apiKey: KEY, scenario, orgs, connections: Math.ceil(connections / serverCount), durationMs: seconds * 1000, warmupMs: 1000, keyPrefix: `p${index}`, batchEvents: Number(process.env.BATCH ?? 1000) };
   const load = spawn(process.execPath, ['dist/bench/load.js', JSON.stringify(spec)], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   load.stdout.on('data', (chunk) => (out += chunk));
   await new Promise((resolve) => load.once('exit', resolve));
   return JSON.parse(out.trim().split('\n').pop()).result;
 }));
-for (const result of results) console.log(`${scenario} on ${orgCount} org(s): ${result.throughput}/s, p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms, errors ${result.errors}`);
+for (const result of results) console.log(`${scenario} on ${orgCount} org(s): ${result.throughput}/s${result.events !== undefined ? ` (${Math.round(result.events / result.seconds)} events/s, ${result.eventErrors} not 201)` : ""}, p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms, errors ${result.errors}`);
 console.log(`total ${results.reduce((sum, result) => sum + result.throughput, 0).toFixed(0)}/s over ${serverCount} server(s)`);
 for (const server of servers) server.kill('SIGTERM');
 await Promise.all(servers.map((server) => new Promise((resolve) => server.once('exit', resolve))));

@@ -1,6 +1,7 @@
 import { createTransport, type Answer, type ResponseKind, type RetryMode, type TransportOptions } from './transport.js';
 import type { JsonBody, Method, PathParams, PathWith, QueryParams, SuccessBody, UsageRequest } from './types.js';
 import { createCreditsHelpers } from './with-credits.js';
+import { createUsageBuffer, type BufferedEvent, type UsageBufferOptions, type UsageEvent, type UsageEventResult } from './usage-buffer.js';
 
 export type ClientOptions = TransportOptions;
 
@@ -70,8 +71,23 @@ export function createClient(options: ClientOptions) {
       request('post', '/v1/orgs/{org}/ai/usage', { path: { org }, body: keyed(body), retry: 'safe', ...call }),
   };
 
+  /**
+   * Up to 1,000 usage events of any orgs in one request; one result per event, in order (201 recorded,
+   * 200 replayed, 404 / 409 / 422 with a code). Keys left out are made here and kept across retries,
+   * so a retried batch charges each event once.
+   */
+  const recordUsageBatch = async (events: readonly BufferedEvent[], call?: CallOptions): Promise<UsageEventResult[]> => {
+    const keyedEvents = events.map((event) => ({ ...event, idempotency_key: event.idempotency_key ?? crypto.randomUUID() }) as UsageEvent);
+    return (await request('post', '/v1/usage/batch', { body: { events: keyedEvents }, retry: 'safe', ...call })).results;
+  };
+
   const client = {
     request,
+    recordUsageBatch,
+    /** A buffer that batches `record(event)` calls by count and time (see usage-buffer.ts). */
+    createUsageBuffer: (options?: UsageBufferOptions) =>
+      // The buffer retries whole batches itself, after Retry-After: the transport sends each attempt once.
+      createUsageBuffer((events) => request('post', '/v1/usage/batch', { body: { events }, retry: 'once' }).then((answer) => answer.results), options),
     /** Like `request`, with the status and headers (e.g. `idempotent-replayed`). */
     exchange,
     health: (call?: CallOptions) => request('get', '/healthz', { ...call }),

@@ -20,6 +20,7 @@ export const SCENARIOS = [
   'authorize-record',
   'history-first-page',
   'history-filtered-page',
+  'usage-batch',
 ] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
@@ -34,6 +35,8 @@ export interface LoadSpec {
   /** Operations per second; absent = as fast as the server answers. */
   readonly rate?: number;
   readonly keyPrefix: string;
+  /** `usage-batch`: events per request. */
+  readonly batchEvents?: number;
 }
 
 export interface Percentiles {
@@ -56,6 +59,9 @@ export interface LoadResult {
   readonly latencyMs: Percentiles;
   /** Latency of the authorize half of authorize → record pairs. */
   readonly authorizeLatencyMs?: Percentiles;
+  /** `usage-batch`: events answered 201 in the window, and events answered anything else. */
+  readonly events?: number;
+  readonly eventErrors?: number;
 }
 
 export type LoadMessage = { readonly phase: 'measuring' } | { readonly phase: 'measured' } | { readonly phase: 'result'; readonly result: LoadResult };
@@ -82,6 +88,9 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
   const authorizeLatencies: number[] = [];
   const statusCounts: Record<string, number> = {};
   let operations = 0;
+  let events = 0;
+  let eventErrors = 0;
+  let batches = 0;
   let requests = 0;
   let errors = 0;
   let sequence = 0;
@@ -149,6 +158,24 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
         // user-6 uses reports (6 % 5 = 1), so this page is full, as a real filtered page would be.
         await call('GET', `/v1/orgs/${org}/usage?limit=50&feature=reports&user_id=user-6`);
         break;
+      case 'usage-batch': {
+        // Each batch spreads its events over the orgs, continuing where the last batch stopped.
+        const size = spec.batchEvents ?? 1;
+        const first = (batches += 1) * size;
+        const batch = Array.from({ length: size }, (_, index) => ({
+          ...usage,
+          org_id: spec.orgs[(first + index) % spec.orgs.length]!,
+          idempotency_key: `${key}-${index}`,
+          user_id: `user-${index % 50}`,
+        }));
+        const answer = await call('POST', '/v1/usage/batch', { events: batch });
+        if (measuring && answer.status === 200) {
+          const created = (answer.text.match(/"status":201/g) ?? []).length;
+          events += created;
+          eventErrors += size - created;
+        }
+        break;
+      }
     }
     return performance.now() - started;
   };
@@ -211,6 +238,7 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
     throughput: Math.round(operations / seconds),
     latencyMs: percentiles(latencies),
     ...(spec.scenario === 'authorize-record' ? { authorizeLatencyMs: percentiles(authorizeLatencies) } : {}),
+    ...(spec.scenario === 'usage-batch' ? { events, eventErrors } : {}),
   };
 }
 

@@ -43,6 +43,9 @@ const SETTINGS = quick
 const CLIENTS = 64;
 /** The open-loop rate of the "authorize at 200/s" scenario. */
 const AUTHORIZE_RATE = 200;
+/** The batch scenario: 1,000-event requests (the endpoint's maximum) over 8 connections (issue 14). */
+const BATCH_EVENTS = 1_000;
+const BATCH_CONNECTIONS = 8;
 /** The share of the measured maximum that the latency scenarios run at. */
 const LATENCY_LOAD_SHARE = 0.7;
 
@@ -302,6 +305,8 @@ async function main(): Promise<void> {
     const orgs = await createOrgs(server, 'many', SETTINGS.manyOrgs);
     await measure(run, { key: 'manyOrgs', label: `many-orgs: records (${orgs.length.toLocaleString('en-US')} orgs round-robin)`, shareOf: 'POST', server, writes: true, load: { scenario: 'record', orgs, keyPrefix: 'many' } });
     violations += await audit(db, 'many-orgs');
+    await measureUsageBatches(run, server, orgs);
+    violations += await audit(db, 'usage batches');
 
     await measureHistory(run, server);
     await server.stop();
@@ -322,6 +327,26 @@ async function main(): Promise<void> {
     await postgres.stop();
     await rm(dataDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * POST /v1/usage/batch (issue 14): 1,000-event requests over 8 connections, each batch's events spread
+ * over the many orgs; then the same at 50% of the rate just measured, for the latency at load.
+ */
+async function measureUsageBatches(run: Run, server: Server, orgs: readonly string[]): Promise<void> {
+  const load = { scenario: 'usage-batch', orgs, connections: BATCH_CONNECTIONS, batchEvents: BATCH_EVENTS } as const;
+  const full = await measure(run, { key: 'usageBatch', label: `usage batches of ${BATCH_EVENTS.toLocaleString('en-US')} events (${orgs.length.toLocaleString('en-US')} orgs, ${BATCH_CONNECTIONS} connections)`, shareOf: 'POST', server, writes: true, load: { ...load, keyPrefix: 'batch' } });
+  reportEvents(run, 'usageBatch', full);
+  const half = Math.max(0.5, full.throughput / 2);
+  const measured = await measure(run, { key: 'usageBatchAt50Percent', label: 'usage batches at 50% of max', shareOf: 'POST', server, writes: true, load: { ...load, keyPrefix: 'batch50', rate: half } });
+  reportEvents(run, 'usageBatchAt50Percent', measured);
+}
+
+/** Events per second acknowledged, next to the batches per second that measure() reported. */
+function reportEvents(run: Run, key: string, measurement: Measurement): void {
+  const eventsPerSecond = Math.round((measurement.events ?? 0) / Math.max(0.001, measurement.seconds));
+  run.results[key] = { ...measurement, eventsPerSecond };
+  console.log(`    events: ${eventsPerSecond.toLocaleString('en-US')}/s acknowledged (201), ${(measurement.eventErrors ?? 0).toLocaleString('en-US')} answered otherwise`);
 }
 
 /** The bare Fastify process, GET then POST: every later share is of these two figures. */
@@ -415,6 +440,8 @@ const TABLE_ROWS = [
   'authorizeOneAtATime',
   'authorizeAt200PerSecond',
   'manyOrgs',
+  'usageBatch',
+  'usageBatchAt50Percent',
   'historyFirstPage',
   'historyFilteredPage',
 ] as const;
@@ -444,6 +471,7 @@ function summary(results: Record<string, unknown>): string[] {
   return [
     `ceiling (bare Fastify, same load generator, ${CLIENTS} keep-alive connections): GET ${ceiling.getPerSecond?.toLocaleString('en-US')}/s, JSON POST ${ceiling.postPerSecond?.toLocaleString('en-US')}/s`,
     `CPU is % of one core over the measured window (${cpus().length} cores); PG = postmaster and its backends; req per commit = HTTP requests / xact_commit delta, every autocommit statement a commit; req per WAL fsync = HTTP requests / WAL fsyncs (both approximate, writing scenarios only)`,
+    `usage batches: ${((results.usageBatch as { eventsPerSecond?: number } | undefined)?.eventsPerSecond ?? 0).toLocaleString('en-US')} events/s acknowledged at full load (per second above = batches of ${BATCH_EVENTS.toLocaleString('en-US')})`,
     `hot-org / naive = ${String(results.hotOrgOverNaive)}×; audit ${String(results.audit)}`,
   ];
 }

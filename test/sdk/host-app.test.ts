@@ -122,6 +122,25 @@ describe('the example host app', () => {
     }
   });
 
+  it('bulk work: 25 documents classified, their usage sent through the buffer in one batch; the same job again charges nothing', async () => {
+    const org = await h.createOrg();
+    const before = (await loupe.balance.get(org)).available ?? 0;
+    const documents = Array.from({ length: 25 }, (_, index) => `inspection report ${index} of the north plant`);
+    const job = { org, user: 'u-ana', prompt: 'Classify by urgency', documents };
+    const first = await post('/documents/classify', job);
+    expect(first.status, first.text).toBe(200);
+    const results = (first.json as { results: { credits: number; recorded: boolean }[] }).results;
+    expect(results).toHaveLength(25);
+    expect(results.every((result) => result.recorded && result.credits >= 1)).toBe(true);
+    const charged = results.reduce((sum, result) => sum + result.credits, 0);
+    expect((await loupe.balance.get(org)).available).toBe(before - charged);
+    const usage = await loupe.usage.list(org);
+    expect(usage.items.filter((item) => item.feature === 'documents')).toHaveLength(25);
+    // The keys are derived from the job: running it again replays them.
+    expect((await post('/documents/classify', job)).status).toBe(200);
+    expect((await loupe.balance.get(org)).available).toBe(before - charged);
+  });
+
   it('answers a malformed request with 400 and an unknown route with 404', async () => {
     expect((await post('/assistant/ask', { org: 'x' })).status).toBe(400);
     expect((await post('/nowhere', {})).status).toBe(404);

@@ -1,28 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, CreditsDenied, LoupeApiError, LoupeNetworkError, LoupeTimeoutError, UsageNotRecorded, type LoupeClient, type UsageRecorded } from '@loupe-billing/client';
 import { PLATFORM_KEY, startHarness, type Harness } from '../support/harness.js';
-import { startFaultyProxy, type FaultyProxy } from '../support/faulty-proxy.js';
+import type { FaultyProxy } from '../support/faulty-proxy.js';
+import { startProxiedClients, type ProxiedClients } from '../support/proxied-client.js';
 
 let h: Harness;
 let serverUrl: string;
 let proxy: FaultyProxy;
-/** Through the fault-injecting proxy, with short waits so retries do not slow the suite. */
 let client: LoupeClient;
-/** Straight to the server: the test's own reads. */
 let direct: LoupeClient;
+let clients: ProxiedClients;
 
 beforeAll(async () => {
-  h = await startHarness();
-  serverUrl = await h.app.listen({ port: 0, host: '127.0.0.1' });
-  proxy = await startFaultyProxy(serverUrl);
-  client = createClient({ baseUrl: proxy.url, apiKey: PLATFORM_KEY, timeoutMs: 2_000, retry: { baseDelayMs: 10, maxDelayMs: 50 } });
-  direct = createClient({ baseUrl: serverUrl, apiKey: PLATFORM_KEY });
+  clients = await startProxiedClients();
+  ({ h, serverUrl, proxy, client, direct } = clients);
 });
-afterAll(async () => {
-  await h.expectCleanAudit();
-  await proxy.close();
-  await h.close();
-});
+afterAll(() => clients.close());
 
 async function usageRows(org: string) {
   return (await direct.usage.list(org)).items;

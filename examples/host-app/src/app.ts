@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { CreditsDenied, LoupeError, UsageNotRecorded, type DenialReason, type LoupeClient, type UsageRecorded } from '@loupe-billing/client';
+import { CreditsDenied, LoupeError, UsageNotRecorded, type DenialReason, type LoupeClient, type UsageBuffer, type UsageRecorded } from '@loupe-billing/client';
 import { complete, estimateTokens, streamCompletion } from './fake-model.js';
 
 /**
@@ -11,12 +12,16 @@ export interface HostAppOptions {
   readonly loupe: LoupeClient;
   /** Where work that ran but could not be charged goes, to be recorded again later. */
   readonly onUnrecorded?: (error: UsageNotRecorded) => void;
+  /** Batches the usage of bulk work (POST /documents/classify); default: 100 events or 250 ms. */
+  readonly usageBuffer?: UsageBuffer;
 }
 
 interface AiRequest {
   readonly org: string;
   readonly user: string;
   readonly prompt: string;
+  /** Bulk work: one model call per document. */
+  readonly documents?: readonly string[];
 }
 
 // #region messages
@@ -91,17 +96,50 @@ export function createHostApp(options: HostAppOptions): Server {
   }
   // #endregion stream
 
+  // #region batch
+  /**
+   * POST /documents/classify {org, user, prompt, documents: [...]}: bulk work in the background of the
+   * app, one model call per document. Nobody waits on each call, so there is no authorize per
+   * document: the usage goes to the buffer, which sends it in batches (POST /v1/usage/batch) and
+   * answers each event on its own. Usage that already happened is always recorded.
+   */
+  const usageBuffer = options.usageBuffer ?? loupe.createUsageBuffer({ flushAt: 100, flushIntervalMs: 250, maxQueued: 5_000 });
+  async function classify(input: AiRequest) {
+    const documents = input.documents ?? [input.prompt];
+    const results = await Promise.all(
+      documents.map(async (document, index) => {
+        const completion = await complete(`${input.prompt}: ${document}`);
+        const recorded = await usageBuffer.record({
+          org_id: input.org,
+          // A key the app can derive again: were this job run twice, each document would be charged once.
+          idempotency_key: `classify-${input.org}-${hashOf(input.prompt)}-${hashOf(document)}-${index}`,
+          user_id: input.user,
+          feature: 'documents',
+          action: 'classify',
+          tokens: completion.tokens,
+        });
+        return { label: completion.text, credits: 'credits' in recorded ? recorded.credits : 0, recorded: recorded.status === 201 || recorded.status === 200 };
+      }),
+    );
+    return { results };
+  }
+  // #endregion batch
+
   const routes: Record<string, (input: AiRequest, response: ServerResponse) => Promise<unknown>> = {
     'POST /assistant/ask': ask,
     'POST /assistant/ask/stream': askStream,
     'POST /reports/summarize': summarize,
+    'POST /documents/classify': classify,
   };
 
-  return createServer((request, response) => {
+  const server = createServer((request, response) => {
     const route = routes[`${request.method} ${request.url}`];
     if (!route) return sendJson(response, 404, { error: 'NOT_FOUND' });
     void handle(request, response, route);
   });
+  // What waits in the buffer is sent before the app stops.
+  server.on('close', () => void usageBuffer.close());
+  return server;
 
   // #region errors
   async function handle(request: IncomingMessage, response: ServerResponse, route: (input: AiRequest, response: ServerResponse) => Promise<unknown>) {
@@ -138,10 +176,15 @@ async function readAiRequest(request: IncomingMessage): Promise<AiRequest | null
   try {
     const body = JSON.parse(text) as Partial<AiRequest>;
     const valid = typeof body.org === 'string' && typeof body.user === 'string' && typeof body.prompt === 'string';
-    return valid ? { org: body.org!, user: body.user!, prompt: body.prompt! } : null;
+    const documents = Array.isArray(body.documents) && body.documents.every((document) => typeof document === 'string') ? body.documents : undefined;
+    return valid ? { org: body.org!, user: body.user!, prompt: body.prompt!, ...(documents ? { documents } : {}) } : null;
   } catch {
     return null;
   }
+}
+
+function hashOf(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 16);
 }
 
 function sendJson(response: ServerResponse, status: number, body: unknown): void {

@@ -5066,6 +5066,171 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/usage/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record up to 1,000 usage events of any orgs, each answered on its own
+         * @description Each event is the body of a single usage record plus its `org_id`, and is applied exactly once or not at all. The answer has one result per event, in request order: 201 recorded, 200 a replay of its key (the first answer), 409 IDEMPOTENCY_CONFLICT, 404 ORG_NOT_FOUND, 422 with the event’s bad fields. An org’s events apply in array order. A bad envelope (not an array, no events, more than 1000, a body over 2 MiB) is refused whole and nothing is applied. Idempotency keys never expire while their usage row exists.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "events": [
+                     *         {
+                     *           "org_id": "acme",
+                     *           "idempotency_key": "evt-1001",
+                     *           "user_id": "u_42",
+                     *           "feature": "assistant",
+                     *           "action": "chat",
+                     *           "tokens": 1200
+                     *         },
+                     *         {
+                     *           "org_id": "globex",
+                     *           "idempotency_key": "evt-1002",
+                     *           "user_id": "u_7",
+                     *           "feature": "assistant",
+                     *           "action": "summarize",
+                     *           "tokens": 5400,
+                     *           "occurred_at": "2026-12-03T10:15:00Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        events: {
+                            action: string;
+                            /**
+                             * @description An AI module
+                             * @enum {string}
+                             */
+                            feature: "assistant" | "reports" | "documents" | "inspections" | "analytics";
+                            hold_id?: string;
+                            idempotency_key: string;
+                            /** Format: date-time */
+                            occurred_at?: string;
+                            org_id: string;
+                            /** @description 0 to 100,000,000 tokens */
+                            tokens: number;
+                            user_id: string;
+                            user_name?: string;
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            results: ({
+                                /** @description Credits a new request may use; null = unbounded (on-demand with no cap). */
+                                available: number | null;
+                                charged: number;
+                                credits: number;
+                                id: string;
+                                index: number;
+                                sources: {
+                                    credits: number;
+                                    /** @enum {string} */
+                                    source: "plan" | "purchased" | "promotional" | "overage";
+                                }[];
+                                /** @description 201: recorded now; 200: a replay of the key, with the first answer */
+                                status: 201 | 200;
+                                /** @description Credits the usage cost beyond what was available: recorded, not charged. */
+                                uncollected: number;
+                            } | {
+                                code: string;
+                                detail: string;
+                                errors?: {
+                                    [key: string]: string[];
+                                };
+                                index: number;
+                                /** @description The HTTP status this event alone would have been answered with: 404, 409, 422 … */
+                                status: number;
+                            })[];
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/webhooks/stripe": {
         parameters: {
             query?: never;
