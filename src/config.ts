@@ -1,3 +1,4 @@
+import { DEFAULT_ENGINE_LIMITS } from './ledger/engine.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,6 +37,8 @@ export interface Config {
   readonly groupCommit: boolean;
   /** LOUPE_LEDGER_CYCLES_IN_FLIGHT: ledger cycles running at once (1 or 2; docs/performance.md). */
   readonly cyclesInFlight: number;
+  /** LOUPE_LEDGER_CYCLE_REQUESTS: the most requests one ledger cycle applies (docs/performance.md). */
+  readonly cycleRequests: number;
   /** LOUPE_ENGINE_PROFILE=1: the ledger engine prints where its cycles' time goes. */
   readonly engineProfile: boolean;
   /** LOUPE_WEBHOOKS_ALLOW_PRIVATE=1 lets webhooks go to loopback and private addresses (local development only). */
@@ -130,6 +133,7 @@ export function loadConfig(env: Env = process.env): Config {
     stripePublishableKey: env.STRIPE_PUBLISHABLE_KEY || undefined,
     groupCommit: flag('LOUPE_GROUP_COMMIT', true),
     cyclesInFlight: integer('LOUPE_LEDGER_CYCLES_IN_FLIGHT', 1, 1, 2),
+    cycleRequests: integer('LOUPE_LEDGER_CYCLE_REQUESTS', DEFAULT_ENGINE_LIMITS.maxCycleRequests, 1, 20_000),
     engineProfile: flag('LOUPE_ENGINE_PROFILE', false),
     webhooksAllowPrivate: flag('LOUPE_WEBHOOKS_ALLOW_PRIVATE', false),
     rateLimitPerMinute: integer('LOUPE_RATE_LIMIT_PER_MINUTE', 600, 10, 100_000_000),

@@ -53,7 +53,7 @@ export async function openRuntime(config: Config, options: { log?: (message: unk
       mailer,
       webhookTargets: { allowPrivate: config.webhooksAllowPrivate, resolve: systemResolver },
       publicUrl: config.publicUrl,
-      engineLimits: { groupCommit: config.groupCommit, cyclesInFlight: config.cyclesInFlight },
+      engineLimits: { groupCommit: config.groupCommit, cyclesInFlight: config.cyclesInFlight, maxCycleRequests: config.cycleRequests },
       ...(config.engineProfile ? { profile: (line: string) => process.stderr.write(`${line}\n`) } : {}),
     }),
     db,
