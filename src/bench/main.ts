@@ -337,7 +337,8 @@ async function measureUsageBatches(run: Run, server: Server, orgs: readonly stri
   const load = { scenario: 'usage-batch', orgs, connections: BATCH_CONNECTIONS, batchEvents: BATCH_EVENTS } as const;
   const full = await measure(run, { key: 'usageBatch', label: `usage batches of ${BATCH_EVENTS.toLocaleString('en-US')} events (${orgs.length.toLocaleString('en-US')} orgs, ${BATCH_CONNECTIONS} connections)`, shareOf: 'POST', server, writes: true, load: { ...load, keyPrefix: 'batch' } });
   reportEvents(run, 'usageBatch', full);
-  const half = Math.max(0.5, full.throughput / 2);
+  // Batches per second at half the events per second just measured (load.ts rounds its own rate to whole batches).
+  const half = ((full.events ?? 0) / Math.max(0.001, full.seconds) / BATCH_EVENTS) / 2;
   const measured = await measure(run, { key: 'usageBatchAt50Percent', label: 'usage batches at 50% of max', shareOf: 'POST', server, writes: true, load: { ...load, keyPrefix: 'batch50', rate: half } });
   reportEvents(run, 'usageBatchAt50Percent', measured);
 }
@@ -454,12 +455,14 @@ function table(results: Record<string, unknown>): string {
   for (const key of TABLE_ROWS) {
     const result = results[key] as Measurement | undefined;
     if (!result) continue;
-    const share = result.isCeiling ? 'ceiling' : `${result.shareOfCeilingPercent}% of ${result.shareOf}`;
+    // A batch is not one request's worth of work: its share of a bare POST would say nothing.
+    const share = result.isCeiling ? 'ceiling' : 'eventsPerSecond' in result ? '–' : `${result.shareOfCeilingPercent}% of ${result.shareOf}`;
     const cpu = `${result.cpu.serverPercent}% / ${result.cpu.postgresPercent}% / ${result.cpu.loadPercent}%`;
     // Only a writing scenario's commits are its own; a read's are the background's and its reads'.
     const perCommit = (result.writes && result.commits?.requestsPerCommit) || '–';
     const perFsync = (result.writes && result.commits?.requestsPerWalFsync) || '–';
-    lines.push(`| ${result.label} | ${result.throughput.toLocaleString('en-US')} | ${share} | ${result.latencyMs.p50} | ${result.latencyMs.p99} | ${cpu} | ${perCommit} | ${perFsync} | ${result.errors} |`);
+    const perSecond = 'eventsPerSecond' in result ? `${(result as Measurement & { eventsPerSecond: number }).eventsPerSecond.toLocaleString('en-US')} events` : result.throughput.toLocaleString('en-US');
+    lines.push(`| ${result.label} | ${perSecond} | ${share} | ${result.latencyMs.p50} | ${result.latencyMs.p99} | ${cpu} | ${perCommit} | ${perFsync} | ${result.errors} |`);
   }
   const csv = results.csvExport as { rows: number; seconds: number; peakRssMb: number; rssBeforeMb: number } | undefined;
   if (csv) lines.push(`| history: CSV export of ${csv.rows.toLocaleString('en-US')} rows | ${csv.seconds} s | | | | RSS ${csv.rssBeforeMb} → peak ${csv.peakRssMb} MB | | | |`);
