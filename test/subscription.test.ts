@@ -205,6 +205,19 @@ describe('failed period charges', () => {
 });
 
 describe('enterprise contracts', () => {
+  it('a plan priced by contract is never self-serve: an admin is refused with 422 PLAN_NEEDS_CONTRACT, the platform key may', async () => {
+    const id = await createOrgAt(h, { plan: 'team' });
+    await addCard(h, id);
+    const admin = await signIn(h, `admin@${id}.test`, 'admin-password');
+    const refused = await h.api('POST', `/v1/orgs/${id}/subscription/change`, { plan: 'enterprise' }, as(admin));
+    expect(refused.statusCode, refused.body).toBe(422);
+    expect(refused.json()).toMatchObject({ code: 'PLAN_NEEDS_CONTRACT', errors: { plan: ['is priced by contract: contact sales'] } });
+    expect((await org(h, id)).plan).toBe('team');
+    // Sales agreed a contract: the operator's back office moves the org.
+    expect((await h.api('POST', `/v1/orgs/${id}/subscription/change`, { plan: 'enterprise' })).statusCode).toBe(202);
+    expect((await org(h, id)).plan).toBe('enterprise');
+  });
+
   it('override included credits, prices, purchase limits and the period length', async () => {
     const id = await createOrgAt(h, { plan: 'enterprise' });
     await addCard(h, id);

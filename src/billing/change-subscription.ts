@@ -17,10 +17,13 @@ import { termsOf } from '../ledger/rollover.js';
  * Upgrades apply at once; downgrades and cancellations are scheduled for the period end and can be
  * undone until then. A canceled org that resubscribes starts a new term (purchased credits kept).
  */
-export async function changePlan(deps: BillingDeps, input: { orgId: string; plan: string }): Promise<PendingChange> {
+export async function changePlan(deps: BillingDeps, input: { orgId: string; plan: string; byOperator?: boolean }): Promise<PendingChange> {
   const view = await loadOrg(deps, input.orgId);
   const plan = findPlan(deps.catalog, input.plan);
   if (!plan) throw invalidFields({ plan: [`unknown plan "${input.plan}"`] });
+  if (plan.pricedByContract && !input.byOperator) {
+    throw new Failure('PLAN_NEEDS_CONTRACT', `The ${plan.name} plan is priced by contract: contact sales to move to it.`, { plan: ['is priced by contract: contact sales'] });
+  }
   const { subscription } = view;
   if (subscription.status === 'canceled') {
     return requestChange(deps, subscription, { orgId: input.orgId, plan: plan.id, scheduledPlan: null, cancelAtPeriodEnd: false }, { plan: plan.id });

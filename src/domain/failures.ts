@@ -32,6 +32,7 @@ export const FAILURES = {
   INVOICE_NOT_FOUND: { status: 404, title: 'Invoice not found' },
   SUBSCRIPTION_INACTIVE: { status: 409, title: 'The subscription has ended' },
   PLAN_UNCHANGED: { status: 422, title: 'The org is on this plan already' },
+  PLAN_NEEDS_CONTRACT: { status: 422, title: 'This plan is priced by contract: contact sales' },
   ALREADY_CANCELED: { status: 409, title: 'The subscription is already set to cancel' },
   NOTHING_TO_RESUME: { status: 409, title: 'There is no cancellation or scheduled change to undo' },
   WEBHOOK_SIGNATURE_INVALID: { status: 400, title: 'The webhook signature is missing, wrong or too old' },

@@ -1,5 +1,5 @@
 import { createContext, useContext, type ReactNode } from 'react';
-import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { api, ApiError, setCsrfToken } from './api.js';
 import type { Me } from './types.js';
 
@@ -31,6 +31,26 @@ export function useMe() {
   });
 }
 
+/** Why the sign-in page is shown again: the person logged out, or their session ended on its own. */
+export type SignedOutReason = 'logged-out' | 'expired';
+
+/**
+ * Back to the sign-in page, at once: the signed-in user becomes null (App shows the sign-in page) and
+ * every other answer cached for the old session is dropped, so nothing of it is shown to the next person.
+ * `me` is set before the rest is removed: its observer must see the change, not a removed query.
+ */
+export function signOut(queryClient: QueryClient, reason: SignedOutReason): void {
+  setCsrfToken(null);
+  queryClient.setQueryData(['signed-out'], reason);
+  queryClient.setQueryData(['me'], null);
+  queryClient.removeQueries({ predicate: (query) => !['me', 'signed-out'].includes(String(query.queryKey[0])) });
+}
+
+/** Any answer "sign in first" (401) while the app thinks someone is signed in: the session ended. */
+export function isSessionEnded(error: unknown, queryClient: QueryClient): boolean {
+  return error instanceof ApiError && error.status === 401 && Boolean(queryClient.getQueryData(['me']));
+}
+
 export function SessionProvider({ me, children }: { me: Me; children: ReactNode }) {
   const queryClient = useQueryClient();
   const org = me.orgs[0];
@@ -41,10 +61,9 @@ export function SessionProvider({ me, children }: { me: Me; children: ReactNode 
     orgName: org.name,
     isAdmin: org.role === 'admin',
     async logout() {
-      await api('POST', '/v1/auth/logout');
-      setCsrfToken(null);
-      queryClient.clear();
-      queryClient.setQueryData(['me'], null);
+      // Signed out here whatever the answer: a session the server already ended is just as ended.
+      await api('POST', '/v1/auth/logout').catch(() => undefined);
+      signOut(queryClient, 'logged-out');
     },
   };
   return <SessionContext.Provider value={session}>{children}</SessionContext.Provider>;

@@ -1,8 +1,9 @@
 import { lazy, StrictMode, Suspense } from 'react';
 import { createRoot } from 'react-dom/client';
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { BrowserRouter, Navigate, Route, Routes } from 'react-router';
-import { SessionProvider, useMe } from './auth.js';
+import { isSessionEnded, SessionProvider, signOut, useMe } from './auth.js';
+import { ApiError } from './api.js';
 import { AppShell } from './components/AppShell.js';
 import { LoginPage } from './pages/Login.js';
 import { AiCreditsUsagePage } from './pages/AiCreditsUsage.js';
@@ -16,7 +17,15 @@ import './styles.css';
 // The charts library is large: the reports page loads it only when opened.
 const ReportsPage = lazy(() => import('./pages/Reports.js').then((module) => ({ default: module.ReportsPage })));
 
-const queryClient = new QueryClient({ defaultOptions: { queries: { retry: 1, refetchOnWindowFocus: false } } });
+/** A session that ends while a page is open (expired, revoked, logged out elsewhere) lands on the sign-in page. */
+const onError = (error: unknown) => {
+  if (isSessionEnded(error, queryClient)) signOut(queryClient, 'expired');
+};
+const queryClient: QueryClient = new QueryClient({
+  queryCache: new QueryCache({ onError }),
+  mutationCache: new MutationCache({ onError }),
+  defaultOptions: { queries: { retry: (failures, error) => !(error instanceof ApiError && error.status === 401) && failures < 1, refetchOnWindowFocus: false } },
+});
 
 function App() {
   const me = useMe();

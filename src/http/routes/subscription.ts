@@ -57,7 +57,11 @@ export const subscriptionRoutes = (deps: BillingDeps): FastifyPluginAsyncTypebox
         body: Type.Object({ plan: StringEnum(deps.catalog.plans.map((plan) => plan.id)) }, { additionalProperties: false }),
         response: { 202: PendingChange, ...problems(401, 403, 404, 422, 503) },
       },
-      handler: async (request, reply) => reply.status(202).send({ pending_change: await changePlan(deps, { orgId: request.params.org, plan: request.body.plan }) }),
+      handler: async (request, reply) =>
+        reply.status(202).send({
+          // A plan priced by contract is agreed with sales: only the platform (the operator's back office) may move an org onto it.
+          pending_change: await changePlan(deps, { orgId: request.params.org, plan: request.body.plan, byOperator: request.principal?.kind === 'platform' }),
+        }),
     });
 
     app.post('/v1/orgs/:org/subscription/cancel', {

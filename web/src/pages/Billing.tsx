@@ -321,6 +321,17 @@ function SubscriptionSection() {
                   <td />
                   {catalog.map((plan) => {
                     const isCurrent = plan.id === org.data.plan && !subscription.scheduled_plan;
+                    // A plan priced by contract is agreed with sales, never picked here (the API refuses it too).
+                    if (plan.priced_by_contract && !isCurrent) {
+                      return (
+                        <td key={plan.id}>
+                          <p className="contact-sales">
+                            <strong>Contact sales</strong>
+                            <span className="muted"> — {plan.name} is agreed in a contract with our sales team.</span>
+                          </p>
+                        </td>
+                      );
+                    }
                     return (
                       <td key={plan.id}>
                         <button type="button" className={isCurrent ? undefined : 'primary'} disabled={isCurrent} onClick={() => setStep({ kind: 'confirm-plan', plan })}>
