@@ -5,9 +5,10 @@
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 import type { Harness } from '../support/harness.js';
 import { addCard, createOrgAt } from '../support/billing.js';
+import { balance } from '../support/metering.js';
 import { HAS_CHROMIUM, loaded, shot, signIn, startServedApp, WIDE } from '../support/browser.js';
 
 const ADMIN_PASSWORD = 'admin-password';
@@ -87,4 +88,49 @@ describe.skipIf(!HAS_CHROMIUM)('a first-time admin', () => {
     expect(await page.getByRole('button', { name: 'Select Business' }).count()).toBe(1);
     await shot(page, 'plan-comparison-contact-sales');
   });
+
+  /** Admin Settings > AI Credits Usage, at the Purchase Credits section; records every purchase request sent. */
+  async function openPurchase(org: string): Promise<Request[]> {
+    const sent: Request[] = [];
+    page.on('request', (request) => {
+      if (request.method() === 'POST' && new URL(request.url()).pathname.endsWith('/credit-purchases')) sent.push(request);
+    });
+    await signIn(page, baseUrl, admin(org), ADMIN_PASSWORD);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'AI Credits Usage', exact: true }).click();
+    await loaded(page);
+    await page.getByRole('heading', { name: 'Purchase Credits', exact: true }).scrollIntoViewIfNeeded();
+    return sent;
+  }
+
+  it('a purchase is reviewed first: Enter while the total loads charges nothing; the review names the card', async () => {
+    const org = await createOrgAt(h, { region: 'CA' });
+    await addCard(h, org);
+    const sent = await openPurchase(org);
+    const amount = page.getByLabel('Credits to purchase', { exact: true });
+    // Typed and Enter at once: the quote for 2,500 is not there yet, so nothing may be charged.
+    await amount.fill('2500');
+    await amount.press('Enter');
+    expect(await page.getByRole('button', { name: 'Purchase Credits', exact: true }).isDisabled()).toBe(true);
+    await page.getByTestId('purchase-grand-total').filter({ hasText: 'Total: $25.00' }).waitFor();
+    await page.getByTestId('purchase-card').filter({ hasText: 'Charged to Visa •••• 4242' }).waitFor();
+    await page.getByTestId('purchase-total').filter({ hasText: '2,500 credits = $25.00' }).waitFor();
+    expect(sent).toHaveLength(0);
+    expect((await balance(h, org)).purchased.remaining).toBe(0);
+    await shot(page, 'purchase-review');
+    await page.getByRole('button', { name: 'Purchase Credits', exact: true }).click();
+    await page.getByRole('status').filter({ hasText: '2,500 credits added to your balance.' }).waitFor();
+    expect(sent).toHaveLength(1);
+    expect((await balance(h, org)).purchased.remaining).toBe(2_500);
+  });
+
+  it('without a card the form says where to add one and cannot be sent', async () => {
+    const org = await createOrgAt(h, { region: 'CA' });
+    const sent = await openPurchase(org);
+    await page.getByTestId('purchase-no-card').filter({ hasText: 'Add a payment method in Billing > Payment Methods to purchase credits.' }).waitFor();
+    await page.getByTestId('purchase-grand-total').waitFor();
+    expect(await page.getByRole('button', { name: 'Purchase Credits', exact: true }).isDisabled()).toBe(true);
+    await page.getByLabel('Credits to purchase', { exact: true }).press('Enter');
+    expect(sent).toHaveLength(0);
+  });
 });
+

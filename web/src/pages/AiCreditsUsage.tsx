@@ -3,6 +3,7 @@ import { Link } from 'react-router';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from '@tanstack/react-table';
 import { api, ApiError, errorMessage } from '../api.js';
+import { cardLabel, usePaymentMethods } from '../cards.js';
 import { useSession } from '../auth.js';
 import { useBalance } from '../components/AppShell.js';
 import { formatCredits, formatDate, formatDateTime, formatMoney } from '../format.js';
@@ -471,7 +472,11 @@ function PurchaseSection() {
     );
   }, [quote.data]);
   const price = unitPrice ?? plan.price;
-  const quoteCurrent = quote.data !== undefined && credits !== null && quote.data.credits === credits && !quote.isPlaceholderData;
+  const quoteCurrent = quote.data !== undefined && credits !== null && quote.data.credits === credits && !quote.isPlaceholderData && !quote.isFetching;
+  // The card the purchase is charged to, shown in the review; without one there is nothing to charge.
+  const methods = usePaymentMethods();
+  const card = methods.data?.items.find((method) => method.default) ?? methods.data?.items[0];
+  const noCard = methods.isSuccess && card === undefined;
 
   // One idempotency key per confirmed attempt; kept only while the outcome is unknown, so that
   // retrying the same amount after a lost answer can never charge twice.
@@ -491,6 +496,10 @@ function PurchaseSection() {
     },
   });
 
+  // The form is the review: credits, price, tax, total and the card, all for the amount typed. It can
+  // be sent only once they are all shown (never while the total is loading, e.g. by pressing Enter).
+  const canPurchase = problem === null && quoteCurrent && card !== undefined && !purchase.isPending;
+
   const setAmount = (value: string) => {
     setText(value);
     if (!purchase.isPending) purchase.reset();
@@ -498,7 +507,7 @@ function PurchaseSection() {
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    if (credits === null || purchase.isPending) return;
+    if (credits === null || !canPurchase) return;
     if (!attempt.current || attempt.current.credits !== credits) attempt.current = { key: crypto.randomUUID(), credits };
     purchase.mutate({ credits, key: attempt.current.key });
   };
@@ -565,6 +574,7 @@ function PurchaseSection() {
                       </p>
                     )}
                     {quote.data.tax_note && <p className="muted">{quote.data.tax_note}</p>}
+                    {card && <p data-testid="purchase-card">Charged to {cardLabel(card)}</p>}
                   </div>
                 ) : quote.isError && !quote.isFetching ? (
                   <Failed error={quote.error} what="The price with tax" />
@@ -577,7 +587,12 @@ function PurchaseSection() {
             )
           )}
         </div>
-        <button type="submit" className="primary" disabled={problem !== null || purchase.isPending}>
+        {noCard && (
+          <p className="notice" data-testid="purchase-no-card">
+            Add a payment method in <Link to="/billing">Billing &gt; Payment Methods</Link> to purchase credits.
+          </p>
+        )}
+        <button type="submit" className="primary" disabled={!canPurchase}>
           {purchase.isPending ? 'Processing payment…' : 'Purchase Credits'}
         </button>
       </form>

@@ -3,6 +3,7 @@ import { Link } from 'react-router';
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { StripeCardForm } from '../components/StripeCardForm.js';
 import { api, ApiError, errorMessage } from '../api.js';
+import { cardName, usePaymentMethods, type PaymentMethod } from '../cards.js';
 import { useSession } from '../auth.js';
 import { useBalance } from '../components/AppShell.js';
 import { formatCredits, formatDate, formatMoney } from '../format.js';
@@ -21,15 +22,6 @@ export interface InvoiceSummary {
   currency: string;
   issued_at: string;
   paid_at: string | null;
-}
-
-interface PaymentMethod {
-  id: string;
-  brand: string;
-  last4: string;
-  exp_month: number;
-  exp_year: number;
-  default: boolean;
 }
 
 interface HistoryEntry {
@@ -59,13 +51,6 @@ export function invoiceStatusLabel(status: string): string {
 
 export function formatPeriod(start: string, end: string): string {
   return `${formatDate(start)} – ${formatDate(end)}`;
-}
-
-const BRANDS: Record<string, string> = { visa: 'Visa', mastercard: 'Mastercard', amex: 'American Express', discover: 'Discover' };
-
-function cardName(method: PaymentMethod): string {
-  const brand = BRANDS[method.brand.toLowerCase()] ?? (method.brand && method.brand !== 'unknown' ? method.brand : 'Card');
-  return `${brand} •••• ${method.last4}, expires ${String(method.exp_month).padStart(2, '0')}/${method.exp_year}`;
 }
 
 /** A period longer than ~3 months is a yearly contract term. */
@@ -452,11 +437,7 @@ function fieldSentence(label: string, message: string): string {
 function PaymentMethodsSection() {
   const { orgId, isAdmin } = useSession();
   const queryClient = useQueryClient();
-  const methods = useQuery({
-    queryKey: ['billing', orgId, 'payment-methods'],
-    queryFn: () => api<{ items: PaymentMethod[] }>('GET', `/v1/orgs/${orgId}/payment-methods`),
-    enabled: isAdmin,
-  });
+  const methods = usePaymentMethods(isAdmin);
   // With Stripe configured, cards are collected by Stripe Elements; otherwise by the built-in form.
   const config = useQuery({ queryKey: ['config'], queryFn: () => api<{ payments_provider: string; stripe_publishable_key: string | null }>('GET', '/v1/config'), staleTime: Infinity });
   const stripeKey = config.data?.payments_provider === 'stripe' ? config.data.stripe_publishable_key : null;
