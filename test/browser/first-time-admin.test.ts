@@ -132,5 +132,25 @@ describe.skipIf(!HAS_CHROMIUM)('a first-time admin', () => {
     await page.getByLabel('Credits to purchase', { exact: true }).press('Enter');
     expect(sent).toHaveLength(0);
   });
-});
 
+  it('removing a card asks first, and says what removing the only card means', async () => {
+    const org = await createOrgAt(h, { plan: 'team' });
+    await addCard(h, org);
+    await signIn(page, baseUrl, admin(org), ADMIN_PASSWORD);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Billing', exact: true }).click();
+    await loaded(page);
+    const cards = page.getByRole('list', { name: 'Saved cards' });
+    await cards.getByRole('button', { name: 'Remove', exact: true }).click();
+    const confirm = page.getByRole('region', { name: 'Remove Visa •••• 4242?' });
+    await confirm.getByText('It is your only card.').waitFor();
+    await shot(page, 'remove-card-confirmation');
+    // Nothing is removed until it is confirmed; keeping it closes the question.
+    await confirm.getByRole('button', { name: 'Keep card' }).click();
+    expect(await confirm.count()).toBe(0);
+    expect((await h.api('GET', `/v1/orgs/${org}/payment-methods`)).json().items).toHaveLength(1);
+    await cards.getByRole('button', { name: 'Remove', exact: true }).click();
+    await page.getByRole('button', { name: 'Remove card', exact: true }).click();
+    await page.getByText('Visa •••• 4242, expires 12/2030 removed.').waitFor();
+    expect((await h.api('GET', `/v1/orgs/${org}/payment-methods`)).json().items).toHaveLength(0);
+  });
+});

@@ -3,7 +3,7 @@ import { Link } from 'react-router';
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { StripeCardForm } from '../components/StripeCardForm.js';
 import { api, ApiError, errorMessage } from '../api.js';
-import { cardName, usePaymentMethods, type PaymentMethod } from '../cards.js';
+import { cardLabel, cardName, usePaymentMethods, type PaymentMethod } from '../cards.js';
 import { useSession } from '../auth.js';
 import { useBalance } from '../components/AppShell.js';
 import { formatCredits, formatDate, formatMoney } from '../format.js';
@@ -434,6 +434,16 @@ function fieldSentence(label: string, message: string): string {
   return /^[a-z]/.test(message) ? `${label} ${message}.` : message;
 }
 
+/** What removing this card changes, in a sentence: the confirmation says it before anything is removed. */
+function removalConsequence(card: PaymentMethod, cards: readonly PaymentMethod[]): string {
+  if (cards.length === 1) {
+    return 'It is your only card. Plan renewals, open invoices and credit purchases need one: until you add another card, the next charge will fail and auto-recharge stops.';
+  }
+  if (card.default && cards.length === 2) return `Your other card, ${cardLabel(cards.find((other) => other.id !== card.id)!)}, becomes the default for renewals and purchases.`;
+  if (card.default) return 'The card you added most recently becomes the default for renewals and purchases.';
+  return 'Your default card stays as it is.';
+}
+
 function PaymentMethodsSection() {
   const { orgId, isAdmin } = useSession();
   const queryClient = useQueryClient();
@@ -444,6 +454,8 @@ function PaymentMethodsSection() {
   const [form, setForm] = useState<CardForm>(EMPTY_CARD);
   const [localErrors, setLocalErrors] = useState<Partial<Record<CardField, string>>>({});
   const [message, setMessage] = useState<string | null>(null);
+  /** The card whose removal waits for a confirmation. */
+  const [removing, setRemoving] = useState<PaymentMethod | null>(null);
 
   const add = useMutation({
     mutationFn: (card: CardForm) =>
@@ -541,7 +553,7 @@ function PaymentMethodsSection() {
                     onClick={() => {
                       setMessage(null);
                       makeDefault.reset();
-                      remove.mutate(method);
+                      setRemoving(method);
                     }}
                   >
                     Remove
@@ -550,6 +562,25 @@ function PaymentMethodsSection() {
               </li>
             ))}
         </ul>
+      )}
+      {removing && methods.data && (
+        <div className="panel" role="region" aria-labelledby="remove-card-heading">
+          <h3 id="remove-card-heading">Remove {cardLabel(removing)}?</h3>
+          <p>{removalConsequence(removing, methods.data.items)}</p>
+          <div className="row">
+            <button
+              type="button"
+              className="danger"
+              disabled={remove.isPending}
+              onClick={() => remove.mutate(removing, { onSettled: () => setRemoving(null) })}
+            >
+              {remove.isPending ? 'Removing…' : 'Remove card'}
+            </button>
+            <button type="button" disabled={remove.isPending} onClick={() => setRemoving(null)}>
+              Keep card
+            </button>
+          </div>
+        </div>
       )}
       {listError && (
         <p className="error" role="alert">
