@@ -61,7 +61,12 @@ describe.skipIf(!HAS_CHROMIUM)('a first-time admin', () => {
     // The session ends on the server (expired, or revoked elsewhere); the page is still open.
     const user = await h.db.selectFrom('users').select('user_id').where('email', '=', admin(org)).executeTakeFirstOrThrow();
     await h.db.deleteFrom('sessions').where('user_id', '=', user.user_id).execute();
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Billing', exact: true }).click();
+    // The next request shows it: opening Billing, or the top bar's own refresh if that comes first.
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Billing', exact: true })
+      .click({ timeout: 3_000 })
+      .catch(() => undefined);
     await signInHeading().waitFor();
     await page.getByRole('status').filter({ hasText: 'Your session has ended. Sign in again to go on.' }).waitFor();
     expect(await page.getByRole('alert').count()).toBe(0);
@@ -152,5 +157,30 @@ describe.skipIf(!HAS_CHROMIUM)('a first-time admin', () => {
     await page.getByRole('button', { name: 'Remove card', exact: true }).click();
     await page.getByText('Visa •••• 4242, expires 12/2030 removed.').waitFor();
     expect((await h.api('GET', `/v1/orgs/${org}/payment-methods`)).json().items).toHaveLength(0);
+  });
+
+  it('"Click any entry to view the full invoice details": a click anywhere on an invoice row or a billing-history entry opens it', async () => {
+    const org = await createOrgAt(h, { plan: 'team' });
+    await addCard(h, org);
+    await signIn(page, baseUrl, admin(org), ADMIN_PASSWORD);
+    const billing = async () => {
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Billing', exact: true }).click();
+      await loaded(page);
+    };
+    await billing();
+    const row = page.locator('table.invoices tbody tr').first();
+    expect(await row.evaluate((element) => getComputedStyle(element).cursor)).toBe('pointer');
+    // The row's date cell, not its link.
+    await row.getByRole('cell').nth(1).click();
+    await page.waitForURL(/\/billing\/invoices\//);
+    await page.getByRole('heading', { name: /^Invoice LB-/ }).waitFor();
+    await billing();
+    const entry = page.getByRole('list', { name: 'Billing history' }).getByRole('listitem').first();
+    await entry.locator('time').click();
+    await page.waitForURL(/\/billing\/invoices\//);
+    await billing();
+    // Keyboard: the entry's invoice is a link.
+    await page.getByRole('list', { name: 'Billing history' }).getByRole('link', { name: /^Invoice LB-/ }).first().press('Enter');
+    await page.waitForURL(/\/billing\/invoices\//);
   });
 });

@@ -9,6 +9,8 @@ export class ApiError extends Error {
     readonly detail: string,
     readonly errors: Record<string, string[]> = {},
     readonly body: Record<string, unknown> = {},
+    /** When the request was sent (Date.now()): an answer to a request of an earlier session is not about this one. */
+    readonly sentAt: number = Date.now(),
   ) {
     super(detail);
   }
@@ -24,6 +26,7 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   const headers: Record<string, string> = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
+  const sentAt = Date.now();
   const response = await fetch(path, { method, headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body) });
   if (response.status === 204) return undefined as T;
   const text = await response.text();
@@ -35,6 +38,7 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
       String(parsed.detail ?? response.statusText),
       (parsed.errors as Record<string, string[]> | undefined) ?? {},
       parsed,
+      sentAt,
     );
   }
   return parsed as T;

@@ -46,9 +46,13 @@ export function signOut(queryClient: QueryClient, reason: SignedOutReason): void
   queryClient.removeQueries({ predicate: (query) => !['me', 'signed-out'].includes(String(query.queryKey[0])) });
 }
 
-/** Any answer "sign in first" (401) while the app thinks someone is signed in: the session ended. */
+/**
+ * An answer "sign in first" (401) to a request sent during the current session: it ended. A late
+ * answer to a request of an earlier session (sent before this sign-in) says nothing about this one.
+ */
 export function isSessionEnded(error: unknown, queryClient: QueryClient): boolean {
-  return error instanceof ApiError && error.status === 401 && Boolean(queryClient.getQueryData(['me']));
+  if (!(error instanceof ApiError) || error.status !== 401 || !queryClient.getQueryData(['me'])) return false;
+  return error.sentAt >= (queryClient.getQueryState(['me'])?.dataUpdatedAt ?? 0);
 }
 
 export function SessionProvider({ me, children }: { me: Me; children: ReactNode }) {

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { Link } from 'react-router';
+import { Link, useNavigate } from 'react-router';
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { StripeCardForm } from '../components/StripeCardForm.js';
 import { api, ApiError, errorMessage } from '../api.js';
@@ -653,6 +653,7 @@ function PaymentMethodsSection() {
 
 function InvoiceHistorySection() {
   const { orgId } = useSession();
+  const navigate = useNavigate();
   const invoices = useInfiniteQuery({
     queryKey: ['billing', orgId, 'invoices'],
     queryFn: ({ pageParam }) =>
@@ -705,9 +706,12 @@ function InvoiceHistorySection() {
             </thead>
             <tbody>
               {rows.map((invoice) => (
-                <tr key={invoice.id}>
+                // The whole row opens the invoice; its number is the link keyboards and screen readers use.
+                <tr key={invoice.id} className="clickable" onClick={() => navigate(invoicePath(invoice.id))}>
                   <td className="nowrap">
-                    <Link to={`/billing/invoices/${encodeURIComponent(invoice.id)}`}>{invoice.number}</Link>
+                    <Link to={invoicePath(invoice.id)} onClick={(event) => event.stopPropagation()}>
+                      {invoice.number}
+                    </Link>
                   </td>
                   <td className="nowrap">{formatDate(invoice.issued_at)}</td>
                   <td>{invoiceKindLabel(invoice.kind)}</td>
@@ -746,11 +750,22 @@ function InvoiceHistorySection() {
       {entries.length > 0 && (
         <ul className="history" aria-labelledby="billing-history-heading">
           {entries.map((entry) => (
-            <li key={`${entry.kind}-${entry.id}`} className={entry.status === 'failed' ? 'failed' : undefined}>
+            <li
+              key={`${entry.kind}-${entry.id}`}
+              className={[entry.status === 'failed' ? 'failed' : '', entry.invoice_id ? 'clickable' : ''].join(' ').trim() || undefined}
+              onClick={entry.invoice_id ? () => navigate(invoicePath(entry.invoice_id!)) : undefined}
+            >
               <time dateTime={entry.occurred_at}>{formatDate(entry.occurred_at)}</time>
               <span className="history-description">
                 {entry.description}
-                {entry.invoice_number && <span className="muted"> · Invoice {entry.invoice_number}</span>}
+                {entry.invoice_id && entry.invoice_number && (
+                  <>
+                    {' · '}
+                    <Link to={invoicePath(entry.invoice_id)} onClick={(event) => event.stopPropagation()}>
+                      Invoice {entry.invoice_number}
+                    </Link>
+                  </>
+                )}
               </span>
               <span className="num">{formatMoney(entry.amount_cents, entry.currency)}</span>
               <span className={`tag${historyTone(entry)}`}>{historyStatus(entry)}</span>
@@ -766,6 +781,8 @@ function InvoiceHistorySection() {
     </section>
   );
 }
+
+const invoicePath = (id: string) => `/billing/invoices/${encodeURIComponent(id)}`;
 
 function historyStatus(entry: HistoryEntry): string {
   if (entry.kind === 'payment_failed') return 'Failed';
