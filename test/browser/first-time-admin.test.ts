@@ -183,4 +183,20 @@ describe.skipIf(!HAS_CHROMIUM)('a first-time admin', () => {
     await page.getByRole('list', { name: 'Billing history' }).getByRole('link', { name: /^Invoice LB-/ }).first().press('Enter');
     await page.waitForURL(/\/billing\/invoices\//);
   });
+
+  it('labels say what is true: on-demand off is not "no cap"; a scheduled downgrade is undone by keeping the plan', async () => {
+    const org = await createOrgAt(h, { plan: 'team' });
+    await addCard(h, org);
+    expect((await h.api('POST', `/v1/orgs/${org}/subscription/change`, { plan: 'starter' })).statusCode).toBe(202);
+    await signIn(page, baseUrl, admin(org), ADMIN_PASSWORD);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'AI Credits Usage', exact: true }).click();
+    await loaded(page);
+    await page.getByTestId('overage-cap-money').filter({ hasText: 'On-demand usage is off: AI stops when your credits run out' }).waitFor();
+    expect(await page.getByText('No cap on extra spend').count()).toBe(0);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Billing', exact: true }).click();
+    await loaded(page);
+    expect(await page.getByRole('button', { name: 'Resume subscription' }).count()).toBe(0);
+    await page.getByRole('button', { name: 'Keep the Team plan', exact: true }).click();
+    await expect.poll(async () => (await h.api('GET', `/v1/orgs/${org}`)).json().subscription.scheduled_plan, { timeout: 10_000 }).toBeNull();
+  });
 });

@@ -734,7 +734,11 @@ function OnDemandForm({ initial }: { initial: OnDemand }) {
         ) : (
           limit !== null && (
             <p data-testid="overage-cap-money" aria-live="polite">
-              {limit === 0 ? 'No cap on extra spend' : `${formatCredits(limit)} credits caps extra spend at ${formatMoney(limit * price.unitCents, price.currency)}`}
+              {!enabled
+                ? 'On-demand usage is off: AI stops when your credits run out, and nothing extra is billed.'
+                : limit === 0
+                  ? 'No cap on extra spend'
+                  : `${formatCredits(limit)} credits caps extra spend at ${formatMoney(limit * price.unitCents, price.currency)}`}
             </p>
           )
         )}

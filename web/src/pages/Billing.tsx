@@ -240,7 +240,8 @@ function SubscriptionSection() {
                 resume.mutate(canceled);
               }}
             >
-              Resume subscription
+              {/* Undoing a scheduled downgrade keeps the plan; only a cancellation is resumed. */}
+              {subscription.scheduled_plan && !subscription.cancel_at_period_end && !canceled ? `Keep the ${currentName} plan` : 'Resume subscription'}
             </button>
           )}
           {!canceled && !subscription.cancel_at_period_end && (
