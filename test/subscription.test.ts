@@ -201,6 +201,8 @@ describe('failed period charges', () => {
     expect((await org(h, id)).subscription.status).toBe('active');
     const history = (await h.api('GET', `/v1/orgs/${id}/billing-history`)).json().items;
     expect(history.map((item: { kind: string }) => item.kind)).toEqual(['payment_failed', 'payment_failed', 'subscription_charge']);
+    // Written for a person: never the provider's code.
+    expect(history[0].description).toMatch(/^Payment failed: the card (was declined|has insufficient funds)\.$/);
   });
 });
 

@@ -11,6 +11,8 @@ export interface HistoryRow {
   readonly status: string;
   readonly invoice_id: string | null;
   readonly invoice_number: number | null;
+  /** The provider's code of a failed payment (payment_failed only): domain/payment-failures.ts words it. */
+  readonly failure_code: string | null;
 }
 
 /**
@@ -23,17 +25,17 @@ export async function listBillingHistory(db: Db, orgId: string, page: { limit: n
     SELECT * FROM (
       SELECT 'subscription_charge' AS kind, i.invoice_id AS id, i.issued_at AS occurred_at,
              i.plan_name || ' plan' AS description, i.total_cents AS amount_cents, i.currency, i.status,
-             i.invoice_id, i.number AS invoice_number
+             i.invoice_id, i.number AS invoice_number, NULL::text AS failure_code
         FROM invoices i WHERE i.org_id = ${orgId} AND i.kind = 'period'
       UNION ALL
       SELECT 'credit_purchase', p.purchase_id, p.created_at,
              CASE WHEN p.auto_recharge THEN 'Auto-recharge: ' ELSE '' END || to_char(p.credits, 'FM999,999,999') || ' AI credits',
-             p.total_cents, p.currency, p.status, p.invoice_id, i.number
+             p.total_cents, p.currency, p.status, p.invoice_id, i.number, NULL
         FROM credit_purchases p LEFT JOIN invoices i ON i.org_id = p.org_id AND i.invoice_id = p.invoice_id
        WHERE p.org_id = ${orgId}
       UNION ALL
-      SELECT 'payment_failed', y.payment_id, y.created_at, 'Payment failed (' || coalesce(y.failure_code, 'unknown') || ')',
-             y.amount_cents, y.currency, 'failed', y.invoice_id, i.number
+      SELECT 'payment_failed', y.payment_id, y.created_at, 'Payment failed',
+             y.amount_cents, y.currency, 'failed', y.invoice_id, i.number, y.failure_code
         FROM payments y JOIN invoices i ON i.org_id = y.org_id AND i.invoice_id = y.invoice_id
        WHERE y.org_id = ${orgId} AND y.status = 'failed'
     ) history

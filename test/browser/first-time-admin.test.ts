@@ -169,7 +169,9 @@ describe.skipIf(!HAS_CHROMIUM)('a first-time admin', () => {
     };
     await billing();
     const row = page.locator('table.invoices tbody tr').first();
-    expect(await row.evaluate((element) => getComputedStyle(element).cursor)).toBe('pointer');
+    // (Runs in the page, which has the DOM's getComputedStyle.)
+    const cursor = await row.evaluate((element) => (globalThis as unknown as { getComputedStyle(node: unknown): { cursor: string } }).getComputedStyle(element).cursor);
+    expect(cursor).toBe('pointer');
     // The row's date cell, not its link.
     await row.getByRole('cell').nth(1).click();
     await page.waitForURL(/\/billing\/invoices\//);

@@ -8,6 +8,7 @@ import { renderInvoicePdf } from '../../billing/render-invoice-pdf.js';
 import { listPurchases } from '../../db/purchases.js';
 import { findInvoice, listInvoices } from '../../db/invoices.js';
 import { listBillingHistory } from '../../db/billing-history.js';
+import { paymentFailedDescription } from '../../domain/payment-failures.js';
 import { Failure } from '../../domain/failures.js';
 import { decodeCursor, pageOf } from '../cursor.js';
 import { problemFor, sendProblem } from '../problem.js';
@@ -286,8 +287,9 @@ export const billingRoutes = (deps: BillingDeps): FastifyPluginAsyncTypebox =>
         });
         const { page, next_cursor } = pageOf(rows, limit, (row) => [row.occurred_at.toISOString(), row.id]);
         return {
-          items: page.map((row) => ({
+          items: page.map(({ failure_code: failureCode, ...row }) => ({
             ...row,
+            description: row.kind === 'payment_failed' ? paymentFailedDescription(failureCode) : row.description,
             occurred_at: row.occurred_at.toISOString(),
             invoice_number: row.invoice_number === null ? null : formatInvoiceNumber(Number(row.invoice_number)),
           })),
