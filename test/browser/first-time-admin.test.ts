@@ -9,7 +9,7 @@ import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 import type { Harness } from '../support/harness.js';
 import { addCard, createOrgAt } from '../support/billing.js';
 import { balance } from '../support/metering.js';
-import { HAS_CHROMIUM, loaded, shot, signIn, startServedApp, WIDE } from '../support/browser.js';
+import { HAS_CHROMIUM, loaded, NARROW, shot, signIn, startServedApp, WIDE } from '../support/browser.js';
 
 const ADMIN_PASSWORD = 'admin-password';
 const admin = (org: string) => `admin@${org}.test`;
@@ -201,4 +201,30 @@ describe.skipIf(!HAS_CHROMIUM)('a first-time admin', () => {
     await page.getByRole('button', { name: 'Keep the Team plan', exact: true }).click();
     await expect.poll(async () => (await h.api('GET', `/v1/orgs/${org}`)).json().subscription.scheduled_plan, { timeout: 10_000 }).toBeNull();
   });
+
+  it.each([
+    ['1280', WIDE],
+    ['390', NARROW],
+  ] as const)('long org and user names keep the top bar on one line at %s px, cut with an ellipsis', async (_width, viewport) => {
+    const org = await createOrgAt(h, {});
+    const longOrg = 'Consolidated Northern Hemisphere Industrial Inspection and Quality Assurance Holdings International';
+    expect((await h.api('PATCH', `/v1/orgs/${org}`, { name: longOrg })).statusCode).toBe(200);
+    await h.db.updateTable('users').set({ name: 'Maximiliana Alexandrina Konstantinopoulou-Vanderbilt-Featherstonehaugh' }).where('email', '=', admin(org)).execute();
+    await page.setViewportSize(viewport);
+    await signIn(page, baseUrl, admin(org), ADMIN_PASSWORD);
+    await loaded(page);
+    const bar = page.getByRole('banner');
+    const box = await bar.boundingBox();
+    // One row of controls (two at 390 px, where the org name has its own), and nothing wider than the screen.
+    expect(box!.height).toBeLessThan(viewport.width < 500 ? 110 : 70);
+    const overflow = await page.evaluate(() => {
+      const root = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
+      return root.scrollWidth - root.clientWidth;
+    });
+    expect(overflow).toBeLessThanOrEqual(0);
+    expect(await page.locator('.org-name').getAttribute('title')).toBe(longOrg);
+    await page.getByTestId('topbar-balance').waitFor();
+    await shot(page, `long-names-${viewport.width}`);
+  });
 });
+

@@ -12,7 +12,9 @@ export function AppShell() {
   return (
     <div className="shell">
       <header className="topbar" role="banner">
-        <span className="org-name">{orgName}</span>
+        <span className="org-name" title={orgName}>
+          {orgName}
+        </span>
         <BalanceBadge />
         <NotificationBell />
         <UserMenu />
@@ -160,7 +162,7 @@ function UserMenu() {
   const ref = useDismiss(open, () => setOpen(false));
   return (
     <div className="popover-anchor" ref={ref}>
-      <button type="button" className="user" aria-expanded={open} aria-haspopup="menu" onClick={() => setOpen(!open)}>
+      <button type="button" className="user" title={me.user.name} aria-expanded={open} aria-haspopup="menu" onClick={() => setOpen(!open)}>
         {me.user.name}
       </button>
       {open && (
