@@ -1,32 +1,13 @@
 // Ad hoc: the plans of the ledger cycle's statements on a hot org with many usage rows and holds.
-import { mkdtemp } from 'node:fs/promises';
-import { chmod } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import pg from 'pg';
-import { startEmbeddedPostgres, withDatabaseName } from '../dist/db/embedded.js';
-import { ensureDatabase } from '../dist/runtime.js';
-import { connectDatabase, poolOf } from '../dist/db/database.js';
-import { migrateToLatest } from '../dist/db/migrate.js';
-import { assembleBillingDeps } from '../dist/billing/assemble-deps.js';
-import { createOrg } from '../dist/billing/create-org.js';
-import { loadConfig, loadPlanCatalog, PROJECT_ROOT } from '../dist/config.js';
-import { createBuiltinProvider } from '../dist/providers/builtin.js';
-import { systemClock } from '../dist/clock.js';
+import { poolOf } from '../dist/db/database.js';
 import { LOCK_AND_LOAD_SQL, WRITE_SQL, loadParameters, writeDocument, parseLoadedOrgs } from '../dist/db/ledger-cycle.js';
 import { runCycle } from '../dist/ledger/kernel.js';
+import { startLedgerLab } from './lib/ledger-lab.mjs';
 
-const dir = await mkdtemp(path.join(tmpdir(), 'explain-'));
-await chmod(dir, 0o755);
-const server = await startEmbeddedPostgres({ dataDir: dir, durable: false });
-await ensureDatabase(server.url, 'x');
-const db = connectDatabase({ url: withDatabaseName(server.url, 'x') });
-await migrateToLatest(db);
-const clock = systemClock;
-const catalog = loadPlanCatalog(path.join(PROJECT_ROOT, 'config', 'plans.json'));
-const deps = assembleBillingDeps({ db, clock, catalog, holdTtlSeconds: 600, provider: createBuiltinProvider({ db, clock }), seller: loadConfig({}).seller, mailer: null });
 const ORG_COUNT = Number(process.env.ORGS ?? 3);
-for (let i = 0; i < ORG_COUNT; i += 1) await createOrg(deps, { id: `o${i}`, name: `o${i}`, plan: 'business', billingAddress: { country: 'US', region: 'CA' }, admin: { email: `a${i}@x.test`, name: 'A', password: 'password-123456' } });
+const lab = await startLedgerLab({ durable: false, orgs: ORG_COUNT });
+const { db, deps } = lab;
 const N = Number(process.env.N ?? 20000);
 let k = 0;
 for (let round = 0; round < N / 500; round += 1) {
@@ -55,6 +36,5 @@ await client.query('SAVEPOINT s');
 for (let i = 0; i < 6; i += 1) { await client.query('SAVEPOINT w'); await client.query({ name: 'wr', text: WRITE_SQL, values: wparams }); await client.query('ROLLBACK TO SAVEPOINT w'); }
 await client.query('ROLLBACK');
 client.release();
-await db.destroy();
-await server.stop();
+await lab.close();
 process.exit(0);

@@ -1,29 +1,12 @@
 // Ad hoc: where a lone authorize's cycle spends its time, statement by statement, on a durable database.
-import { mkdtemp, chmod } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { startEmbeddedPostgres, withDatabaseName } from '../dist/db/embedded.js';
-import { ensureDatabase } from '../dist/runtime.js';
-import { connectDatabase, poolOf } from '../dist/db/database.js';
-import { migrateToLatest } from '../dist/db/migrate.js';
-import { assembleBillingDeps } from '../dist/billing/assemble-deps.js';
-import { createOrg } from '../dist/billing/create-org.js';
-import { loadConfig, loadPlanCatalog, PROJECT_ROOT } from '../dist/config.js';
-import { createBuiltinProvider } from '../dist/providers/builtin.js';
-import { systemClock } from '../dist/clock.js';
+import { poolOf } from '../dist/db/database.js';
 import { LOCK_AND_LOAD_SQL, WRITE_SQL, loadParameters, writeDocument, parseLoadedOrgs } from '../dist/db/ledger-cycle.js';
 import { runCycle } from '../dist/ledger/kernel.js';
+import { startLedgerLab } from './lib/ledger-lab.mjs';
 
-const dir = await mkdtemp(path.join(tmpdir(), 'lone-'));
-await chmod(dir, 0o755);
-const server = await startEmbeddedPostgres({ dataDir: dir, durable: true });
-await ensureDatabase(server.url, 'x');
-const db = connectDatabase({ url: withDatabaseName(server.url, 'x') });
-await migrateToLatest(db);
-const clock = systemClock;
-const catalog = loadPlanCatalog(path.join(PROJECT_ROOT, 'config', 'plans.json'));
-const deps = assembleBillingDeps({ db, clock, catalog, holdTtlSeconds: 600, provider: createBuiltinProvider({ db, clock }), seller: loadConfig({}).seller, mailer: null });
-await createOrg(deps, { id: 'o1', name: 'o1', plan: 'business', billingAddress: { country: 'US', region: 'CA' }, admin: { email: 'a@x.test', name: 'A', password: 'password-123456' } });
+// Orgs o0 and o1: o1 is the one measured.
+const lab = await startLedgerLab({ durable: true, orgs: 2 });
+const { db, deps } = lab;
 const stats = new Map();
 const add = (k, v) => { if (!stats.has(k)) stats.set(k, []); stats.get(k).push(v); };
 for (let i = 0; i < 300; i += 1) {
@@ -58,7 +41,6 @@ if (process.env.KBENCH) {
   const r = await client.query({ text: LOCK_AND_LOAD_SQL, values: params });
   await client.query('ROLLBACK');
   const rows = r.rows.map((x) => x.book);
-  const { writeDocument } = await import('../dist/db/ledger-cycle.js');
   for (const [label, fn] of [['parse', () => parseLoadedOrgs(rows, new Date())], ['parse+run', () => runCycle(parseLoadedOrgs(rows, new Date()), requests, deps.ledger.rules)], ['parse+run+doc', () => JSON.stringify(writeDocument(runCycle(parseLoadedOrgs(rows, new Date()), requests, deps.ledger.rules).effects, new Date()))]]) {
     for (let i = 0; i < 2000; i += 1) fn();
     const t = performance.now();
@@ -68,6 +50,5 @@ if (process.env.KBENCH) {
 }
 for (const [k, xs] of stats) { xs.sort((a, b) => a - b); console.log(k.padEnd(20), 'p50', xs[xs.length >> 1].toFixed(3), 'p90', xs[Math.floor(xs.length * 0.9)].toFixed(3)); }
 client.release();
-await db.destroy();
-await server.stop();
+await lab.close();
 process.exit(0);

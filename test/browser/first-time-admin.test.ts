@@ -2,43 +2,28 @@
  * What a first-time admin tripped over (issue 15), each in Chromium against the built web app: these
  * tests failed before their fix.
  */
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { Page, Request } from 'playwright-core';
 import type { Harness } from '../support/harness.js';
 import { addCard, createOrgAt } from '../support/billing.js';
 import { balance } from '../support/metering.js';
-import { HAS_CHROMIUM, loaded, NARROW, shot, signIn, startServedApp, WIDE } from '../support/browser.js';
+import { HAS_CHROMIUM, loaded, NARROW, shot, signIn, useBrowserSuite, WIDE } from '../support/browser.js';
 
 const ADMIN_PASSWORD = 'admin-password';
 const admin = (org: string) => `admin@${org}.test`;
 
 describe.skipIf(!HAS_CHROMIUM)('a first-time admin', () => {
+  const suite = useBrowserSuite();
   let h: Harness;
   let baseUrl: string;
-  let browser: Browser;
-  let context: BrowserContext;
   let page: Page;
-  let served: Awaited<ReturnType<typeof startServedApp>> | undefined;
+  beforeEach(() => void ({ h, baseUrl, page } = suite));
 
-  beforeAll(async () => {
-    served = await startServedApp();
-    ({ h, baseUrl, browser } = served);
-  });
-  afterAll(() => served?.close());
-  beforeEach(async () => {
-    context = await browser.newContext({ viewport: WIDE, baseURL: baseUrl });
-    context.setDefaultTimeout(10_000);
-    page = await context.newPage();
-  });
-  afterEach(async (test) => {
-    if (test.task.result?.state === 'fail') {
-      await page.screenshot({ path: path.join(tmpdir(), `loupe-browser-failure-${test.task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 80)}.png`), fullPage: true }).catch(() => undefined);
-    }
-    await context.close();
-  });
-
+  /** A screen of the side navigation, opened and loaded. */
+  const openScreen = async (name: string) => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true }).click();
+    await loaded(page);
+  };
   const signInHeading = () => page.getByRole('heading', { name: 'Sign in to Loupe Factory' });
 
   it('logs out onto the sign-in page, with nothing of the old session left on screen', async () => {
@@ -83,8 +68,7 @@ describe.skipIf(!HAS_CHROMIUM)('a first-time admin', () => {
     const org = await createOrgAt(h, { plan: 'team' });
     await addCard(h, org);
     await signIn(page, baseUrl, admin(org), ADMIN_PASSWORD);
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Billing', exact: true }).click();
-    await loaded(page);
+    await openScreen('Billing');
     await page.getByRole('button', { name: 'Change Plan', exact: true }).click();
     const comparison = page.locator('table.compare');
     await comparison.waitFor();
@@ -101,8 +85,7 @@ describe.skipIf(!HAS_CHROMIUM)('a first-time admin', () => {
       if (request.method() === 'POST' && new URL(request.url()).pathname.endsWith('/credit-purchases')) sent.push(request);
     });
     await signIn(page, baseUrl, admin(org), ADMIN_PASSWORD);
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'AI Credits Usage', exact: true }).click();
-    await loaded(page);
+    await openScreen('AI Credits Usage');
     await page.getByRole('heading', { name: 'Purchase Credits', exact: true }).scrollIntoViewIfNeeded();
     return sent;
   }
@@ -142,8 +125,7 @@ describe.skipIf(!HAS_CHROMIUM)('a first-time admin', () => {
     const org = await createOrgAt(h, { plan: 'team' });
     await addCard(h, org);
     await signIn(page, baseUrl, admin(org), ADMIN_PASSWORD);
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Billing', exact: true }).click();
-    await loaded(page);
+    await openScreen('Billing');
     const cards = page.getByRole('list', { name: 'Saved cards' });
     await cards.getByRole('button', { name: 'Remove', exact: true }).click();
     const confirm = page.getByRole('region', { name: 'Remove Visa •••• 4242?' });
@@ -163,10 +145,7 @@ describe.skipIf(!HAS_CHROMIUM)('a first-time admin', () => {
     const org = await createOrgAt(h, { plan: 'team' });
     await addCard(h, org);
     await signIn(page, baseUrl, admin(org), ADMIN_PASSWORD);
-    const billing = async () => {
-      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Billing', exact: true }).click();
-      await loaded(page);
-    };
+    const billing = () => openScreen('Billing');
     await billing();
     const row = page.locator('table.invoices tbody tr').first();
     // (Runs in the page, which has the DOM's getComputedStyle.)
@@ -191,12 +170,10 @@ describe.skipIf(!HAS_CHROMIUM)('a first-time admin', () => {
     await addCard(h, org);
     expect((await h.api('POST', `/v1/orgs/${org}/subscription/change`, { plan: 'starter' })).statusCode).toBe(202);
     await signIn(page, baseUrl, admin(org), ADMIN_PASSWORD);
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'AI Credits Usage', exact: true }).click();
-    await loaded(page);
+    await openScreen('AI Credits Usage');
     await page.getByTestId('overage-cap-money').filter({ hasText: 'On-demand usage is off: AI stops when your credits run out' }).waitFor();
     expect(await page.getByText('No cap on extra spend').count()).toBe(0);
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Billing', exact: true }).click();
-    await loaded(page);
+    await openScreen('Billing');
     expect(await page.getByRole('button', { name: 'Resume subscription' }).count()).toBe(0);
     await page.getByRole('button', { name: 'Keep the Team plan', exact: true }).click();
     await expect.poll(async () => (await h.api('GET', `/v1/orgs/${org}`)).json().subscription.scheduled_plan, { timeout: 10_000 }).toBeNull();

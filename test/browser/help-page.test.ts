@@ -6,12 +6,12 @@
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page, Request } from 'playwright-core';
 import type { Harness } from '../support/harness.js';
 import { addCard, CARDS, createOrgAt, invoices, org as orgView, purchase } from '../support/billing.js';
 import { advance, balance } from '../support/metering.js';
-import { HAS_CHROMIUM, loaded, NARROW, shot, signIn, startServedApp, WIDE } from '../support/browser.js';
+import { HAS_CHROMIUM, loaded, NARROW, shot, signIn, useBrowserSuite, WIDE } from '../support/browser.js';
 
 if (!HAS_CHROMIUM) {
   console.warn('Browser tests skipped: no Chromium at /usr/bin/chromium (install Debian’s "chromium" package to run them).');
@@ -27,34 +27,12 @@ const shortDate = (iso: string) => new Intl.DateTimeFormat('en-US', { year: 'num
 const eventually = <T>(read: () => Promise<T>) => expect.poll(read, { timeout: 10_000, interval: 100 });
 
 describe.skipIf(!HAS_CHROMIUM)('the AI Credits & Billing help page, followed in the browser', () => {
+  const suite = useBrowserSuite({ audit: true, acceptDownloads: true });
   let h: Harness;
   let baseUrl: string;
-  let browser: Browser;
   let context: BrowserContext;
   let page: Page;
-
-  let served: Awaited<ReturnType<typeof startServedApp>> | undefined;
-
-  beforeAll(async () => {
-    served = await startServedApp();
-    ({ h, baseUrl, browser } = served);
-  });
-
-  afterAll(() => served?.close());
-
-  beforeEach(async () => {
-    context = await browser.newContext({ viewport: WIDE, acceptDownloads: true, baseURL: baseUrl });
-    context.setDefaultTimeout(10_000);
-    page = await context.newPage();
-  });
-
-  afterEach(async (test) => {
-    if (test.task.result?.state === 'fail') {
-      await page.screenshot({ path: path.join(tmpdir(), `loupe-browser-failure-${test.task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 80)}.png`), fullPage: true }).catch(() => undefined);
-    }
-    await context.close();
-    await h.expectCleanAudit();
-  });
+  beforeEach(() => void ({ h, baseUrl, context, page } = suite));
 
   const nav = (name: string) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true });
   const main = () => page.getByRole('main');
@@ -399,9 +377,10 @@ describe.skipIf(!HAS_CHROMIUM)('the AI Credits & Billing help page, followed in 
       [1280, WIDE],
       [390, NARROW],
     ] as const) {
-      context = await browser.newContext({ viewport, acceptDownloads: true, baseURL: baseUrl });
+      // Written back to the suite, whose afterEach closes (and screenshots) the last ones.
+      context = suite.context = await suite.browser.newContext({ viewport, acceptDownloads: true, baseURL: baseUrl });
       context.setDefaultTimeout(10_000);
-      page = await context.newPage();
+      page = suite.page = await context.newPage();
       await page.goto(`${baseUrl}/`);
       await heading('Sign in to Loupe Factory').waitFor();
       await shot(page, `login-${width}`);
@@ -433,8 +412,8 @@ describe.skipIf(!HAS_CHROMIUM)('the AI Credits & Billing help page, followed in 
       }
       await context.close();
     }
-    context = await browser.newContext();
-    page = await context.newPage();
+    context = suite.context = await suite.browser.newContext();
+    page = suite.page = await context.newPage();
   });
 });
 

@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { PROJECT_ROOT } from '../../src/config.js';
 import { startHarness, type Harness } from './harness.js';
 
@@ -67,4 +69,42 @@ export async function startServedApp(): Promise<{ h: Harness; baseUrl: string; b
       await h.close();
     },
   };
+}
+
+/** What a suite of browser tests works with; `page` and `context` are new for every test. */
+export interface BrowserSuite {
+  h: Harness;
+  baseUrl: string;
+  browser: Browser;
+  context: BrowserContext;
+  page: Page;
+}
+
+/**
+ * Registers the hooks of a suite of browser tests: the served app once, a fresh context and page per
+ * test at 1280 px, a screenshot in the temporary directory when a test fails, and (`audit`) the ledger
+ * audit after each test. Read the fields inside tests and hooks, once they have run.
+ */
+export function useBrowserSuite(options: { audit?: boolean; acceptDownloads?: boolean } = {}): BrowserSuite {
+  const suite = {} as BrowserSuite;
+  let served: Awaited<ReturnType<typeof startServedApp>> | undefined;
+  beforeAll(async () => {
+    served = await startServedApp();
+    Object.assign(suite, { h: served.h, baseUrl: served.baseUrl, browser: served.browser });
+  });
+  afterAll(() => served?.close());
+  beforeEach(async () => {
+    suite.context = await suite.browser.newContext({ viewport: WIDE, acceptDownloads: options.acceptDownloads ?? false, baseURL: suite.baseUrl });
+    suite.context.setDefaultTimeout(10_000);
+    suite.page = await suite.context.newPage();
+  });
+  afterEach(async (test) => {
+    if (test.task.result?.state === 'fail') {
+      const name = test.task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 80);
+      await suite.page.screenshot({ path: path.join(tmpdir(), `loupe-browser-failure-${name}.png`), fullPage: true }).catch(() => undefined);
+    }
+    await suite.context.close();
+    if (options.audit) await suite.h.expectCleanAudit();
+  });
+  return suite;
 }
