@@ -178,6 +178,8 @@ export function createClient(options: ClientOptions) {
       list: (org: string, query?: Query<'/v1/orgs/{org}/invoices', 'get'>, call?: CallOptions) =>
         request('get', '/v1/orgs/{org}/invoices', { path: { org }, query, ...call }),
       get: (org: string, id: string, call?: CallOptions) => request('get', '/v1/orgs/{org}/invoices/{id}', { path: { org, id }, ...call }),
+      /** The next period invoice as it stands now (a draft with an estimated tax). */
+      upcoming: (org: string, call?: CallOptions) => request('get', '/v1/orgs/{org}/invoices/upcoming', { path: { org }, ...call }),
       /** The invoice as a PDF file. */
       pdf: (org: string, id: string, call?: CallOptions) => raw<Uint8Array>('/v1/orgs/{org}/invoices/{id}/pdf', { org, id }, 'bytes', undefined, call),
     },

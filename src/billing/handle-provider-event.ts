@@ -1,3 +1,4 @@
+import { prorationDescription, upgradeProration } from '../domain/proration.js';
 import type { Db } from '../db/database.js';
 import type { SubscriptionRow } from '../db/schema.js';
 import { rememberProviderEvent } from '../db/events.js';
@@ -111,18 +112,19 @@ async function applyUpgrade(tx: Db, deps: BillingDeps, input: { book: LedgerBook
       periodStart: subscription.current_period_start,
     });
   }
-  const total = subscription.current_period_end.getTime() - subscription.current_period_start.getTime();
-  const left = Math.max(0, subscription.current_period_end.getTime() - book.now.getTime());
-  const difference = to.basePriceCents - from.basePriceCents;
-  // Half-up on exact integers: difference × left / total.
-  const prorated = difference > 0 ? Math.floor((difference * left * 2 + total) / (2 * total)) : 0;
+  const proration = upgradeProration({
+    fromPriceCents: from.basePriceCents,
+    toPriceCents: to.basePriceCents,
+    period: { start: subscription.current_period_start, end: subscription.current_period_end },
+    at: book.now,
+  });
+  const prorated = proration.amountCents;
   if (prorated > 0) {
-    const days = (ms: number) => Math.round(ms / 86_400_000);
     await insertPendingItem(tx, {
       orgId: subscription.org_id,
       itemId: newId('pii'),
       kind: 'proration',
-      description: `Upgrade from ${from.planName} to ${to.planName}, prorated for ${days(left)} of ${days(total)} days`,
+      description: prorationDescription(from.planName, to.planName, proration),
       quantity: 1,
       unitPriceCents: prorated,
       amountCents: prorated,

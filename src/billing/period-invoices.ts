@@ -67,12 +67,11 @@ export async function issueFirstPeriodInvoice(tx: Db, deps: BillingDeps, org: Or
   await issuePeriodInvoice(tx, deps, org, { closed: null, closedTerms: next.terms, overageCredits: 0, next });
 }
 
-async function issuePeriodInvoice(
-  tx: Db,
-  deps: BillingDeps,
-  org: OrgRow,
-  closing: Omit<PeriodClosing, 'closed'> & { closed: Period | null },
-): Promise<void> {
+/** A period closing, or the preview of the next one (the closed period may be none: a first invoice). */
+export type ClosingToBill = Omit<PeriodClosing, 'closed'> & { closed: Period | null };
+
+/** The lines of a period invoice: the next period's base price and the closed period's overage. */
+export function periodInvoiceLines(closing: ClosingToBill): (InvoiceLine & { periodStart?: Date | null })[] {
   const lines: (InvoiceLine & { periodStart?: Date | null })[] = [];
   if (closing.next) {
     const { period, terms } = closing.next;
@@ -95,6 +94,11 @@ async function issuePeriodInvoice(
       periodStart: closing.closed.start,
     });
   }
+  return lines;
+}
+
+async function issuePeriodInvoice(tx: Db, deps: BillingDeps, org: OrgRow, closing: ClosingToBill): Promise<void> {
+  const lines = periodInvoiceLines(closing);
   // A term that ended bills the period that closed (its overage and prorations, no base cost); that
   // period's own invoice was issued when it began, so this one is marked as the term's final invoice.
   const period = closing.next?.period ?? closing.closed;

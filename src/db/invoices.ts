@@ -149,6 +149,11 @@ export async function lockPendingItems(tx: Db, orgId: string) {
     .execute();
 }
 
+/** The charges waiting for the next period invoice, read without a lock (the upcoming invoice). */
+export async function listPendingItems(db: Db, orgId: string) {
+  return db.selectFrom('pending_invoice_items').selectAll().where('org_id', '=', orgId).where('invoice_id', 'is', null).orderBy('created_at').execute();
+}
+
 export async function assignPendingItems(tx: Db, orgId: string, itemIds: readonly string[], invoiceId: string): Promise<void> {
   if (itemIds.length === 0) return;
   await tx.updateTable('pending_invoice_items').set({ invoice_id: invoiceId }).where('org_id', '=', orgId).where('item_id', 'in', itemIds).execute();

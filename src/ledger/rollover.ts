@@ -37,6 +37,19 @@ export function startPeriod(book: LedgerBook, period: Period, terms: Terms, gran
 }
 
 /**
+ * The period that follows the current one, under the plan it will have (a scheduled downgrade takes
+ * effect on the boundary). A contract that changes the period length re-anchors on the boundary.
+ */
+export function nextPeriodOf(subscription: SubscriptionRow, catalog: PlanCatalog, contract: ContractTerms | null) {
+  const planId = subscription.scheduled_plan_id ?? subscription.plan_id;
+  const terms = termsOf(catalog, planId, contract);
+  const reanchor = terms.periodUnit !== subscription.period_unit;
+  const anchor = reanchor ? subscription.current_period_end : subscription.anchor_at;
+  const index = reanchor ? 0 : subscription.period_index + 1;
+  return { planId, terms, anchor, index, period: periodAt(anchor, index, terms.periodUnit) };
+}
+
+/**
  * Runs every period boundary that has passed, in order. At each: a scheduled downgrade takes
  * effect, unused plan credits expire, the next period's included credits are granted and the overage
  * counter resets. A subscription set to cancel ends instead: plan credits expire, no new period.
@@ -72,13 +85,7 @@ export function catchUpPeriods(input: {
       closings.push({ closed, closedTerms, overageCredits, next: null });
       break;
     }
-    const planId = subscription.scheduled_plan_id ?? subscription.plan_id;
-    const terms = termsOf(input.catalog, planId, input.contract);
-    // A contract that changes the period length re-anchors the subscription on this boundary.
-    const reanchor = terms.periodUnit !== subscription.period_unit;
-    const anchor = reanchor ? closed.end : subscription.anchor_at;
-    const index = reanchor ? 0 : subscription.period_index + 1;
-    const period = periodAt(anchor, index, terms.periodUnit);
+    const { planId, terms, anchor, index, period } = nextPeriodOf(subscription, input.catalog, input.contract);
     book = startPeriod({ ...book, now: closed.end }, period, terms, input.newId('grt'));
     subscription = {
       ...subscription,

@@ -2705,6 +2705,118 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/orgs/{org}/invoices/upcoming": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The next period invoice as it stands now (a draft: base price, prorations, overage so far, estimated tax) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    org: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            billing_address: {
+                                city?: string;
+                                country: string;
+                                line1?: string;
+                                name: string;
+                                postal_code?: string;
+                                region?: string;
+                                vat_id?: string | null;
+                            };
+                            /** Format: date-time */
+                            billing_date: string;
+                            currency: string;
+                            id: null;
+                            issued_at: null;
+                            /** @enum {string} */
+                            kind: "period";
+                            lines: {
+                                amount_cents: number;
+                                description: string;
+                                /** @enum {string} */
+                                kind: "subscription" | "credit_purchase" | "overage" | "proration" | "adjustment";
+                                quantity: number;
+                                unit_price_cents: number;
+                            }[];
+                            number: null;
+                            paid_at: null;
+                            /** Format: date-time */
+                            period_end: string;
+                            /** Format: date-time */
+                            period_start: string;
+                            plan: {
+                                base_price_cents: number;
+                                id: string;
+                                name: string;
+                            };
+                            seller: {
+                                city?: string;
+                                country: string;
+                                line1?: string;
+                                name: string;
+                                postal_code?: string;
+                                region?: string;
+                                vat_id?: string | null;
+                            };
+                            /** @enum {string} */
+                            status: "draft";
+                            subtotal_cents: number;
+                            tax: {
+                                amount_cents: number;
+                                name: string;
+                                rate_bps: number;
+                            }[];
+                            tax_cents: number;
+                            tax_note: string | null;
+                            total_cents: number;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/orgs/{org}/members": {
         parameters: {
             query?: never;

@@ -4,6 +4,7 @@ import type { BillingDeps } from '../../billing/deps.js';
 import { addPaymentMethod, deletePaymentMethod, listOrgPaymentMethods, makeDefaultPaymentMethod } from '../../billing/payment-methods.js';
 import { purchaseCredits, purchaseView, quotePurchase } from '../../billing/purchase-credits.js';
 import { formatInvoiceNumber, invoiceDocument } from '../../billing/issue-invoice.js';
+import { upcomingInvoice } from '../../billing/upcoming-invoice.js';
 import { renderInvoicePdf } from '../../billing/render-invoice-pdf.js';
 import { listPurchases } from '../../db/purchases.js';
 import { findInvoice, listInvoices } from '../../db/invoices.js';
@@ -66,25 +67,50 @@ const Address = Type.Object({
   vat_id: Type.Optional(Type.Union([Type.String(), Type.Null()])),
 });
 
+const InvoiceLines = Type.Array(
+  Type.Object({
+    kind: StringEnum(['subscription', 'credit_purchase', 'overage', 'proration', 'adjustment'] as const),
+    description: Type.String(),
+    quantity: Type.Integer(),
+    unit_price_cents: Type.Integer(),
+    amount_cents: Type.Integer(),
+  }),
+);
+
 const InvoiceDetail = Type.Intersect([
   InvoiceSummary,
   Type.Object({
     plan: Type.Object({ id: Type.String(), name: Type.String(), base_price_cents: Type.Integer() }),
     seller: Address,
     billing_address: Address,
-    lines: Type.Array(
-      Type.Object({
-        kind: StringEnum(['subscription', 'credit_purchase', 'overage', 'proration', 'adjustment'] as const),
-        description: Type.String(),
-        quantity: Type.Integer(),
-        unit_price_cents: Type.Integer(),
-        amount_cents: Type.Integer(),
-      }),
-    ),
+    lines: InvoiceLines,
     tax: TaxLines,
     tax_note: TaxNote,
   }),
 ]);
+
+/** The next period invoice as it stands now: an invoice's shape as a draft, with its billing date. */
+const UpcomingInvoiceSchema = Type.Object({
+  id: Type.Null(),
+  number: Type.Null(),
+  kind: Type.Literal('period'),
+  status: Type.Literal('draft'),
+  currency: Type.String(),
+  issued_at: Type.Null(),
+  paid_at: Type.Null(),
+  billing_date: Timestamp,
+  period_start: Timestamp,
+  period_end: Timestamp,
+  plan: Type.Object({ id: Type.String(), name: Type.String(), base_price_cents: Type.Integer() }),
+  seller: Address,
+  billing_address: Address,
+  lines: InvoiceLines,
+  tax: TaxLines,
+  tax_note: TaxNote,
+  subtotal_cents: Type.Integer(),
+  tax_cents: Type.Integer(),
+  total_cents: Type.Integer(),
+});
 
 const CardBody = Type.Object(
   {
@@ -222,6 +248,17 @@ export const billingRoutes = (deps: BillingDeps): FastifyPluginAsyncTypebox =>
         const { page, next_cursor } = pageOf(rows, limit, (row) => [row.issued_at.toISOString(), row.number]);
         return { items: page.map((row) => invoiceDocument(row, [])), next_cursor };
       },
+    });
+
+    app.get('/v1/orgs/:org/invoices/upcoming', {
+      config: { access: 'org-member' },
+      schema: {
+        tags: ['invoices'],
+        summary: 'The next period invoice as it stands now (a draft: base price, prorations, overage so far, estimated tax)',
+        params: OrgParams,
+        response: { 200: UpcomingInvoiceSchema, ...problems(401, 404) },
+      },
+      handler: async (request) => (await upcomingInvoice(deps, request.params.org)) as never,
     });
 
     const InvoiceParams = Type.Object({ org: OrgParams.properties.org, id: Identifier(100) });
