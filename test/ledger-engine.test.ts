@@ -108,7 +108,7 @@ describe('work left for after the commit', () => {
     const pending = async () => ({
       closings: (await h.db.selectFrom('period_closings').select('org_id').where('org_id', '=', org).where('invoiced_at', 'is', null).execute()).length,
       events: (await h.db.selectFrom('events').select('type').where('org_id', '=', org).where('fan_out_pending', '=', true).execute()).map((event) => event.type).sort(),
-      // (The period invoice's collection adds its own notices: the org has no card.)
+      // (Only these two types: the period invoice's collection may add notices of its own.)
       notifications: (await h.db.selectFrom('notifications').select('type').where('org_id', '=', org).where('type', 'in', ['balance.low', 'credits.exhausted']).execute())
         .map((notification) => notification.type)
         .sort(),

@@ -6,7 +6,7 @@ import { Failure, invalidFields } from '../domain/failures.js';
 import { ProviderUnavailable, type SubscriptionState } from '../providers/payments.js';
 import type { BillingDeps } from './deps.js';
 import { handleProviderEvent } from './handle-provider-event.js';
-import { ensureCustomer } from './payment-methods.js';
+import { ensureCustomer } from './provider-customer.js';
 import { maintainOrg } from './maintain-org.js';
 import { termsOf } from '../ledger/rollover.js';
 

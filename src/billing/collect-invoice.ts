@@ -1,10 +1,11 @@
 import { findDefaultPaymentMethod } from '../db/payment-methods.js';
 import { findInvoice, insertPayment, lockInvoice, updateInvoice } from '../db/invoices.js';
+import { Failure } from '../domain/failures.js';
 import { publishEvent } from '../notifications/publish.js';
 import { ProviderUnavailable, type ChargeOutcome } from '../providers/payments.js';
 import type { BillingDeps } from './deps.js';
 import { newId } from '../domain/ids.js';
-import { ensureCustomer } from './payment-methods.js';
+import { ensureCustomer } from './provider-customer.js';
 import { formatInvoiceNumber } from './issue-invoice.js';
 
 const DAY_MS = 86_400_000;
@@ -21,35 +22,45 @@ export function nextAttemptAfter(failures: number, now: Date): Date | null {
 }
 
 /**
- * Charges an open invoice to the org's default card, outside any lock; the outcome is recorded
+ * Charges an open invoice to the org's default card, outside any lock. Without a card nothing is
+ * tried: the invoice stays open, waiting for one (no failed payment, the subscription unchanged); the outcome is recorded
  * under the invoice's row lock. The provider key names the attempt, so a crash between the charge
  * and the record repeats the same attempt instead of charging again.
  */
-export async function collectInvoice(deps: BillingDeps, input: { orgId: string; invoiceId: string }): Promise<'paid' | 'failed' | 'skipped'> {
+export type CollectionResult = 'paid' | 'failed' | 'skipped' | 'awaiting_card';
+
+export async function collectInvoice(deps: BillingDeps, input: { orgId: string; invoiceId: string }): Promise<CollectionResult> {
   const found = await findInvoice(deps.db, input.orgId, input.invoiceId);
   const now = deps.clock.now();
   if (!found || found.invoice.status !== 'open' || found.invoice.next_attempt_at === null || found.invoice.next_attempt_at > now) return 'skipped';
   const { invoice } = found;
   const attempt = invoice.attempts + 1;
   const card = await findDefaultPaymentMethod(deps.db, input.orgId);
-  let outcome: ChargeOutcome;
   if (!card) {
-    outcome = { status: 'failed', providerPaymentId: null, failureCode: 'no_payment_method', message: 'There is no default card.' };
-  } else {
-    try {
-      outcome = await deps.provider.charge({
-        customerId: await ensureCustomer(deps, input.orgId),
-        providerRef: card.provider_ref,
-        amountCents: invoice.total_cents,
-        currency: invoice.currency,
-        idempotencyKey: `invoice:${invoice.invoice_id}:attempt:${attempt}`,
-        description: `Invoice ${formatInvoiceNumber(invoice.number)}`,
-        metadata: { loupe_org_id: input.orgId, loupe_invoice_id: invoice.invoice_id },
-      });
-    } catch (error) {
-      if (error instanceof ProviderUnavailable) return 'skipped';
-      throw error;
-    }
+    // Nothing was tried, so nothing failed: the invoice waits for a card (adding one collects it).
+    await deps.db
+      .updateTable('invoices')
+      .set({ next_attempt_at: null })
+      .where('org_id', '=', input.orgId)
+      .where('invoice_id', '=', invoice.invoice_id)
+      .where('status', '=', 'open')
+      .execute();
+    return 'awaiting_card';
+  }
+  let outcome: ChargeOutcome;
+  try {
+    outcome = await deps.provider.charge({
+      customerId: await ensureCustomer(deps, input.orgId),
+      providerRef: card.provider_ref,
+      amountCents: invoice.total_cents,
+      currency: invoice.currency,
+      idempotencyKey: `invoice:${invoice.invoice_id}:attempt:${attempt}`,
+      description: `Invoice ${formatInvoiceNumber(invoice.number)}`,
+      metadata: { loupe_org_id: input.orgId, loupe_invoice_id: invoice.invoice_id },
+    });
+  } catch (error) {
+    if (error instanceof ProviderUnavailable) return 'skipped';
+    throw error;
   }
   const recorded = await settleInvoicePayment(deps, { orgId: input.orgId, invoiceId: invoice.invoice_id, attempt, outcome });
   return recorded ?? 'skipped';
@@ -100,4 +111,30 @@ export async function settleInvoicePayment(
     }, deps);
     return 'failed';
   });
+}
+
+/**
+ * Collects the org's open invoices that are due, in the request that made them due (a new default
+ * card, "Pay now"), so the answer already shows them paid; the billing jobs retry what fails here.
+ */
+export async function collectDueInvoices(deps: BillingDeps, orgId: string): Promise<void> {
+  const due = await deps.db
+    .selectFrom('invoices')
+    .select('invoice_id')
+    .where('org_id', '=', orgId)
+    .where('status', '=', 'open')
+    .where('next_attempt_at', '<=', deps.clock.now())
+    .orderBy('issued_at')
+    .execute();
+  for (const { invoice_id: invoiceId } of due) await collectInvoice(deps, { orgId, invoiceId });
+}
+
+/** "Pay now": charges one open invoice to the default card at once (API: POST …/invoices/{id}/pay). */
+export async function payInvoiceNow(deps: BillingDeps, input: { orgId: string; invoiceId: string }): Promise<CollectionResult> {
+  const found = await findInvoice(deps.db, input.orgId, input.invoiceId);
+  if (!found) throw new Failure('INVOICE_NOT_FOUND', `There is no invoice ${input.invoiceId} in this organization.`);
+  if (found.invoice.status !== 'open') throw new Failure('INVOICE_NOT_OPEN', `Invoice ${formatInvoiceNumber(found.invoice.number)} is ${found.invoice.status === 'paid' ? 'paid already' : 'void'}.`);
+  if (!(await findDefaultPaymentMethod(deps.db, input.orgId))) throw new Failure('NO_PAYMENT_METHOD', 'Add a card first: the invoice is charged to the default card.');
+  await deps.db.updateTable('invoices').set({ next_attempt_at: deps.clock.now() }).where('org_id', '=', input.orgId).where('invoice_id', '=', input.invoiceId).where('status', '=', 'open').execute();
+  return collectInvoice(deps, input);
 }

@@ -1,11 +1,13 @@
 import type { Db } from '../db/database.js';
 import { findPaymentMethod, insertPaymentMethod, listPaymentMethods, lockPaymentMethods, removePaymentMethod as markRemoved, setDefaultPaymentMethod } from '../db/payment-methods.js';
 import { retryOpenInvoicesNow } from '../db/invoices.js';
-import { listMembers } from '../db/identity.js';
 import { Failure, invalidFields } from '../domain/failures.js';
 import { CardRejected, ProviderUnavailable, type PaymentMethodInput } from '../providers/payments.js';
 import type { BillingDeps } from './deps.js';
 import { newId } from '../domain/ids.js';
+import { ensureCustomer } from './provider-customer.js';
+import { collectDueInvoices } from './collect-invoice.js';
+
 
 export interface PaymentMethodView {
   readonly id: string;
@@ -20,24 +22,13 @@ function view(row: { payment_method_id: string; brand: string; last4: string; ex
   return { id: row.payment_method_id, brand: row.brand, last4: row.last4, exp_month: row.exp_month, exp_year: row.exp_year, default: row.is_default };
 }
 
-/** The org's customer at the payment provider, created on first need. */
-export async function ensureCustomer(deps: BillingDeps, orgId: string): Promise<string> {
-  const org = await deps.db.selectFrom('orgs').select(['name', 'provider_customer_id']).where('org_id', '=', orgId).executeTakeFirst();
-  if (!org) throw new Failure('ORG_NOT_FOUND');
-  if (org.provider_customer_id) return org.provider_customer_id;
-  const admin = (await listMembers(deps.db, orgId)).find((member) => member.role === 'admin');
-  const customerId = await deps.provider.createCustomer({ orgId, name: org.name, email: admin?.email ?? null });
-  await deps.db.updateTable('orgs').set({ provider_customer_id: customerId }).where('org_id', '=', orgId).where('provider_customer_id', 'is', null).execute();
-  return customerId;
-}
-
 export async function listOrgPaymentMethods(db: Db, orgId: string): Promise<PaymentMethodView[]> {
   return (await listPaymentMethods(db, orgId)).map(view);
 }
 
 /**
  * Saves a card with the provider (only brand, last 4 and expiry are kept). The first card becomes
- * the default, and a new default makes open invoices due for collection again at once.
+ * the default, and a new default collects the open invoices at once (after the commit).
  */
 export async function addPaymentMethod(deps: BillingDeps, input: { orgId: string; method: PaymentMethodInput }): Promise<PaymentMethodView> {
   const customerId = await ensureCustomer(deps, input.orgId);
@@ -50,7 +41,7 @@ export async function addPaymentMethod(deps: BillingDeps, input: { orgId: string
     throw error;
   });
   const paymentMethodId = newId('pm');
-  return deps.db.transaction().execute(async (tx) => {
+  const added = await deps.db.transaction().execute(async (tx) => {
     await lockPaymentMethods(tx, input.orgId);
     const existing = await listPaymentMethods(tx, input.orgId);
     const isDefault = !existing.some((method) => method.is_default);
@@ -68,12 +59,14 @@ export async function addPaymentMethod(deps: BillingDeps, input: { orgId: string
       now,
     });
     if (isDefault) await retryOpenInvoicesNow(tx, input.orgId, now);
-    return { id: paymentMethodId, brand: saved.brand, last4: saved.last4, exp_month: saved.expMonth, exp_year: saved.expYear, default: isDefault };
+    return { id: paymentMethodId, brand: saved.brand, last4: saved.last4, exp_month: saved.expMonth, exp_year: saved.expYear, default: isDefault } satisfies PaymentMethodView;
   });
+  if (added.default) await collectDueInvoices(deps, input.orgId);
+  return added;
 }
 
 export async function makeDefaultPaymentMethod(deps: BillingDeps, input: { orgId: string; paymentMethodId: string }): Promise<PaymentMethodView> {
-  return deps.db.transaction().execute(async (tx) => {
+  const made = await deps.db.transaction().execute(async (tx) => {
     await lockPaymentMethods(tx, input.orgId);
     const method = await findPaymentMethod(tx, input.orgId, input.paymentMethodId);
     if (!method) throw new Failure('PAYMENT_METHOD_NOT_FOUND');
@@ -81,6 +74,8 @@ export async function makeDefaultPaymentMethod(deps: BillingDeps, input: { orgId
     await retryOpenInvoicesNow(tx, input.orgId, deps.clock.now());
     return view({ ...method, is_default: true });
   });
+  await collectDueInvoices(deps, input.orgId);
+  return made;
 }
 
 /**

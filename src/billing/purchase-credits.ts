@@ -13,7 +13,8 @@ import { newId } from '../domain/ids.js';
 import { issueInvoice, taxFor } from './issue-invoice.js';
 import { withOrgLedger } from './org-ledger.js';
 import { maintainOrg } from './maintain-org.js';
-import { cardToCharge, ensureCustomer } from './payment-methods.js';
+import { cardToCharge } from './payment-methods.js';
+import { ensureCustomer } from './provider-customer.js';
 import { termsOf } from '../ledger/rollover.js';
 
 export interface PurchaseInput {

@@ -30,6 +30,7 @@ export const FAILURES = {
   PAYMENT_METHOD_NOT_FOUND: { status: 404, title: 'Payment method not found' },
   PAYMENT_PROVIDER_UNAVAILABLE: { status: 503, title: 'The payment provider did not answer; nothing was charged twice, retry with the same key' },
   INVOICE_NOT_FOUND: { status: 404, title: 'Invoice not found' },
+  INVOICE_NOT_OPEN: { status: 409, title: 'The invoice is not open: nothing is due on it' },
   NO_UPCOMING_INVOICE: { status: 404, title: 'No invoice is coming: the subscription ends with nothing left to bill' },
   SUBSCRIPTION_INACTIVE: { status: 409, title: 'The subscription has ended' },
   PLAN_UNCHANGED: { status: 422, title: 'The org is on this plan already' },

@@ -2668,6 +2668,167 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/orgs/{org}/invoices/{id}/pay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pay an open invoice now with the default card ("Pay now")
+         * @description Charges the invoice at once. A declined card is 402 PAYMENT_DECLINED (the invoice stays open); no card is 422 NO_PAYMENT_METHOD; an invoice that is not open is 409 INVOICE_NOT_OPEN.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    org: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            currency: string;
+                            id: string;
+                            /** Format: date-time */
+                            issued_at: string;
+                            /** @enum {string} */
+                            kind: "period" | "credit_purchase";
+                            number: string;
+                            paid_at: string | null;
+                            /** Format: date-time */
+                            period_end: string;
+                            /** Format: date-time */
+                            period_start: string;
+                            /** @enum {string} */
+                            status: "open" | "paid" | "void";
+                            subtotal_cents: number;
+                            tax_cents: number;
+                            total_cents: number;
+                        } & {
+                            billing_address: {
+                                city?: string;
+                                country: string;
+                                line1?: string;
+                                name: string;
+                                postal_code?: string;
+                                region?: string;
+                                vat_id?: string | null;
+                            };
+                            lines: {
+                                amount_cents: number;
+                                description: string;
+                                /** @enum {string} */
+                                kind: "subscription" | "credit_purchase" | "overage" | "proration" | "adjustment";
+                                quantity: number;
+                                unit_price_cents: number;
+                            }[];
+                            plan: {
+                                base_price_cents: number;
+                                id: string;
+                                name: string;
+                            };
+                            seller: {
+                                city?: string;
+                                country: string;
+                                line1?: string;
+                                name: string;
+                                postal_code?: string;
+                                region?: string;
+                                vat_id?: string | null;
+                            };
+                            tax: {
+                                amount_cents: number;
+                                name: string;
+                                rate_bps: number;
+                            }[];
+                            tax_note: string | null;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                402: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/orgs/{org}/invoices/{id}/pdf": {
         parameters: {
             query?: never;

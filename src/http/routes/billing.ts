@@ -4,6 +4,7 @@ import type { BillingDeps } from '../../billing/deps.js';
 import { addPaymentMethod, deletePaymentMethod, listOrgPaymentMethods, makeDefaultPaymentMethod } from '../../billing/payment-methods.js';
 import { purchaseCredits, purchaseView, quotePurchase } from '../../billing/purchase-credits.js';
 import { formatInvoiceNumber, invoiceDocument } from '../../billing/issue-invoice.js';
+import { payInvoiceNow } from '../../billing/collect-invoice.js';
 import { upcomingInvoice } from '../../billing/upcoming-invoice.js';
 import { renderInvoicePdf } from '../../billing/render-invoice-pdf.js';
 import { listPurchases } from '../../db/purchases.js';
@@ -273,6 +274,27 @@ export const billingRoutes = (deps: BillingDeps): FastifyPluginAsyncTypebox =>
       schema: { tags: ['invoices'], summary: 'An invoice with its lines and tax', params: InvoiceParams, response: { 200: InvoiceDetail, ...problems(401, 404) } },
       // The document's readonly arrays are what the schema describes.
       handler: async (request) => (await loadInvoice(request.params.org, request.params.id)) as never,
+    });
+
+    app.post('/v1/orgs/:org/invoices/:id/pay', {
+      config: { access: 'org-admin' },
+      schema: {
+        tags: ['invoices'],
+        summary: 'Pay an open invoice now with the default card ("Pay now")',
+        description: 'Charges the invoice at once. A declined card is 402 PAYMENT_DECLINED (the invoice stays open); no card is 422 NO_PAYMENT_METHOD; an invoice that is not open is 409 INVOICE_NOT_OPEN.',
+        params: InvoiceParams,
+        response: { 200: InvoiceDetail, ...problems(401, 402, 403, 404, 409, 422, 503) },
+      },
+      handler: async (request) => {
+        const result = await payInvoiceNow(deps, { orgId: request.params.org, invoiceId: request.params.id });
+        const found = await findInvoice(deps.db, request.params.org, request.params.id);
+        if (result === 'failed') {
+          const code = found?.invoice.last_failure_code ?? 'card_declined';
+          throw new Failure('PAYMENT_DECLINED', `${paymentFailedDescription(code)} The invoice is still open.`);
+        }
+        if (result !== 'paid' && found?.invoice.status !== 'paid') throw new Failure('PAYMENT_PROVIDER_UNAVAILABLE', 'The payment provider did not answer; the invoice is still open. Try again.');
+        return (await loadInvoice(request.params.org, request.params.id)) as never;
+      },
     });
 
     app.get('/v1/orgs/:org/invoices/:id/pdf', {
