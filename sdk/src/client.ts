@@ -180,6 +180,8 @@ export function createClient(options: ClientOptions) {
       get: (org: string, id: string, call?: CallOptions) => request('get', '/v1/orgs/{org}/invoices/{id}', { path: { org, id }, ...call }),
       /** The next period invoice as it stands now (a draft with an estimated tax). */
       upcoming: (org: string, call?: CallOptions) => request('get', '/v1/orgs/{org}/invoices/upcoming', { path: { org }, ...call }),
+      /** Charges an open invoice to the default card now. */
+      pay: (org: string, id: string, call?: CallOptions) => request('post', '/v1/orgs/{org}/invoices/{id}/pay', { path: { org, id }, ...call }),
       /** The invoice as a PDF file. */
       pdf: (org: string, id: string, call?: CallOptions) => raw<Uint8Array>('/v1/orgs/{org}/invoices/{id}/pdf', { org, id }, 'bytes', undefined, call),
     },
