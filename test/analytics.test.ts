@@ -378,13 +378,21 @@ describe('summary', () => {
     expect(answer.top_features.map((feature) => feature.feature)).toEqual(['documents', 'assistant']);
   });
 
-  it("the forecast burns the org's last 7 days of credits", async () => {
+  it("the forecast burns the org's last 7 days of credits; plan credits never outlast the period", async () => {
     // From 5 Feb 10:00: 4 (8 Feb) + 2 (9 Feb) + 7 (11 Feb) + 3 (12 Feb) = 16 credits → 3 a day, rounded up.
     const answer = await summary(org);
     const left = await balance(h, org);
     expect(answer.forecast.daily_burn_credits).toBe(3);
-    const until = new Date(Date.parse(NOW) + Math.floor((left.plan.remaining * DAY_MS) / 3)).toISOString();
-    expect(answer.forecast).toEqual({ daily_burn_credits: 3, plan_credits_last_until: until, prepaid_credits_last_until: until, runs_out_before_period_end: false });
+    // At 3 a day the plan credits left would last into 2027: they expire on the period end instead,
+    // and every coming period's plan credits cover 3 a day, so nothing runs out.
+    expect(Date.parse(NOW) + Math.floor((left.plan.remaining * DAY_MS) / 3)).toBeGreaterThan(Date.parse(PERIOD_END));
+    expect(answer.forecast).toEqual({
+      daily_burn_credits: 3,
+      plan_credits_last_until: PERIOD_END,
+      plan_credits_outlast_period: true,
+      prepaid_credits_last_until: null,
+      runs_out_before_period_end: false,
+    });
   });
 
   it('70 credits in the last 7 days burn 10 a day: 100 plan credits last 10 days, past the window edge nothing counts', async () => {
@@ -398,15 +406,18 @@ describe('summary', () => {
     expect((await summary(forecastOrg)).forecast).toEqual({
       daily_burn_credits: 10,
       plan_credits_last_until: '2026-02-22T10:00:00.000Z',
+      plan_credits_outlast_period: false,
       prepaid_credits_last_until: '2026-02-22T10:00:00.000Z',
       runs_out_before_period_end: true,
     });
-    // 100 purchased credits carry the org 10 days more, past the period end on 28 Feb.
+    // 100 purchased credits carry the org past the period end on 28 Feb (60 of them are used), where
+    // the next period's plan credits take over: at 10 a day they never run out.
     await grantPurchased(h, forecastOrg, 100);
     expect((await summary(forecastOrg)).forecast).toEqual({
       daily_burn_credits: 10,
       plan_credits_last_until: '2026-02-22T10:00:00.000Z',
-      prepaid_credits_last_until: '2026-03-04T10:00:00.000Z',
+      plan_credits_outlast_period: false,
+      prepaid_credits_last_until: null,
       runs_out_before_period_end: false,
     });
   });
@@ -416,6 +427,7 @@ describe('summary', () => {
     expect((await summary(idle)).forecast).toEqual({
       daily_burn_credits: 0,
       plan_credits_last_until: null,
+      plan_credits_outlast_period: true,
       prepaid_credits_last_until: null,
       runs_out_before_period_end: false,
     });

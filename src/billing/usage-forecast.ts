@@ -1,11 +1,16 @@
 import { recentDailyCredits } from '../db/usage-analytics.js';
-import { FORECAST_WINDOW_DAYS, forecast } from '../domain/forecast.js';
+import { FORECAST_WINDOW_DAYS, forecast, type ComingPeriod } from '../domain/forecast.js';
+import { periodAt } from '../domain/periods.js';
+import type { PlanCatalog } from '../domain/plans.js';
+import type { ContractTerms, SubscriptionRow } from '../db/schema.js';
+import { nextPeriodOf } from '../ledger/rollover.js';
 import type { Balance } from './get-balance.js';
 import type { BillingDeps } from './deps.js';
 
 export interface UsageForecast {
   readonly daily_burn_credits: number;
   readonly plan_credits_last_until: string | null;
+  readonly plan_credits_outlast_period: boolean;
   readonly prepaid_credits_last_until: string | null;
   readonly runs_out_before_period_end: boolean;
 }
@@ -16,12 +21,14 @@ export function forecastUsage(input: {
   remainingPrepaidCredits: number;
   windowCredits: readonly number[];
   periodEnd: Date;
+  comingPeriods: (index: number) => ComingPeriod | null;
   now: Date;
 }): UsageForecast {
   const result = forecast(input);
   return {
     daily_burn_credits: result.dailyBurnCredits,
     plan_credits_last_until: result.planCreditsLastUntil?.toISOString() ?? null,
+    plan_credits_outlast_period: result.planCreditsOutlastPeriod,
     prepaid_credits_last_until: result.prepaidCreditsLastUntil?.toISOString() ?? null,
     runs_out_before_period_end: result.runsOutBeforePeriodEnd,
   };
@@ -33,12 +40,24 @@ export function forecastUsage(input: {
  */
 export async function forecastForOrg(deps: BillingDeps, orgId: string, balance: Balance): Promise<UsageForecast> {
   const now = deps.clock.now();
-  const windowCredits = await recentDailyCredits(deps.db, orgId, now, FORECAST_WINDOW_DAYS);
+  const [windowCredits, subscription, contract] = await Promise.all([
+    recentDailyCredits(deps.db, orgId, now, FORECAST_WINDOW_DAYS),
+    deps.db.selectFrom('subscriptions').selectAll().where('org_id', '=', orgId).executeTakeFirstOrThrow(),
+    deps.db.selectFrom('contracts').select('terms').where('org_id', '=', orgId).executeTakeFirst(),
+  ]);
   return forecastUsage({
     remainingPlanCredits: balance.plan.remaining,
     remainingPrepaidCredits: balance.plan.remaining + balance.purchased.remaining + balance.promotional.remaining - balance.held,
     windowCredits,
     periodEnd: new Date(balance.period.end),
+    comingPeriods: comingPeriodsOf(subscription, deps.catalog, contract?.terms ?? null),
     now,
   });
+}
+
+/** The periods after the current one, under the plan they will have; none once the subscription ends. */
+export function comingPeriodsOf(subscription: SubscriptionRow, catalog: PlanCatalog, contract: ContractTerms | null): (index: number) => ComingPeriod | null {
+  if (subscription.status === 'canceled' || subscription.cancel_at_period_end) return () => null;
+  const next = nextPeriodOf(subscription, catalog, contract);
+  return (index) => ({ end: periodAt(next.anchor, next.index + index, next.terms.periodUnit).end, includedCredits: next.terms.includedCredits });
 }

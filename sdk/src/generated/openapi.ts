@@ -4693,7 +4693,11 @@ export interface paths {
                         "application/json": {
                             forecast: {
                                 daily_burn_credits: number;
+                                /** @description When this period’s plan credits are gone at the current rate; never later than the period end, when they expire. Null when nothing was used in the last 7 days. */
                                 plan_credits_last_until: string | null;
+                                /** @description At the current rate the plan credits would last past the period end: they expire and renew first. */
+                                plan_credits_outlast_period: boolean;
+                                /** @description When every prepaid credit is gone, counting the plan credits each coming period brings. Null when nothing burns or they never run out at this rate. */
                                 prepaid_credits_last_until: string | null;
                                 runs_out_before_period_end: boolean;
                             };

@@ -65,8 +65,9 @@ const SummaryResponse = Type.Object({
   top_features: Type.Array(Type.Object({ feature: Type.String(), credits: Count, requests: Count })),
   forecast: Type.Object({
     daily_burn_credits: Count,
-    plan_credits_last_until: Type.Union([Timestamp, Type.Null()]),
-    prepaid_credits_last_until: Type.Union([Timestamp, Type.Null()]),
+    plan_credits_last_until: Type.Union([Timestamp, Type.Null()], { description: 'When this period’s plan credits are gone at the current rate; never later than the period end, when they expire. Null when nothing was used in the last 7 days.' }),
+    plan_credits_outlast_period: Type.Boolean({ description: 'At the current rate the plan credits would last past the period end: they expire and renew first.' }),
+    prepaid_credits_last_until: Type.Union([Timestamp, Type.Null()], { description: 'When every prepaid credit is gone, counting the plan credits each coming period brings. Null when nothing burns or they never run out at this rate.' }),
     runs_out_before_period_end: Type.Boolean(),
   }),
 });
