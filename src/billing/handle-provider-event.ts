@@ -6,7 +6,7 @@ import { publishEvent } from '../notifications/publish.js';
 import { insertPendingItem } from '../db/invoices.js';
 import { addGrant, expireDue, type LedgerBook } from '../domain/ledger.js';
 import { periodAt } from '../domain/periods.js';
-import type { Terms } from '../domain/plans.js';
+import { findPlan, type Terms } from '../domain/plans.js';
 import type { ProviderEvent, SubscriptionState } from '../providers/payments.js';
 import type { BillingDeps } from './deps.js';
 import { newId } from '../domain/ids.js';
@@ -87,7 +87,15 @@ async function applySubscriptionState(deps: BillingDeps, locked: Locked, event: 
   await publishEvent(tx, {
     orgId: org.org_id,
     type: 'subscription.changed',
-    data: { plan: subscription.plan_id, scheduled_plan: subscription.scheduled_plan_id, cancel_at_period_end: subscription.cancel_at_period_end, status: subscription.status },
+    data: {
+      plan: subscription.plan_id,
+      plan_name: findPlan(deps.catalog, subscription.plan_id)?.name ?? subscription.plan_id,
+      scheduled_plan: subscription.scheduled_plan_id,
+      scheduled_plan_name: subscription.scheduled_plan_id === null ? null : (findPlan(deps.catalog, subscription.scheduled_plan_id)?.name ?? subscription.scheduled_plan_id),
+      cancel_at_period_end: subscription.cancel_at_period_end,
+      current_period_end: subscription.current_period_end.toISOString(),
+      status: subscription.status,
+    },
     now,
   }, deps);
   return { book, subscription, result: 'applied' };

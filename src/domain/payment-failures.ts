@@ -13,7 +13,11 @@ const REASONS: Record<string, string> = {
   no_payment_method: 'there is no card on file',
 };
 
+/** Why a payment failed, as the end of a sentence: "the card was declined". */
+export function paymentFailureReason(failureCode: string | null | undefined): string {
+  return (failureCode !== null && failureCode !== undefined && REASONS[failureCode]) || 'the payment did not go through';
+}
+
 export function paymentFailedDescription(failureCode: string | null): string {
-  const reason = (failureCode !== null && REASONS[failureCode]) || 'the payment did not go through';
-  return `Payment failed: ${reason}.`;
+  return `Payment failed: ${paymentFailureReason(failureCode)}.`;
 }

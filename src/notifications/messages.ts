@@ -1,6 +1,15 @@
 import type { EventType } from '../db/events.js';
+import { paymentFailureReason } from '../domain/payment-failures.js';
+
+const DATE = new Intl.DateTimeFormat('en-US', { month: 'short', day: 'numeric', year: 'numeric', timeZone: 'UTC' });
 
 /** What each event says to a person, in the app and by e-mail. */
+/** A plan's name; events from before plan names were stored carry the id ("team" → "Team"). */
+function planName(value: unknown): string {
+  const text = String(value ?? '');
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
 export function describeEvent(type: EventType, data: Record<string, unknown>, orgName: string): { title: string; body: string } {
   const credits = (value: unknown) => Number(value ?? 0).toLocaleString('en-US');
   const money = (cents: unknown) => `$${(Number(cents ?? 0) / 100).toFixed(2)}`;
@@ -30,23 +39,28 @@ export function describeEvent(type: EventType, data: Record<string, unknown>, or
     case 'payment.failed':
       return {
         title: 'A payment failed',
-        body: `A charge of ${money(data.amount_cents)} to ${orgName}'s card failed (${String(data.failure_code ?? 'declined')}). Update the payment method in Billing > Payment Methods.`,
+        body: `A charge of ${money(data.amount_cents)} to ${orgName}'s card failed: ${paymentFailureReason(data.failure_code as string | undefined)}. Update the payment method in Billing > Payment Methods; the invoice is charged again as soon as a card is the default.`,
       };
-    case 'subscription.changed':
+    case 'subscription.changed': {
+      const periodEnd = typeof data.current_period_end === 'string' ? ` on ${DATE.format(new Date(data.current_period_end))}` : ' at the end of the current period';
       return {
         title: 'Subscription updated',
         body: data.cancel_at_period_end
-          ? `${orgName}'s subscription will end at the end of the current term.`
+          ? `${orgName}'s subscription will end${periodEnd}. Until then everything works as before.`
           : data.scheduled_plan
-            ? `${orgName} moves to the ${String(data.scheduled_plan)} plan at the end of the current period.`
-            : `${orgName} is on the ${String(data.plan)} plan.`,
+            ? `${orgName} moves to the ${planName(data.scheduled_plan_name ?? data.scheduled_plan)} plan${periodEnd}.`
+            : `${orgName} is on the ${planName(data.plan_name ?? data.plan)} plan.`,
       };
+    }
     case 'subscription.canceled':
-      return { title: 'Subscription ended', body: `${orgName}'s subscription has ended. Your data stays readable and exportable for 30 days.` };
+      return {
+        title: 'Subscription ended',
+        body: `${orgName}'s subscription has ended and AI actions are stopped. Your data stays readable for 30 days: export it in Billing, or choose a plan to subscribe again.`,
+      };
     case 'auto_recharge.paused':
       return {
         title: 'Auto-recharge paused',
-        body: `Auto-recharge for ${orgName} could not charge the card (${String(data.failure_code ?? 'declined')}) and is paused. Update the card and turn auto-recharge back on.`,
+        body: `Auto-recharge for ${orgName} could not charge the card (${paymentFailureReason(data.failure_code as string | undefined)}) and is paused. Update the card in Billing > Payment Methods and turn auto-recharge back on.`,
       };
     case 'webhook_endpoint.disabled':
       return { title: 'Webhook endpoint disabled', body: `Deliveries to ${String(data.url)} failed for 24 hours, so the endpoint was disabled.` };

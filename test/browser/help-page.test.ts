@@ -123,7 +123,7 @@ describe.skipIf(!HAS_CHROMIUM)('the AI Credits & Billing help page, followed in 
     await page.getByLabel('Credits to purchase', { exact: true }).fill('1000');
     await eventually(() => page.getByTestId('purchase-total').textContent()).toContain('1,000 credits = $10.00');
     await button('Purchase Credits').click();
-    await page.getByRole('alert').filter({ hasText: 'The payment was declined (card_declined); no credits were added.' }).waitFor();
+    await page.getByRole('alert').filter({ hasText: 'Payment failed: the card was declined. No credits were added.' }).waitFor();
     expect(await page.getByText('credits added to your balance').count()).toBe(0);
     expect(await topBalance()).toBe('2,000');
     expect((await balance(h, org)).purchased.remaining).toBe(0);

@@ -185,7 +185,7 @@ export const billingRoutes = (deps: BillingDeps): FastifyPluginAsyncTypebox =>
           idempotencyKey: request.body.idempotency_key,
         });
         if (purchase.status === 'failed') {
-          const problem = problemFor('PAYMENT_DECLINED', `The payment was declined (${purchase.failure_code}); no credits were added.`);
+          const problem = problemFor('PAYMENT_DECLINED', `${paymentFailedDescription(purchase.failure_code)} No credits were added.`);
           return sendProblem(reply, { ...problem, ...{ purchase, failure_code: purchase.failure_code } });
         }
         return reply.status(purchase.status === 'pending' ? 202 : replayed ? 200 : 201).send(purchase);
