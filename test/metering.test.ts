@@ -33,9 +33,32 @@ describe('a new org', () => {
       overage: { enabled: false, limit: 0, used: 0, remaining: null },
       low_balance_threshold: 1_000,
       low_balance: false,
+      ai_stopped: null,
     });
     expect(now.period.start).toBe(h.clock.now().toISOString());
     expect(now.period.end).toBe(now.plan.expires_at);
+  });
+});
+
+describe('why AI is stopped (balance.ai_stopped, as authorize answers)', () => {
+  it('credits used up, then the on-demand cap reached, then running again; an ended subscription', async () => {
+    const org = await h.createOrg();
+    await leavePlanCredits(h, org, 0);
+    expect((await balance(h, org)).ai_stopped).toBe('CREDITS_EXHAUSTED');
+    expect(await authorize(h, org)).toMatchObject({ allowed: false, reason: 'CREDITS_EXHAUSTED' });
+    await setOnDemand(h, org, { enabled: true, monthly_limit_credits: 100 });
+    expect((await balance(h, org)).ai_stopped).toBeNull();
+    await record(h, org, { tokens: 100_000 });
+    expect((await balance(h, org)).ai_stopped).toBe('OVERAGE_LIMIT_REACHED');
+    expect(await authorize(h, org)).toMatchObject({ allowed: false, reason: 'OVERAGE_LIMIT_REACHED' });
+    await grantPurchased(h, org, 100);
+    expect((await balance(h, org)).ai_stopped).toBeNull();
+
+    const ended = await h.createOrg();
+    expect((await h.api('POST', `/v1/orgs/${ended}/subscription/cancel`)).statusCode).toBe(202);
+    await advance(h, new Date((await balance(h, ended)).period.end));
+    expect((await balance(h, ended)).ai_stopped).toBe('SUBSCRIPTION_INACTIVE');
+    expect(await authorize(h, ended)).toMatchObject({ allowed: false, reason: 'SUBSCRIPTION_INACTIVE' });
   });
 });
 

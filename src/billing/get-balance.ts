@@ -1,5 +1,5 @@
 import { readBalanceSummary, type BalanceSummary } from '../db/balances.js';
-import { availableFromTotals, displayAvailable, overageHeadroom, type OverageState } from '../domain/ledger.js';
+import { availableFromTotals, denialFor, displayAvailable, overageHeadroom, type OverageState } from '../domain/ledger.js';
 import { isBelowLowBalanceLine, lowBalanceThreshold } from '../domain/crossings.js';
 import { Failure } from '../domain/failures.js';
 import type { BillingDeps } from './deps.js';
@@ -17,6 +17,8 @@ export interface Balance {
   readonly low_balance_threshold: number;
   readonly low_balance: boolean;
   readonly period: { start: string; end: string };
+  /** Why a new AI action would be refused now (null: they run), as authorize would answer. */
+  readonly ai_stopped: 'SUBSCRIPTION_INACTIVE' | 'CREDITS_EXHAUSTED' | 'OVERAGE_LIMIT_REACHED' | null;
 }
 
 const readsByDeps = new WeakMap<BillingDeps, (orgId: string, read: () => Promise<Balance>) => Promise<Balance>>();
@@ -58,8 +60,9 @@ function balanceFrom(deps: BillingDeps, summary: BalanceSummary): Balance {
   };
   const prepaidCredits = summary.planCredits + summary.purchasedCredits + summary.promotionalCredits;
   const headroom = overageHeadroom(overage);
+  const available = availableFromTotals({ prepaidCredits, heldCredits: summary.heldCredits, overage });
   return {
-    available: displayAvailable(availableFromTotals({ prepaidCredits, heldCredits: summary.heldCredits, overage })),
+    available: displayAvailable(available),
     plan: { granted: summary.planGrantedCredits, remaining: summary.planCredits, expires_at: summary.periodEnd.toISOString() },
     purchased: { remaining: summary.purchasedCredits },
     promotional: { remaining: summary.promotionalCredits },
@@ -74,5 +77,6 @@ function balanceFrom(deps: BillingDeps, summary: BalanceSummary): Balance {
     // The same line, on the same remaining credits, as the balance.low alert.
     low_balance: isBelowLowBalanceLine(prepaidCredits, threshold),
     period: { start: summary.periodStart.toISOString(), end: summary.periodEnd.toISOString() },
+    ai_stopped: summary.status === 'canceled' ? 'SUBSCRIPTION_INACTIVE' : denialFor({ available, credits: 1, overageEnabled: overage.enabled }),
   };
 }

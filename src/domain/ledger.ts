@@ -195,9 +195,13 @@ export type DenialReason = 'CREDITS_EXHAUSTED' | 'OVERAGE_LIMIT_REACHED';
 
 /** Why `credits` more cannot be reserved now, or null when they can. */
 export function reservationDenial(book: LedgerBook, credits: number): DenialReason | null {
-  const available = availableCredits(book);
-  if (available === null || available >= credits) return null;
-  return book.overage.enabled ? 'OVERAGE_LIMIT_REACHED' : 'CREDITS_EXHAUSTED';
+  return denialFor({ available: availableCredits(book), credits, overageEnabled: book.overage.enabled });
+}
+
+/** Why `credits` cannot be reserved from `available` (null = no cap); the balance asks it for 1 credit. */
+export function denialFor(input: { available: number | null; credits: number; overageEnabled: boolean }): DenialReason | null {
+  if (input.available === null || input.available >= input.credits) return null;
+  return input.overageEnabled ? 'OVERAGE_LIMIT_REACHED' : 'CREDITS_EXHAUSTED';
 }
 
 export function placeHold(book: LedgerBook, hold: Hold): LedgerBook {

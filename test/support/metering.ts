@@ -51,6 +51,7 @@ export async function balance(h: Harness, org: string) {
     low_balance_threshold: number;
     low_balance: boolean;
     period: { start: string; end: string };
+    ai_stopped: 'SUBSCRIPTION_INACTIVE' | 'CREDITS_EXHAUSTED' | 'OVERAGE_LIMIT_REACHED' | null;
   };
 }
 

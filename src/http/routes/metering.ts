@@ -24,6 +24,9 @@ const BalanceSchema = Type.Object({
   low_balance_threshold: Type.Integer(),
   low_balance: Type.Boolean(),
   period: Type.Object({ start: Timestamp, end: Timestamp }),
+  ai_stopped: Type.Union([StringEnum(['SUBSCRIPTION_INACTIVE', 'CREDITS_EXHAUSTED', 'OVERAGE_LIMIT_REACHED'] as const), Type.Null()], {
+    description: 'Why a new AI action would be refused now, as authorize would answer; null while they run. (A module switched off is per module: see the AI features settings.)',
+  }),
 });
 
 const SourceSchema = Type.Object({ source: StringEnum(['plan', 'purchased', 'promotional', 'overage'] as const), credits: Type.Integer() });
