@@ -1,6 +1,7 @@
 import { createContext, useContext, type ReactNode } from 'react';
 import { useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { api, ApiError, setCsrfToken } from './api.js';
+import { keys } from './queries.js';
 import type { Me } from './types.js';
 
 interface Session {
@@ -16,7 +17,7 @@ const SessionContext = createContext<Session | null>(null);
 /** The signed-in user, or null while signed out; the first org is the one shown. */
 export function useMe() {
   return useQuery({
-    queryKey: ['me'],
+    queryKey: keys.me(),
     queryFn: async () => {
       try {
         const me = await api<Me>('GET', '/v1/auth/me');
@@ -41,9 +42,10 @@ export type SignedOutReason = 'logged-out' | 'expired';
  */
 export function signOut(queryClient: QueryClient, reason: SignedOutReason): void {
   setCsrfToken(null);
-  queryClient.setQueryData(['signed-out'], reason);
-  queryClient.setQueryData(['me'], null);
-  queryClient.removeQueries({ predicate: (query) => !['me', 'signed-out'].includes(String(query.queryKey[0])) });
+  queryClient.setQueryData(keys.signedOut(), reason);
+  queryClient.setQueryData(keys.me(), null);
+  const kept: readonly unknown[] = [keys.me()[0], keys.signedOut()[0]];
+  queryClient.removeQueries({ predicate: (query) => !kept.includes(query.queryKey[0]) });
 }
 
 /**
@@ -51,8 +53,8 @@ export function signOut(queryClient: QueryClient, reason: SignedOutReason): void
  * answer to a request of an earlier session (sent before this sign-in) says nothing about this one.
  */
 export function isSessionEnded(error: unknown, queryClient: QueryClient): boolean {
-  if (!(error instanceof ApiError) || error.status !== 401 || !queryClient.getQueryData(['me'])) return false;
-  return error.sentAt >= (queryClient.getQueryState(['me'])?.dataUpdatedAt ?? 0);
+  if (!(error instanceof ApiError) || error.status !== 401 || !queryClient.getQueryData(keys.me())) return false;
+  return error.sentAt >= (queryClient.getQueryState(keys.me())?.dataUpdatedAt ?? 0);
 }
 
 export function SessionProvider({ me, children }: { me: Me; children: ReactNode }) {

@@ -1,48 +1,39 @@
-/** Response shapes of the API the web app reads (see API.md and /openapi.json). */
-export interface Me {
-  user: { id: string; email: string; name: string };
-  orgs: { id: string; name: string; role: 'admin' | 'member' }[];
-  csrf_token: string;
-}
+/**
+ * The API's answers the web app reads, read off the SDK's types generated from the server's OpenAPI
+ * document: change a route schema, regenerate, and a page that reads a field that is gone fails to compile.
+ */
+import type { SuccessBody } from '../../sdk/src/types.js';
 
-export interface Balance {
-  available: number | null;
-  plan: { granted: number; remaining: number; expires_at: string };
-  purchased: { remaining: number };
-  promotional: { remaining: number };
-  held: number;
-  overage: { enabled: boolean; limit: number; used: number; remaining: number | null };
-  low_balance_threshold: number;
-  low_balance: boolean;
-  period: { start: string; end: string };
-}
+/** One entry of a list answer (`{ items: [...] }`). */
+type Item<List extends { items: readonly unknown[] }> = List['items'][number];
 
-export interface Org {
-  id: string;
-  name: string;
-  plan: string;
-  subscription: { status: string; current_period_start: string; current_period_end: string; cancel_at_period_end: boolean; scheduled_plan: string | null };
-  billing_address: { country: string; region?: string; postal_code?: string; line1?: string; city?: string };
-  vat_id: string | null;
-}
+export type Me = SuccessBody<'/v1/auth/me', 'get'>;
+export type Config = SuccessBody<'/v1/config', 'get'>;
+export type InvitationPreview = SuccessBody<'/v1/invitations/preview', 'post'>;
 
-export interface Plan {
-  id: string;
-  name: string;
-  base_price_cents: number;
-  currency: string;
-  included_users: number;
-  included_credits: number;
-  credit_price_cents: number;
-  priced_by_contract: boolean;
-  features: string[];
-}
+export type Org = SuccessBody<'/v1/orgs/{org}', 'get'>;
+export type Plan = Item<SuccessBody<'/v1/plans', 'get'>>;
+export type Balance = SuccessBody<'/v1/orgs/{org}/balance', 'get'>;
+export type Member = Item<SuccessBody<'/v1/orgs/{org}/members', 'get'>>;
 
-export interface Notification {
-  id: string;
-  type: string;
-  title: string;
-  body: string;
-  created_at: string;
-  read_at: string | null;
-}
+export type NotificationPage = SuccessBody<'/v1/orgs/{org}/notifications', 'get'>;
+
+/** A saved card: never more than brand, last 4 and expiry. */
+export type PaymentMethod = Item<SuccessBody<'/v1/orgs/{org}/payment-methods', 'get'>>;
+
+export type InvoicePage = SuccessBody<'/v1/orgs/{org}/invoices', 'get'>;
+export type Invoice = SuccessBody<'/v1/orgs/{org}/invoices/{id}', 'get'>;
+export type Address = Invoice['seller'];
+export type BillingHistoryPage = SuccessBody<'/v1/orgs/{org}/billing-history', 'get'>;
+export type BillingHistoryEntry = Item<BillingHistoryPage>;
+
+export type CreditQuote = SuccessBody<'/v1/orgs/{org}/credit-purchases/quote', 'get'>;
+export type CreditPurchase = SuccessBody<'/v1/orgs/{org}/credit-purchases', 'post'>;
+
+export type AiFeatures = SuccessBody<'/v1/orgs/{org}/settings/ai-features', 'get'>;
+export type OnDemand = SuccessBody<'/v1/orgs/{org}/settings/on-demand', 'get'>;
+
+export type UsagePage = SuccessBody<'/v1/orgs/{org}/usage', 'get'>;
+export type UsageItem = Item<UsagePage>;
+export type UsageSummary = SuccessBody<'/v1/orgs/{org}/usage/summary', 'get'>;
+export type UsageTrends = SuccessBody<'/v1/orgs/{org}/usage/trends', 'get'>;

@@ -4,7 +4,8 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from '../api.js';
 import { useSession } from '../auth.js';
 import { formatCredits, formatDateTime } from '../format.js';
-import type { Balance, Notification } from '../types.js';
+import { keys, useBalance } from '../queries.js';
+import type { NotificationPage } from '../types.js';
 
 /** Every page: the top navigation bar (org, credit balance, notifications, user menu) and the side menu. */
 export function AppShell() {
@@ -36,11 +37,6 @@ export function AppShell() {
   );
 }
 
-export function useBalance() {
-  const { orgId } = useSession();
-  return useQuery({ queryKey: ['balance', orgId], queryFn: () => api<Balance>('GET', `/v1/orgs/${orgId}/balance`), refetchInterval: 30_000 });
-}
-
 function useDismiss(open: boolean, close: () => void) {
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => {
@@ -58,7 +54,8 @@ function useDismiss(open: boolean, close: () => void) {
 }
 
 function BalanceBadge() {
-  const balance = useBalance();
+  const { orgId } = useSession();
+  const balance = useBalance(orgId);
   const [open, setOpen] = useState(false);
   const ref = useDismiss(open, () => setOpen(false));
   if (balance.isPending) return <span className="balance">Credits…</span>;
@@ -110,13 +107,13 @@ function NotificationBell() {
   const [open, setOpen] = useState(false);
   const ref = useDismiss(open, () => setOpen(false));
   const notifications = useQuery({
-    queryKey: ['notifications', orgId],
-    queryFn: () => api<{ items: Notification[]; unread_count: number }>('GET', `/v1/orgs/${orgId}/notifications?limit=20`),
+    queryKey: keys.notifications(orgId),
+    queryFn: () => api<NotificationPage>('GET', `/v1/orgs/${orgId}/notifications?limit=20`),
     refetchInterval: 30_000,
   });
   const readAll = useMutation({
     mutationFn: () => api('POST', `/v1/orgs/${orgId}/notifications/read-all`),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['notifications', orgId] }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: keys.notifications(orgId) }),
   });
   const unread = notifications.data?.unread_count ?? 0;
   return (

@@ -2,16 +2,8 @@ import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useNavigate } from 'react-router';
 import { api, ApiError, errorMessage, setCsrfToken } from '../api.js';
-import type { Me } from '../types.js';
-
-interface InvitationPreview {
-  org: { id: string; name: string };
-  email: string;
-  name: string;
-  role: 'admin' | 'member';
-  existing_account: boolean;
-  expires_at: string;
-}
+import { keys } from '../queries.js';
+import type { InvitationPreview, Me } from '../types.js';
 
 /** The token is in the link's fragment (#token=…), which the browser never sends to a server. */
 function tokenFromLink(): string {
@@ -32,7 +24,7 @@ export function AcceptInvitationPage() {
   const [password, setPassword] = useState('');
   const [confirmation, setConfirmation] = useState('');
   const preview = useQuery({
-    queryKey: ['invitation', token],
+    queryKey: keys.invitation(token),
     queryFn: () => api<InvitationPreview>('POST', '/v1/invitations/preview', { token }),
     enabled: token !== '',
     retry: false,
@@ -41,7 +33,7 @@ export function AcceptInvitationPage() {
     mutationFn: () => api<Me>('POST', '/v1/invitations/accept', { token, password, ...(preview.data?.existing_account ? {} : { name: name ?? preview.data?.name }) }),
     onSuccess: (me) => {
       setCsrfToken(me.csrf_token);
-      queryClient.setQueryData(['me'], me);
+      queryClient.setQueryData(keys.me(), me);
       window.history.replaceState(null, '', '/');
       void navigate('/admin/ai-credits', { replace: true });
     },

@@ -1,11 +1,10 @@
 import { useState } from 'react';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api, errorMessage } from '../api.js';
 import { useSession } from '../auth.js';
-
-interface AiFeatures {
-  modules: Record<string, boolean>;
-}
+import { LoadFailed, Loading } from '../components/Status.js';
+import { keys, useAiFeatures } from '../queries.js';
+import type { AiFeatures } from '../types.js';
 
 /** The AI modules in the order of the catalog, with the words the help page uses. */
 const MODULES: readonly { id: string; label: string; description: string }[] = [
@@ -24,8 +23,8 @@ function moduleLabel(id: string): string {
 export function AiFeaturesPage() {
   const { orgId, isAdmin } = useSession();
   const queryClient = useQueryClient();
-  const queryKey = ['billing', orgId, 'ai-features'];
-  const features = useQuery({ queryKey, queryFn: () => api<AiFeatures>('GET', `/v1/orgs/${orgId}/settings/ai-features`) });
+  const queryKey = keys.settings(orgId, 'ai-features');
+  const features = useAiFeatures(orgId);
   const [lastChange, setLastChange] = useState<{ module: string; on: boolean } | null>(null);
   const save = useMutation({
     mutationFn: (change: { module: string; on: boolean }) =>
@@ -41,14 +40,14 @@ export function AiFeaturesPage() {
       if (context?.previous) queryClient.setQueryData(queryKey, context.previous);
     },
     onSuccess: (data) => queryClient.setQueryData(queryKey, data),
-    onSettled: () => queryClient.invalidateQueries({ queryKey: ['billing', orgId] }),
+    onSettled: () => queryClient.invalidateQueries({ queryKey }),
   });
 
   if (features.isPending) {
     return (
       <div className="ai-features">
         <h1>AI Features</h1>
-        <p className="loading" role="status">Loading…</p>
+        <Loading />
       </div>
     );
   }
@@ -56,7 +55,7 @@ export function AiFeaturesPage() {
     return (
       <div className="ai-features">
         <h1>AI Features</h1>
-        <p className="error" role="alert">The AI features could not be loaded: {errorMessage(features.error)}</p>
+        <LoadFailed error={features.error} what="The AI features" />
       </div>
     );
   }

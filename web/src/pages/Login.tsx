@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, errorMessage, setCsrfToken } from '../api.js';
+import { keys } from '../queries.js';
 import type { Me } from '../types.js';
 import type { SignedOutReason } from '../auth.js';
 
@@ -14,13 +15,13 @@ export function LoginPage() {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   // Set by signOut (auth.tsx); nothing is fetched.
-  const signedOut = useQuery<SignedOutReason | null>({ queryKey: ['signed-out'], queryFn: () => null, enabled: false, initialData: null }).data;
+  const signedOut = useQuery<SignedOutReason | null>({ queryKey: keys.signedOut(), queryFn: () => null, enabled: false, initialData: null }).data;
   const login = useMutation({
     mutationFn: () => api<Me>('POST', '/v1/auth/login', { email, password }),
     onSuccess: (me) => {
       setCsrfToken(me.csrf_token);
-      queryClient.setQueryData(['signed-out'], null);
-      queryClient.setQueryData(['me'], me);
+      queryClient.setQueryData(keys.signedOut(), null);
+      queryClient.setQueryData(keys.me(), me);
     },
   });
   const submit = (event: FormEvent) => {

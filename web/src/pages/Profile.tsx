@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api, errorMessage } from '../api.js';
 import { useSession } from '../auth.js';
+import { keys } from '../queries.js';
 
 /** Profile: change your name and password. */
 export function ProfilePage() {
@@ -12,7 +13,7 @@ export function ProfilePage() {
   const [newPassword, setNewPassword] = useState('');
   const saveName = useMutation({
     mutationFn: () => api('PATCH', '/v1/auth/me', { name }),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['me'] }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: keys.me() }),
   });
   const savePassword = useMutation({
     mutationFn: () => api('PATCH', '/v1/auth/me', { current_password: currentPassword, new_password: newPassword }),

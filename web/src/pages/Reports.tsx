@@ -5,41 +5,12 @@ import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAx
 import { api, errorMessage } from '../api.js';
 import { useSession } from '../auth.js';
 import { formatCredits, formatDate } from '../format.js';
+import { keys } from '../queries.js';
+import type { UsageSummary, UsageTrends } from '../types.js';
 
-/** GET /v1/orgs/{org}/usage/trends (src/http/routes/analytics.ts). */
-interface TrendPoint {
-  start: string;
-  credits: number;
-  charged: number;
-  tokens: number;
-  requests: number;
-}
-
-interface UsageTrends {
-  interval: Interval;
-  group_by: GroupBy;
-  from: string;
-  to: string;
-  series: { key: string | null; label: string; points: TrendPoint[] }[];
-  totals: { credits: number; charged: number; tokens: number; requests: number };
-}
-
-/** GET /v1/orgs/{org}/usage/summary. */
-interface UsageSummary {
-  period: { start: string; end: string };
-  totals: { credits: number; charged: number; uncollected: number; tokens: number; requests: number };
-  top_users: { user_id: string; user_name: string | null; credits: number; requests: number }[];
-  top_features: { feature: string; credits: number; requests: number }[];
-  forecast: {
-    daily_burn_credits: number;
-    plan_credits_last_until: string | null;
-    prepaid_credits_last_until: string | null;
-    runs_out_before_period_end: boolean;
-  };
-}
-
+/** The groupings this page offers (the API also groups by action). */
 type GroupBy = 'feature' | 'user';
-type Interval = 'day' | 'week';
+type Interval = UsageTrends['interval'];
 
 /** Distinct, colour-blind-friendly hues (Okabe–Ito, then Tableau). */
 const COLORS = ['#2454c7', '#e69f00', '#009e73', '#cc79a7', '#56b4e9', '#d55e00', '#7f6a00', '#6a3d9a', '#8c564b', '#17becf', '#7f7f7f'];
@@ -47,7 +18,7 @@ const COLORS = ['#2454c7', '#e69f00', '#009e73', '#cc79a7', '#56b4e9', '#d55e00'
 const FEATURE_COLORS: Record<string, string> = { assistant: COLORS[0]!, reports: COLORS[1]!, documents: COLORS[2]!, inspections: COLORS[3]!, analytics: COLORS[4]! };
 const OTHERS_COLOR = '#9aa5b1';
 
-function seriesColor(groupBy: GroupBy, key: string | null, index: number): string {
+function seriesColor(groupBy: UsageTrends['group_by'], key: string | null, index: number): string {
   if (key === null) return OTHERS_COLOR;
   if (groupBy === 'feature') return FEATURE_COLORS[key] ?? COLORS[(index + 5) % COLORS.length]!;
   return COLORS[index % COLORS.length]!;
@@ -60,7 +31,7 @@ function featureName(feature: string): string {
   return feature.charAt(0).toUpperCase() + feature.slice(1);
 }
 
-function seriesName(groupBy: GroupBy, series: { key: string | null; label: string }): string {
+function seriesName(groupBy: UsageTrends['group_by'], series: { key: string | null; label: string }): string {
   if (series.key === null) return series.label;
   return groupBy === 'feature' ? featureName(series.label) : series.label;
 }
@@ -71,11 +42,11 @@ export function ReportsPage() {
   const [groupBy, setGroupBy] = useState<GroupBy>('feature');
   const [interval, setIntervalChoice] = useState<Interval>('day');
   const summary = useQuery({
-    queryKey: ['usage-summary', orgId],
+    queryKey: keys.usageSummary(orgId),
     queryFn: () => api<UsageSummary>('GET', `/v1/orgs/${orgId}/usage/summary?top=5`),
   });
   const trends = useQuery({
-    queryKey: ['usage-trends', orgId, groupBy, interval],
+    queryKey: keys.usageTrends(orgId, groupBy, interval),
     queryFn: () => api<UsageTrends>('GET', `/v1/orgs/${orgId}/usage/trends?${new URLSearchParams({ group_by: groupBy, interval })}`),
     placeholderData: keepPreviousData,
   });

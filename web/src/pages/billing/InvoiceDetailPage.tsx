@@ -1,28 +1,12 @@
 import { Link, useParams } from 'react-router';
 import { useQuery } from '@tanstack/react-query';
-import { api, errorMessage } from '../api.js';
-import { useSession } from '../auth.js';
-import { formatCredits, formatDate, formatMoney } from '../format.js';
-import { formatPeriod, invoiceKindLabel, invoiceStatusLabel, type InvoiceSummary } from './Billing.js';
-
-interface Address {
-  name: string;
-  country: string;
-  region?: string;
-  postal_code?: string;
-  line1?: string;
-  city?: string;
-  vat_id?: string | null;
-}
-
-interface Invoice extends InvoiceSummary {
-  plan: { id: string; name: string; base_price_cents: number };
-  seller: Address;
-  billing_address: Address;
-  lines: { kind: 'subscription' | 'credit_purchase' | 'overage' | 'proration' | 'adjustment'; description: string; quantity: number; unit_price_cents: number; amount_cents: number }[];
-  tax: { name: string; rate_bps: number; amount_cents: number }[];
-  tax_note: string | null;
-}
+import { api } from '../../api.js';
+import { useSession } from '../../auth.js';
+import { LoadFailed, Loading } from '../../components/Status.js';
+import { formatCredits, formatDate, formatMoney } from '../../format.js';
+import { keys } from '../../queries.js';
+import type { Address, Invoice } from '../../types.js';
+import { formatPeriod, invoiceKindLabel, invoiceStatusLabel, invoiceStatusTag } from './labels.js';
 
 /** 400 basis points → "4%", 825 → "8.25%". */
 function formatRate(bps: number): string {
@@ -62,12 +46,24 @@ function AddressBlock({ address }: { address: Address }) {
   );
 }
 
+/** A line under the charges: subtotal, a tax, or the total. */
+function SumRow({ label, amount, total = false }: { label: string; amount: string; total?: boolean }) {
+  return (
+    <tr className={total ? 'total' : undefined}>
+      <th scope="row" colSpan={3}>
+        {label}
+      </th>
+      <td className="num">{amount}</td>
+    </tr>
+  );
+}
+
 /** Invoice details: period, plan, lines, tax and total, with the PDF. */
 export function InvoiceDetailPage() {
   const { orgId } = useSession();
   const { invoiceId = '' } = useParams();
   const invoice = useQuery({
-    queryKey: ['billing', orgId, 'invoice', invoiceId],
+    queryKey: keys.invoice(orgId, invoiceId),
     queryFn: () => api<Invoice>('GET', `/v1/orgs/${orgId}/invoices/${encodeURIComponent(invoiceId)}`),
   });
   const back = (
@@ -76,21 +72,12 @@ export function InvoiceDetailPage() {
     </p>
   );
 
-  if (invoice.isPending) {
+  if (invoice.isPending || invoice.isError) {
     return (
       <div className="invoice-page">
         {back}
         <h1>Invoice</h1>
-        <p className="loading" role="status">Loading…</p>
-      </div>
-    );
-  }
-  if (invoice.isError) {
-    return (
-      <div className="invoice-page">
-        {back}
-        <h1>Invoice</h1>
-        <p className="error" role="alert">The invoice could not be loaded: {errorMessage(invoice.error)}</p>
+        {invoice.isPending ? <Loading /> : <LoadFailed error={invoice.error} what="The invoice" />}
       </div>
     );
   }
@@ -102,7 +89,7 @@ export function InvoiceDetailPage() {
       {back}
       <div className="invoice-head">
         <h1>Invoice {data.number}</h1>
-        <span className={`tag${data.status === 'paid' ? ' tag-ok' : data.status === 'open' ? ' tag-warn' : ''}`}>{invoiceStatusLabel(data.status)}</span>
+        <span className={invoiceStatusTag(data.status)}>{invoiceStatusLabel(data.status)}</span>
         <a className="button primary" href={`/v1/orgs/${orgId}/invoices/${encodeURIComponent(data.id)}/pdf`} download={`invoice-${data.number}.pdf`}>
           Download PDF
         </a>
@@ -181,34 +168,12 @@ export function InvoiceDetailPage() {
               ))}
             </tbody>
             <tfoot>
-              <tr>
-                <th scope="row" colSpan={3}>
-                  Subtotal
-                </th>
-                <td className="num">{money(data.subtotal_cents)}</td>
-              </tr>
+              <SumRow label="Subtotal" amount={money(data.subtotal_cents)} />
               {data.tax.map((tax, index) => (
-                <tr key={index}>
-                  <th scope="row" colSpan={3}>
-                    {tax.name} {formatRate(tax.rate_bps)}
-                  </th>
-                  <td className="num">{money(tax.amount_cents)}</td>
-                </tr>
+                <SumRow key={index} label={`${tax.name} ${formatRate(tax.rate_bps)}`} amount={money(tax.amount_cents)} />
               ))}
-              {data.tax.length === 0 && (
-                <tr>
-                  <th scope="row" colSpan={3}>
-                    Tax
-                  </th>
-                  <td className="num">{money(data.tax_cents)}</td>
-                </tr>
-              )}
-              <tr className="total">
-                <th scope="row" colSpan={3}>
-                  Total charged
-                </th>
-                <td className="num">{money(data.total_cents)}</td>
-              </tr>
+              {data.tax.length === 0 && <SumRow label="Tax" amount={money(data.tax_cents)} />}
+              <SumRow label="Total charged" amount={money(data.total_cents)} total />
             </tfoot>
           </table>
         </div>

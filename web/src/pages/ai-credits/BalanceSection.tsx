@@ -1,0 +1,69 @@
+import { useId, type ReactNode } from 'react';
+import { useSession } from '../../auth.js';
+import { LoadFailed, Loading } from '../../components/Status.js';
+import { formatCredits, formatDate } from '../../format.js';
+import { useBalance } from '../../queries.js';
+import type { Balance } from '../../types.js';
+
+/** The credits left, by kind, with the on-demand usage and the current period. */
+export function BalanceSection() {
+  const { orgId } = useSession();
+  const balance = useBalance(orgId);
+  const headingId = useId();
+  return (
+    <section className="card" aria-labelledby={headingId}>
+      <h2 id={headingId}>Balance</h2>
+      {balance.isPending ? <Loading /> : balance.isError ? <LoadFailed error={balance.error} what="The balance" /> : <BalanceFigures balance={balance.data} />}
+    </section>
+  );
+}
+
+function BalanceFigures({ balance }: { balance: Balance }) {
+  const prepaid = balance.plan.remaining + balance.purchased.remaining + balance.promotional.remaining;
+  return (
+    <>
+      <div className="stats">
+        <Stat label="Available credits" testId="balance-available" low={balance.low_balance} note={balance.low_balance && <div className="low-note">Low balance</div>}>
+          {formatCredits(prepaid)}
+        </Stat>
+        <Stat label="Plan credits" testId="balance-plan" note={<div className="muted">remaining of {formatCredits(balance.plan.granted)}</div>}>
+          {formatCredits(balance.plan.remaining)}
+        </Stat>
+        <Stat label="Purchased credits" testId="balance-purchased" note={<div className="muted">kept until used</div>}>
+          {formatCredits(balance.purchased.remaining)}
+        </Stat>
+        {balance.promotional.remaining > 0 && <Stat label="Promotional credits">{formatCredits(balance.promotional.remaining)}</Stat>}
+        <Stat
+          label="On-demand used / limit"
+          testId="balance-overage"
+          note={<div className="muted">{balance.overage.enabled ? 'On-demand usage is on' : 'On-demand usage is off'}</div>}
+        >
+          {formatCredits(balance.overage.used)} / {balance.overage.limit === 0 ? 'no cap' : formatCredits(balance.overage.limit)}
+        </Stat>
+      </div>
+      <p className="period" data-testid="balance-period">
+        Current period: {formatDate(balance.period.start)} – {formatDate(balance.period.end)}
+      </p>
+      {balance.held > 0 && <p className="muted">{formatCredits(balance.held)} credits are held for AI requests in progress.</p>}
+      {balance.low_balance && (
+        <p className="warning-note">
+          Your balance is below {formatCredits(balance.low_balance_threshold)} credits. Buy credits or turn on on-demand usage to avoid
+          interruptions.
+        </p>
+      )}
+    </>
+  );
+}
+
+/** One figure of the balance: its name, the number, and a note under it. */
+function Stat({ label, testId, low = false, note, children }: { label: string; testId?: string; low?: boolean; note?: ReactNode; children: ReactNode }) {
+  return (
+    <div className={`stat${low ? ' low' : ''}`}>
+      <div className="muted">{label}</div>
+      <div className="value" data-testid={testId}>
+        {children}
+      </div>
+      {note}
+    </div>
+  );
+}
