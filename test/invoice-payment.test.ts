@@ -5,7 +5,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from './support/harness.js';
 import { advance } from './support/metering.js';
-import { addCard, CARDS, createOrgAt, invoices, org } from './support/billing.js';
+import { addCard, CARDS, createOrgAt, invoices, org, purchase } from './support/billing.js';
 import { as, signIn } from './support/sessions.js';
 
 let h: Harness;
@@ -37,6 +37,24 @@ describe('an invoice without a card', () => {
     const [paid] = await invoices(h, id);
     expect(paid).toMatchObject({ id: first!.id, status: 'paid' });
     expect(await paymentsOf(id)).toEqual([{ status: 'succeeded', failure_code: null }]);
+  });
+});
+
+describe('receipts', () => {
+  it('a paid invoice names the card that paid it; a purchase invoice too; an open one none', async () => {
+    const id = await createOrgAt(h, { plan: 'starter' });
+    await advance(h, { seconds: 1 });
+    expect((await invoices(h, id))[0]).toMatchObject({ status: 'open', paid_with: null });
+    await addCard(h, id, '5555 5555 5555 4444');
+    expect((await invoices(h, id))[0]).toMatchObject({ status: 'paid', paid_with: { brand: 'mastercard', last4: '4444' } });
+    const visa = await addCard(h, id);
+    expect((await h.api('POST', `/v1/orgs/${id}/payment-methods/${visa.id}/default`)).statusCode).toBe(200);
+    expect((await purchase(h, id, 100)).statusCode).toBe(201);
+    const bought = (await invoices(h, id)).find((invoice) => invoice.kind === 'credit_purchase');
+    expect(bought).toMatchObject({ status: 'paid', paid_with: { brand: 'visa', last4: '4242' } });
+    // A card removed later still names the payment it made.
+    expect((await h.api('DELETE', `/v1/orgs/${id}/payment-methods/${visa.id}`)).statusCode).toBe(204);
+    expect((await invoices(h, id)).find((invoice) => invoice.kind === 'credit_purchase')).toMatchObject({ paid_with: { brand: 'visa', last4: '4242' } });
   });
 });
 

@@ -62,7 +62,7 @@ export async function collectInvoice(deps: BillingDeps, input: { orgId: string; 
     if (error instanceof ProviderUnavailable) return 'skipped';
     throw error;
   }
-  const recorded = await settleInvoicePayment(deps, { orgId: input.orgId, invoiceId: invoice.invoice_id, attempt, outcome });
+  const recorded = await settleInvoicePayment(deps, { orgId: input.orgId, invoiceId: invoice.invoice_id, attempt, outcome, paymentMethodId: card.payment_method_id });
   return recorded ?? 'skipped';
 }
 
@@ -73,7 +73,7 @@ export async function collectInvoice(deps: BillingDeps, input: { orgId: string; 
  */
 export async function settleInvoicePayment(
   deps: BillingDeps,
-  input: { orgId: string; invoiceId: string; attempt: number | null; outcome: ChargeOutcome },
+  input: { orgId: string; invoiceId: string; attempt: number | null; outcome: ChargeOutcome; paymentMethodId?: string | null },
 ): Promise<'paid' | 'failed' | null> {
   return deps.db.transaction().execute(async (tx) => {
     const invoice = await lockInvoice(tx, input.orgId, input.invoiceId);
@@ -92,6 +92,7 @@ export async function settleInvoicePayment(
       currency: invoice.currency,
       status: outcome.status,
       failureCode: outcome.status === 'failed' ? outcome.failureCode : null,
+      paymentMethodId: input.paymentMethodId ?? null,
       now,
     });
     if (outcome.status === 'succeeded') {

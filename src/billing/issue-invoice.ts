@@ -84,6 +84,7 @@ export async function issueInvoice(tx: Db, deps: BillingDeps, org: OrgRow, draft
     tax: tax.lines,
     tax_note: tax.note,
     ...totals,
+    paid_with: null,
   };
 }
 
@@ -95,6 +96,7 @@ export function formatInvoiceNumber(number: number): string {
 export function invoiceDocument(
   row: InvoiceRow,
   lines: readonly { kind: InvoiceLine['kind']; description: string; quantity: number; unit_price_cents: number; amount_cents: number }[],
+  paidWith: InvoiceDocument['paid_with'] = null,
 ): InvoiceDocument {
   return {
     id: row.invoice_id,
@@ -115,5 +117,6 @@ export function invoiceDocument(
     subtotal_cents: row.subtotal_cents,
     tax_cents: row.tax_cents,
     total_cents: row.total_cents,
+    paid_with: row.status === 'paid' ? paidWith : null,
   };
 }

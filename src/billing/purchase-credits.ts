@@ -189,6 +189,7 @@ export async function settlePurchase(deps: BillingDeps, input: { orgId: string; 
       currency: purchase.currency,
       status: outcome.status,
       failureCode: outcome.status === 'failed' ? outcome.failureCode : null,
+      paymentMethodId: purchase.payment_method_id,
       now,
     });
     if (outcome.status === 'failed') {

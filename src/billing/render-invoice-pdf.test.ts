@@ -46,6 +46,7 @@ const periodInvoice = invoiceOf({
   lines: PERIOD_LINES,
   tax: [{ name: 'NY sales tax', rate_bps: 887.5, amount_cents: NYC_TAX_CENTS }],
   tax_note: null,
+  paid_with: { brand: 'visa', last4: '4242' },
 });
 
 const REVERSE_CHARGE = 'Reverse charge: VAT to be accounted for by the recipient (Article 196, Directive 2006/112/EC)';
@@ -61,6 +62,7 @@ const purchaseInvoice = invoiceOf({
   lines: [line('credit_purchase', 'AI credits pack', 50_000, 1)],
   tax: [{ name: 'VAT', rate_bps: 0, amount_cents: 0 }],
   tax_note: REVERSE_CHARGE,
+  paid_with: null,
 });
 
 async function requirePoppler(): Promise<void> {

@@ -98,6 +98,22 @@ export async function findInvoice(db: Db, orgId: string, invoiceId: string) {
   return { invoice, lines };
 }
 
+/** The card that paid an invoice: its period payment, or the purchase it invoices. Null when unknown. */
+export async function findInvoiceCard(db: Db, orgId: string, invoiceId: string): Promise<{ brand: string; last4: string } | null> {
+  const card = await db
+    .selectFrom('payment_methods as pm')
+    .select(['pm.brand', 'pm.last4'])
+    .where('pm.org_id', '=', orgId)
+    .where((eb) =>
+      eb.or([
+        eb('pm.payment_method_id', 'in', eb.selectFrom('payments').select('payment_method_id').where('org_id', '=', orgId).where('invoice_id', '=', invoiceId).where('status', '=', 'succeeded')),
+        eb('pm.payment_method_id', 'in', eb.selectFrom('credit_purchases').select('payment_method_id').where('org_id', '=', orgId).where('invoice_id', '=', invoiceId).where('status', '=', 'succeeded')),
+      ]),
+    )
+    .executeTakeFirst();
+  return card ?? null;
+}
+
 export type InvoiceRow = NonNullable<Awaited<ReturnType<typeof findInvoice>>>['invoice'];
 
 /** Newest first, by keyset on (issued_at, number). */
@@ -192,6 +208,8 @@ export async function insertPayment(
     currency: string;
     status: 'succeeded' | 'failed';
     failureCode: string | null;
+    /** The card charged, when known (the receipt names it). */
+    paymentMethodId?: string | null;
     now: Date;
   },
 ): Promise<void> {
@@ -208,6 +226,7 @@ export async function insertPayment(
       currency: payment.currency,
       status: payment.status,
       failure_code: payment.failureCode,
+      payment_method_id: payment.paymentMethodId ?? null,
       created_at: payment.now,
     })
     .execute();

@@ -11,6 +11,7 @@ import * as invitations from './migrations/0008-invitations.js';
 import * as finalInvoices from './migrations/0009-final-invoices.js';
 import * as ledgerEngine from './migrations/0010-ledger-engine.js';
 import * as ledgerWrite from './migrations/0011-ledger-write.js';
+import * as paymentCard from './migrations/0012-payment-card.js';
 
 /** Versioned migrations, applied in name order. Add a file to migrations/ and a line here. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -25,6 +26,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0009-final-invoices': finalInvoices,
   '0010-ledger-engine': ledgerEngine,
   '0011-ledger-write': ledgerWrite,
+  '0012-payment-card': paymentCard,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -440,6 +440,7 @@ export interface PaymentsTable {
   currency: string;
   status: 'succeeded' | 'failed';
   failure_code: string | null;
+  payment_method_id: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: Date;
 }
 

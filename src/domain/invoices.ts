@@ -59,6 +59,8 @@ export interface InvoiceDocument {
   readonly subtotal_cents: number;
   readonly tax_cents: number;
   readonly total_cents: number;
+  /** The receipt: the card that paid it (null while open, or when the provider did not say). */
+  readonly paid_with: { readonly brand: string; readonly last4: string } | null;
 }
 
 export function lineAmount(quantity: number, unitPriceCents: number): number {

@@ -1425,6 +1425,8 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            /** @description Why a new AI action would be refused now, as authorize would answer; null while they run. (A module switched off is per module: see the AI features settings.) */
+                            ai_stopped: ("SUBSCRIPTION_INACTIVE" | "CREDITS_EXHAUSTED" | "OVERAGE_LIMIT_REACHED") | null;
                             /** @description Credits a new request may use; null = unbounded (on-demand with no cap). */
                             available: number | null;
                             held: number;

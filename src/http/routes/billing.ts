@@ -8,7 +8,7 @@ import { payInvoiceNow } from '../../billing/collect-invoice.js';
 import { upcomingInvoice } from '../../billing/upcoming-invoice.js';
 import { renderInvoicePdf } from '../../billing/render-invoice-pdf.js';
 import { listPurchases } from '../../db/purchases.js';
-import { findInvoice, listInvoices } from '../../db/invoices.js';
+import { findInvoice, findInvoiceCard, listInvoices } from '../../db/invoices.js';
 import { listBillingHistory } from '../../db/billing-history.js';
 import { paymentFailedDescription } from '../../domain/payment-failures.js';
 import { Failure } from '../../domain/failures.js';
@@ -87,6 +87,7 @@ const InvoiceDetail = Type.Intersect([
     lines: InvoiceLines,
     tax: TaxLines,
     tax_note: TaxNote,
+    paid_with: Type.Union([Type.Object({ brand: Type.String(), last4: Type.String() }), Type.Null()], { description: 'The card that paid it (the receipt); null while open or when unknown.' }),
   }),
 ]);
 
@@ -266,7 +267,7 @@ export const billingRoutes = (deps: BillingDeps): FastifyPluginAsyncTypebox =>
     const loadInvoice = async (orgId: string, invoiceId: string) => {
       const found = await findInvoice(deps.db, orgId, invoiceId);
       if (!found) throw new Failure('INVOICE_NOT_FOUND', `There is no invoice ${invoiceId} in this organization.`);
-      return invoiceDocument(found.invoice, found.lines);
+      return invoiceDocument(found.invoice, found.lines, await findInvoiceCard(deps.db, orgId, invoiceId));
     };
 
     app.get('/v1/orgs/:org/invoices/:id', {
