@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import AxeBuilder from '@axe-core/playwright';
 import { PROJECT_ROOT } from '../../src/config.js';
 import { startHarness, type Harness } from './harness.js';
 
@@ -107,4 +108,43 @@ export function useBrowserSuite(options: { audit?: boolean; acceptDownloads?: bo
     if (options.audit) await suite.h.expectCleanAudit();
   });
   return suite;
+}
+
+/** The rules run by `expectNoAxeViolations`: WCAG 2.0 and 2.1, levels A and AA. */
+export const WCAG_21_AA_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] as const;
+
+/** Elements listed per broken rule in a failure message; the count of the others is given. */
+const AXE_ELEMENTS_SHOWN = 10;
+
+type AxeViolation = Awaited<ReturnType<AxeBuilder['analyze']>>['violations'][number];
+
+/**
+ * One paragraph per broken rule: its id, impact and help text, then each element it was found on
+ * (its selector and what axe says is wrong there), so that a failure can be read without a debugger.
+ */
+export function describeAxeViolations(violations: readonly AxeViolation[]): string {
+  return violations
+    .map((violation) => {
+      const nodes = violation.nodes.slice(0, AXE_ELEMENTS_SHOWN).map((node) => {
+        const target = node.target.map((selector) => (Array.isArray(selector) ? selector.join(' >> ') : selector)).join(' >> ');
+        const reasons = (node.failureSummary ?? '')
+          .split('\n')
+          .map((line) => line.trim())
+          .filter((line) => line !== '' && !/^Fix (any|all) of the following:$/.test(line));
+        return `    at ${target}${reasons.length > 0 ? `\n      ${reasons.join('\n      ')}` : ''}`;
+      });
+      const more = violation.nodes.length - nodes.length;
+      if (more > 0) nodes.push(`    and ${more} more element(s)`);
+      return `- ${violation.id} (${violation.impact ?? 'no impact given'}): ${violation.help}\n    ${violation.helpUrl}\n${nodes.join('\n')}`;
+    })
+    .join('\n');
+}
+
+/** Runs axe-core on the page as it is now and fails, naming every broken rule and where, if WCAG 2.1 A/AA is broken. */
+export async function expectNoAxeViolations(page: Page, label: string): Promise<void> {
+  const { violations } = await new AxeBuilder({ page }).withTags([...WCAG_21_AA_TAGS]).analyze();
+  if (violations.length > 0) {
+    const elements = violations.reduce((sum, violation) => sum + violation.nodes.length, 0);
+    throw new Error(`${label} breaks ${violations.length} WCAG 2.1 A/AA rule(s) of axe-core, on ${elements} element(s):\n${describeAxeViolations(violations)}`);
+  }
 }

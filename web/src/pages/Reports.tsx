@@ -7,6 +7,7 @@ import { useSession } from '../auth.js';
 import { formatCredits, formatDate } from '../format.js';
 import { keys } from '../queries.js';
 import type { UsageSummary, UsageTrends } from '../types.js';
+import { ScrollRegion } from '../components/ScrollRegion.js';
 
 /** The groupings this page offers (the API also groups by action). */
 type GroupBy = 'feature' | 'user';
@@ -126,7 +127,7 @@ function PeriodSummary({ summary }: { summary: UsageSummary }) {
           {summary.top_users.length === 0 ? (
             <p className="muted">No AI usage in this period yet.</p>
           ) : (
-            <div className="table-scroll">
+            <ScrollRegion label="Top users">
               <table aria-labelledby="reports-top-users">
                 <thead>
                   <tr>
@@ -145,7 +146,7 @@ function PeriodSummary({ summary }: { summary: UsageSummary }) {
                   ))}
                 </tbody>
               </table>
-            </div>
+            </ScrollRegion>
           )}
         </section>
         <section className="card" aria-labelledby="reports-top-features">
@@ -153,7 +154,7 @@ function PeriodSummary({ summary }: { summary: UsageSummary }) {
           {summary.top_features.length === 0 ? (
             <p className="muted">No AI usage in this period yet.</p>
           ) : (
-            <div className="table-scroll">
+            <ScrollRegion label="Top features">
               <table aria-labelledby="reports-top-features">
                 <thead>
                   <tr>
@@ -172,7 +173,7 @@ function PeriodSummary({ summary }: { summary: UsageSummary }) {
                   ))}
                 </tbody>
               </table>
-            </div>
+            </ScrollRegion>
           )}
         </section>
       </div>

@@ -3,6 +3,7 @@ import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from '
 import { formatCredits, formatDateTime } from '../../format.js';
 import type { UsageItem } from '../../types.js';
 import { moduleLabel } from './labels.js';
+import { ScrollRegion } from '../../components/ScrollRegion.js';
 
 const usageColumn = createColumnHelper<UsageItem>();
 const usageColumns = [
@@ -39,7 +40,7 @@ export function UsageTable({ items, busy }: { items: UsageItem[] | undefined; bu
   const rows = useMemo(() => items ?? [], [items]);
   const table = useReactTable({ data: rows, columns: usageColumns, getCoreRowModel: getCoreRowModel(), getRowId: (row) => row.id });
   return (
-    <div className="table-scroll" role="region" aria-label="Usage table" tabIndex={0}>
+    <ScrollRegion label="Usage table">
       <table className="usage-table" aria-busy={busy}>
         <caption className="visually-hidden">Usage history</caption>
         <thead>
@@ -72,6 +73,6 @@ export function UsageTable({ items, busy }: { items: UsageItem[] | undefined; bu
           )}
         </tbody>
       </table>
-    </div>
+    </ScrollRegion>
   );
 }

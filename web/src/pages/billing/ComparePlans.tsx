@@ -1,13 +1,14 @@
 import { formatCredits, formatMoney } from '../../format.js';
 import type { Org, Plan } from '../../types.js';
 import { planPrice } from './plan-terms.js';
+import { ScrollRegion } from '../../components/ScrollRegion.js';
 
 /** The plans side by side, each with the button that picks it (or "Contact sales"). */
 export function ComparePlans({ org, catalog, onSelect, onClose }: { org: Org; catalog: readonly Plan[]; onSelect: (plan: Plan) => void; onClose: () => void }) {
   return (
     <div className="panel" role="region" aria-labelledby="compare-heading">
       <h3 id="compare-heading">Compare plans</h3>
-      <div className="table-scroll">
+      <ScrollRegion label="Compare plans">
         <table className="compare">
           <thead>
             <tr>
@@ -57,7 +58,7 @@ export function ComparePlans({ org, catalog, onSelect, onClose }: { org: Org; ca
             </tr>
           </tbody>
         </table>
-      </div>
+      </ScrollRegion>
       <button type="button" className="link" onClick={onClose}>
         Close comparison
       </button>

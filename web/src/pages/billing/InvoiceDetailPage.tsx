@@ -7,6 +7,7 @@ import { formatCredits, formatDate, formatMoney } from '../../format.js';
 import { keys } from '../../queries.js';
 import type { Address, Invoice } from '../../types.js';
 import { formatPeriod, invoiceKindLabel, invoiceStatusLabel, invoiceStatusTag } from './labels.js';
+import { ScrollRegion } from '../../components/ScrollRegion.js';
 
 /** 400 basis points → "4%", 825 → "8.25%". */
 function formatRate(bps: number): string {
@@ -134,7 +135,7 @@ export function InvoiceDetailPage() {
 
       <section className="card" aria-labelledby="invoice-lines-heading">
         <h2 id="invoice-lines-heading">Charges</h2>
-        <div className="table-scroll">
+        <ScrollRegion label="Charges">
           <table className="invoice-lines">
             <thead>
               <tr>
@@ -176,7 +177,7 @@ export function InvoiceDetailPage() {
               <SumRow label="Total charged" amount={money(data.total_cents)} total />
             </tfoot>
           </table>
-        </div>
+        </ScrollRegion>
         {data.tax_note && <p className="tax-note">{data.tax_note}</p>}
       </section>
     </div>

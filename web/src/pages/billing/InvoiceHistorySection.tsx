@@ -7,6 +7,7 @@ import type { InvoicePage } from '../../types.js';
 import { BillingHistory } from './BillingHistory.js';
 import { ShowOlderButton } from './ShowOlderButton.js';
 import { formatPeriod, invoiceKindLabel, invoicePath, invoiceStatusLabel, invoiceStatusTag } from './labels.js';
+import { ScrollRegion } from '../../components/ScrollRegion.js';
 
 const INVOICE_PAGE_SIZE = 25;
 
@@ -27,7 +28,7 @@ export function InvoiceHistorySection() {
       {invoices.isError && <LoadFailed error={invoices.error} what="The invoices" />}
       {invoices.isSuccess && rows.length === 0 && <p className="muted">No invoices yet.</p>}
       {rows.length > 0 && (
-        <div className="table-scroll">
+        <ScrollRegion label="Invoices">
           <table className="invoices">
             <caption className="visually-hidden">Invoices, newest first</caption>
             <thead>
@@ -62,7 +63,7 @@ export function InvoiceHistorySection() {
               ))}
             </tbody>
           </table>
-        </div>
+        </ScrollRegion>
       )}
       <ShowOlderButton list={invoices} label="Show older invoices" />
       <BillingHistory />
