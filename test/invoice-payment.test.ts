@@ -75,12 +75,16 @@ describe('Pay now (POST …/invoices/{id}/pay)', () => {
     expect(declined.json()).toMatchObject({ code: 'PAYMENT_DECLINED', detail: 'Payment failed: the card was declined. The invoice is still open.' });
     expect((await invoices(h, id))[0]?.status).toBe('open');
 
+    const cards = (await h.api('GET', `/v1/orgs/${id}/payment-methods`)).json().items as { last4: string; default: boolean; last_charge_failed: { at: string; reason: string } | null }[];
+    expect(cards).toEqual([expect.objectContaining({ last4: '0341', default: true, last_charge_failed: { at: expect.any(String), reason: 'Payment failed: the card was declined.' } })]);
     const good = await addCard(h, id);
     // A second card is not the default: the invoice waits for "Pay now" or a new default.
     expect((await invoices(h, id))[0]?.status).toBe('open');
     expect((await h.api('POST', `/v1/orgs/${id}/payment-methods/${good.id}/default`)).statusCode).toBe(200);
     expect((await invoices(h, id))[0]?.status).toBe('paid');
     expect((await org(h, id)).subscription.status).toBe('active');
+    const after = (await h.api('GET', `/v1/orgs/${id}/payment-methods`)).json().items as { last4: string; last_charge_failed: unknown }[];
+    expect(after.map((card) => [card.last4, card.last_charge_failed === null]).sort()).toEqual([['0341', false], ['4242', true]]);
     const again = await pay(id, invoice!.id);
     expect(again.statusCode).toBe(409);
     expect(again.json()).toMatchObject({ code: 'INVOICE_NOT_OPEN' });

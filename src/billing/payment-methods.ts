@@ -1,7 +1,8 @@
 import type { Db } from '../db/database.js';
-import { findPaymentMethod, insertPaymentMethod, listPaymentMethods, lockPaymentMethods, removePaymentMethod as markRemoved, setDefaultPaymentMethod } from '../db/payment-methods.js';
+import { findPaymentMethod, insertPaymentMethod, latestFailedCharges, listPaymentMethods, lockPaymentMethods, removePaymentMethod as markRemoved, setDefaultPaymentMethod } from '../db/payment-methods.js';
 import { retryOpenInvoicesNow } from '../db/invoices.js';
 import { Failure, invalidFields } from '../domain/failures.js';
+import { paymentFailedDescription } from '../domain/payment-failures.js';
 import { CardRejected, ProviderUnavailable, type PaymentMethodInput } from '../providers/payments.js';
 import type { BillingDeps } from './deps.js';
 import { newId } from '../domain/ids.js';
@@ -16,14 +17,28 @@ export interface PaymentMethodView {
   readonly exp_month: number;
   readonly exp_year: number;
   readonly default: boolean;
+  /** The card's latest charge failed: when, and why in words. Null when it went through (or was never charged). */
+  readonly last_charge_failed: { readonly at: string; readonly reason: string } | null;
 }
 
-function view(row: { payment_method_id: string; brand: string; last4: string; exp_month: number; exp_year: number; is_default: boolean }): PaymentMethodView {
-  return { id: row.payment_method_id, brand: row.brand, last4: row.last4, exp_month: row.exp_month, exp_year: row.exp_year, default: row.is_default };
+function view(
+  row: { payment_method_id: string; brand: string; last4: string; exp_month: number; exp_year: number; is_default: boolean },
+  failed: { at: Date; failureCode: string | null } | undefined = undefined,
+): PaymentMethodView {
+  return {
+    id: row.payment_method_id,
+    brand: row.brand,
+    last4: row.last4,
+    exp_month: row.exp_month,
+    exp_year: row.exp_year,
+    default: row.is_default,
+    last_charge_failed: failed ? { at: failed.at.toISOString(), reason: paymentFailedDescription(failed.failureCode) } : null,
+  };
 }
 
 export async function listOrgPaymentMethods(db: Db, orgId: string): Promise<PaymentMethodView[]> {
-  return (await listPaymentMethods(db, orgId)).map(view);
+  const [methods, failures] = await Promise.all([listPaymentMethods(db, orgId), latestFailedCharges(db, orgId)]);
+  return methods.map((method) => view(method, failures.get(method.payment_method_id)));
 }
 
 /**
@@ -59,7 +74,7 @@ export async function addPaymentMethod(deps: BillingDeps, input: { orgId: string
       now,
     });
     if (isDefault) await retryOpenInvoicesNow(tx, input.orgId, now);
-    return { id: paymentMethodId, brand: saved.brand, last4: saved.last4, exp_month: saved.expMonth, exp_year: saved.expYear, default: isDefault } satisfies PaymentMethodView;
+    return { id: paymentMethodId, brand: saved.brand, last4: saved.last4, exp_month: saved.expMonth, exp_year: saved.expYear, default: isDefault, last_charge_failed: null } satisfies PaymentMethodView;
   });
   if (added.default) await collectDueInvoices(deps, input.orgId);
   return added;
@@ -72,7 +87,7 @@ export async function makeDefaultPaymentMethod(deps: BillingDeps, input: { orgId
     if (!method) throw new Failure('PAYMENT_METHOD_NOT_FOUND');
     await setDefaultPaymentMethod(tx, input.orgId, input.paymentMethodId);
     await retryOpenInvoicesNow(tx, input.orgId, deps.clock.now());
-    return view({ ...method, is_default: true });
+    return view({ ...method, is_default: true }, (await latestFailedCharges(tx, input.orgId)).get(method.payment_method_id));
   });
   await collectDueInvoices(deps, input.orgId);
   return made;

@@ -21,6 +21,16 @@ export async function listPaymentMethods(db: Db, orgId: string) {
     .execute();
 }
 
+/** Each card's latest charge, when it failed: when and the provider's code (cards charged since 0012). */
+export async function latestFailedCharges(db: Db, orgId: string): Promise<Map<string, { at: Date; failureCode: string | null }>> {
+  const rows = await sql<{ payment_method_id: string; status: string; failure_code: string | null; created_at: Date }>`
+    SELECT DISTINCT ON (payment_method_id) payment_method_id, status, failure_code, created_at
+    FROM payments
+    WHERE org_id = ${orgId} AND payment_method_id IS NOT NULL
+    ORDER BY payment_method_id, created_at DESC, payment_id DESC`.execute(db);
+  return new Map(rows.rows.filter((row) => row.status === 'failed').map((row) => [row.payment_method_id, { at: row.created_at, failureCode: row.failure_code }]));
+}
+
 export async function findPaymentMethod(db: Db, orgId: string, paymentMethodId: string) {
   return db
     .selectFrom('payment_methods')

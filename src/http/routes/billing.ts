@@ -27,6 +27,9 @@ const PaymentMethodSchema = Type.Object({
   exp_month: Type.Integer(),
   exp_year: Type.Integer(),
   default: Type.Boolean(),
+  last_charge_failed: Type.Union([Type.Object({ at: Timestamp, reason: Type.String() }), Type.Null()], {
+    description: 'The card’s latest charge failed: when, and why as a sentence. Null when it went through or was never charged.',
+  }),
 });
 
 const PurchaseSchema = Type.Object({
