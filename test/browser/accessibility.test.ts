@@ -10,7 +10,7 @@ import type { Harness } from '../support/harness.js';
 import { addCard, createOrgAt, invoices, org as orgView, purchase } from '../support/billing.js';
 import { advance } from '../support/metering.js';
 import { as, signIn as signInApi } from '../support/sessions.js';
-import { expectNoAxeViolations, HAS_CHROMIUM, loaded, NARROW, useBrowserSuite, WIDE } from '../support/browser.js';
+import { expectNoAxeViolations, HAS_CHROMIUM, loaded, NARROW, signInWithCookie, useBrowserSuite, WIDE } from '../support/browser.js';
 
 const ADMIN_PASSWORD = 'admin-password';
 const MEMBER_PASSWORD = 'member-password';
@@ -262,22 +262,15 @@ describe.skipIf(!HAS_CHROMIUM)('no WCAG 2.1 A/AA violation (axe-core) on any scr
   const suite = useBrowserSuite();
   let seeded: Seeded;
   let page: Page;
-  /** Session cookies, signed in once through the API (the sign-in form has screens of its own here). */
-  const cookies: Partial<Record<Viewer, string>> = {};
   // After the suite's own beforeAll, which starts the served app.
   beforeAll(async () => {
     seeded = await seed(suite.h);
-    cookies.admin = (await signInApi(suite.h, seeded.adminEmail, ADMIN_PASSWORD)).cookie;
-    cookies.member = (await signInApi(suite.h, seeded.memberEmail, MEMBER_PASSWORD)).cookie;
   });
   beforeEach(() => void ({ page } = suite));
 
   it.each(SCREENS.map((screen) => [screen.viewer === 'member' ? `${screen.name}, as a member` : screen.name, screen] as const))('%s, at 1280 and 390 px', async (label, screen) => {
-    const cookie = cookies[screen.viewer];
-    if (cookie) {
-      const [name, value] = [cookie.slice(0, cookie.indexOf('=')), cookie.slice(cookie.indexOf('=') + 1)];
-      await suite.context.addCookies([{ name, value, url: suite.baseUrl }]);
-    }
+    if (screen.viewer === 'admin') await signInWithCookie(suite.context, suite.h, suite.baseUrl, seeded.adminEmail, ADMIN_PASSWORD);
+    if (screen.viewer === 'member') await signInWithCookie(suite.context, suite.h, suite.baseUrl, seeded.memberEmail, MEMBER_PASSWORD);
     // Opened at 390 px, then widened: the narrow layout is the one that breaks more.
     await page.setViewportSize(NARROW);
     await screen.open(page, seeded);
