@@ -120,6 +120,8 @@ export function createClient(options: ClientOptions) {
     usage: {
       list: (org: string, query?: Query<'/v1/orgs/{org}/usage', 'get'>, call?: CallOptions) =>
         request('get', '/v1/orgs/{org}/usage', { path: { org }, query, ...call }),
+      /** Each user's credits this period and their monthly limit. */
+      users: (org: string, call?: CallOptions) => request('get', '/v1/orgs/{org}/usage/users', { path: { org }, ...call }),
       /** Every usage row matching the filter, page by page. */
       async *iterate(org: string, query: Omit<Query<'/v1/orgs/{org}/usage', 'get'>, 'cursor'> = {}, call?: CallOptions) {
         let cursor: string | undefined;
@@ -150,6 +152,10 @@ export function createClient(options: ClientOptions) {
       getAutoRecharge: (org: string, call?: CallOptions) => request('get', '/v1/orgs/{org}/settings/auto-recharge', { path: { org }, ...call }),
       setAutoRecharge: (org: string, body: Body<'/v1/orgs/{org}/settings/auto-recharge', 'put'>, call?: CallOptions) =>
         request('put', '/v1/orgs/{org}/settings/auto-recharge', { path: { org }, body, ...call }),
+      getUserLimits: (org: string, call?: CallOptions) => request('get', '/v1/orgs/{org}/settings/user-limits', { path: { org }, ...call }),
+      /** Per-member monthly limits: the default and every override (replaces them all; null = no limit). */
+      setUserLimits: (org: string, body: Body<'/v1/orgs/{org}/settings/user-limits', 'put'>, call?: CallOptions) =>
+        request('put', '/v1/orgs/{org}/settings/user-limits', { path: { org }, body, ...call }),
     },
     paymentMethods: {
       list: (org: string, call?: CallOptions) => request('get', '/v1/orgs/{org}/payment-methods', { path: { org }, ...call }),

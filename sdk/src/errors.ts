@@ -5,7 +5,7 @@ import type { UsageRequest } from './types.js';
 export type Problem = components['schemas']['Problem'];
 
 /** Why an AI action was not allowed (the `reason` of a refused authorization). */
-export type DenialReason = 'FEATURE_DISABLED' | 'SUBSCRIPTION_INACTIVE' | 'CREDITS_EXHAUSTED' | 'OVERAGE_LIMIT_REACHED';
+export type DenialReason = 'FEATURE_DISABLED' | 'SUBSCRIPTION_INACTIVE' | 'CREDITS_EXHAUSTED' | 'OVERAGE_LIMIT_REACHED' | 'USER_LIMIT_REACHED';
 
 /**
  * Every error this client throws is a LoupeError: one `instanceof` check catches them all, and

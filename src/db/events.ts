@@ -14,6 +14,8 @@ export const EVENT_TYPES = [
   'auto_recharge.paused',
   'webhook_endpoint.disabled',
   'member.invited',
+  'user_limit.warning',
+  'user_limit.reached',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

@@ -30,7 +30,7 @@ export const SCOPE_SQL = `SELECT set_config('role', 'loupe_app', true), set_conf
  * returns one JSON object per org: its totals, org, subscription, settings, contract, live grants,
  * active holds, the answers stored for the cycle's idempotency keys and the holds its requests name.
  */
-export const LOCK_AND_LOAD_SQL = `SELECT ledger_lock_and_load($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS book`;
+export const LOCK_AND_LOAD_SQL = `SELECT ledger_lock_and_load($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[]) AS book`;
 
 
 /** The write: every effect of the cycle as one JSON document (writeDocument), applied by ledger_write (migration 0011). */
@@ -42,7 +42,13 @@ export function loadParameters(orgIds: readonly string[], requests: readonly Led
   const keys: string[] = [];
   const holdOrgs: string[] = [];
   const holdIds: string[] = [];
+  const userOrgs: string[] = [];
+  const users: string[] = [];
   for (const request of requests) {
+    if (request.kind === 'authorize' || request.kind === 'record') {
+      userOrgs.push(request.orgId);
+      users.push(request.userId);
+    }
     if (request.kind === 'record') {
       keyOrgs.push(request.orgId);
       keys.push(request.idempotencyKey);
@@ -52,7 +58,7 @@ export function loadParameters(orgIds: readonly string[], requests: readonly Led
       holdIds.push(request.holdId);
     }
   }
-  return [orgIds, keyOrgs, keys, holdOrgs, holdIds];
+  return [orgIds, keyOrgs, keys, holdOrgs, holdIds, userOrgs, users];
 }
 
 interface LoadRow {
@@ -75,9 +81,10 @@ interface LoadRow {
     period_start: string | null;
     note: string | null;
   }[];
-  holds: { id: string; credits: number; expires_at: string }[];
+  holds: { id: string; credits: number; expires_at: string; user_id: string }[];
   used_keys: { key: string; hash: string; response: string }[];
   named_holds: { id: string; credits: number; status: HoldStatus }[];
+  user_limits: { user_id: string; limit: number | null; used: number | string; alerts: ('warning' | 'reached')[] }[];
 }
 
 /** Timestamps come back from row_to_json as ISO strings. */
@@ -131,6 +138,10 @@ export function parseLoadedOrgs(rows: readonly LoadRow[], now: Date): Map<string
       book,
       usageByKey: new Map(row.used_keys.map((used) => [used.key, { requestHash: used.hash, response: used.response }])),
       holdsById: new Map(row.named_holds.map((hold) => [hold.id, { credits: hold.credits, status: hold.status }])),
+      holdUsers: new Map(row.holds.map((hold) => [hold.id, hold.user_id])),
+      userLimits: new Map(
+        row.user_limits.map((user) => [user.user_id, { limit: user.limit === null ? null : Number(user.limit), used: Number(user.used), alerts: new Set(user.alerts) }]),
+      ),
     });
   }
   return orgs;
@@ -153,6 +164,7 @@ export function writeDocument(effects: readonly OrgEffects[], now: Date): Record
   const events: Row[] = [];
   const recharges: Row[] = [];
   const closings: Row[] = [];
+  const userAlerts: Row[] = [];
   const totals: Row[] = [];
   for (const effect of effects) {
     const { orgId: org_id, loaded, book } = effect;
@@ -187,6 +199,7 @@ export function writeDocument(effects: readonly OrgEffects[], now: Date): Record
     for (const row of effect.usageRows) usage.push({ ...row });
     if (effect.subscription) subscriptions.push({ ...effect.subscription });
     for (const event of effect.events) events.push({ n: events.length, org_id, event_id: event.id, type: event.type, data: event.data });
+    for (const alert of effect.userAlerts) userAlerts.push({ org_id, user_id: alert.userId, period_start: alert.periodStart, kind: alert.kind });
     for (const recharge of effect.autoRecharges) recharges.push({ org_id, recharge_id: recharge.id, credits: recharge.credits });
     for (const closed of effect.closings) {
       assertInvariant(closed.closed !== null, 'a closing names the period that closed');
@@ -196,7 +209,7 @@ export function writeDocument(effects: readonly OrgEffects[], now: Date): Record
       promotional_credits: bucketCredits(book, 'promotional'), held_credits: heldCredits(book), overage_used_credits: book.overage.usedCredits,
       overage_period_start: book.overage.periodStart, next_due_at: effect.nextDueAt });
   }
-  const tables = { grants, drawn, new_holds: newHolds, closed_holds: closedHolds, entries, usage, subscriptions, events, recharges, closings, totals };
+  const tables = { grants, drawn, new_holds: newHolds, closed_holds: closedHolds, entries, usage, subscriptions, events, recharges, closings, user_alerts: userAlerts, totals };
   return Object.fromEntries(Object.entries(tables).filter(([, rows]) => rows.length > 0));
 }
 

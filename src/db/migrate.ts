@@ -12,6 +12,7 @@ import * as finalInvoices from './migrations/0009-final-invoices.js';
 import * as ledgerEngine from './migrations/0010-ledger-engine.js';
 import * as ledgerWrite from './migrations/0011-ledger-write.js';
 import * as paymentCard from './migrations/0012-payment-card.js';
+import * as userLimits from './migrations/0013-user-limits.js';
 
 /** Versioned migrations, applied in name order. Add a file to migrations/ and a line here. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -27,6 +28,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0010-ledger-engine': ledgerEngine,
   '0011-ledger-write': ledgerWrite,
   '0012-payment-card': paymentCard,
+  '0013-user-limits': userLimits,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

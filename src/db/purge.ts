@@ -33,6 +33,8 @@ export async function purgeOrgData(db: Db, orgId: string, now: Date): Promise<bo
       'grants',
       'org_balances',
       'org_settings',
+      'user_limit_overrides',
+      'user_limit_alerts',
       'memberships',
       'payment_methods',
       'credit_purchases',

@@ -35,6 +35,8 @@ export interface Database {
   login_failures: LoginFailuresTable;
   invitations: InvitationsTable;
   period_closings: PeriodClosingsTable;
+  user_limit_overrides: UserLimitOverridesTable;
+  user_limit_alerts: UserLimitAlertsTable;
 }
 
 export interface InvitationsTable {
@@ -232,6 +234,26 @@ export interface OrgSettingsTable {
   auto_recharge_threshold_credits: ColumnType<number | null, number | null | undefined, number | null>;
   auto_recharge_amount_credits: ColumnType<number | null, number | null | undefined, number | null>;
   auto_recharge_paused_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  /** Per-member monthly limit for every user without an override; null = none (migration 0013). */
+  user_limit_default_credits: ColumnType<number | null, number | null | undefined, number | null>;
+  /** Whether any per-member limit is set (a default or an override): the ledger cycle loads them only then. */
+  user_limits_set: ColumnType<boolean, boolean | undefined, boolean>;
+}
+
+export interface UserLimitOverridesTable {
+  org_id: string;
+  user_id: string;
+  /** Null = no limit for this user, whatever the default. */
+  monthly_credits: number | null;
+  updated_at: Date;
+}
+
+export interface UserLimitAlertsTable {
+  org_id: string;
+  user_id: string;
+  period_start: Date;
+  kind: 'warning' | 'reached';
+  created_at: Date;
 }
 
 export interface OrgBalancesTable {

@@ -26,6 +26,7 @@ import { orgRoutes } from './routes/orgs.js';
 import { settingsRoutes } from './routes/settings.js';
 import { testClockRoutes } from './routes/test-clock.js';
 import { usageRoutes } from './routes/usage.js';
+import { userLimitRoutes } from './routes/user-limits.js';
 import { billingRoutes } from './routes/billing.js';
 import { subscriptionRoutes } from './routes/subscription.js';
 import { webhookRoutes } from './routes/webhooks.js';
@@ -230,6 +231,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(usageBatchRoutes(deps, deps.catalog.modules));
   await app.register(usageRoutes(deps));
   await app.register(settingsRoutes(deps));
+  await app.register(userLimitRoutes(deps));
   await app.register(billingRoutes(deps));
   await app.register(subscriptionRoutes(deps));
   await app.register(webhookRoutes(deps, options.stripeWebhook));

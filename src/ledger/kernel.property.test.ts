@@ -102,11 +102,15 @@ function loadedOrg(orgId: string, shape: OrgShape): LoadedOrg {
       auto_recharge_threshold_credits: 100,
       auto_recharge_amount_credits: 500,
       auto_recharge_paused_at: null,
+      user_limit_default_credits: null,
+      user_limits_set: false,
     },
     contract: null,
     book,
     usageByKey: new Map([['used-before', { requestHash: 'hash-before', response: '{"id":"usg_before"}' }]]),
     holdsById: new Map(),
+    holdUsers: new Map(),
+    userLimits: new Map(),
   };
 }
 

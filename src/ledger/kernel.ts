@@ -4,7 +4,7 @@ import { assertBookInvariants, expireDue, prepaidCredits, type LedgerBook } from
 import { crossedBelow, detectCrossings, lowBalanceThreshold } from '../domain/crossings.js';
 import { Failure } from '../domain/failures.js';
 import { catchUpPeriods, termsOf, type PeriodClosing } from './rollover.js';
-import type { KernelRules, LoadedOrg, NewHoldRow, OpenOrg, OrgState, WorkingOrg } from './state.js';
+import type { KernelRules, LoadedOrg, MemberAlert, NewHoldRow, OpenOrg, OrgState, WorkingOrg } from './state.js';
 import { applyRequest, type LedgerRequest } from './requests.js';
 
 /**
@@ -35,6 +35,7 @@ export interface OrgEffects {
   readonly events: readonly PublishedEvent[];
   readonly autoRecharges: readonly { readonly id: string; readonly credits: number }[];
   readonly closings: readonly PeriodClosing[];
+  readonly userAlerts: readonly MemberAlert[];
 }
 
 export type Answer = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly failure: Failure };
@@ -63,7 +64,13 @@ export function closeOrg(
   open: OpenOrg,
   book: LedgerBook,
   rules: KernelRules,
-  written: { subscription?: SubscriptionRow | undefined; newHolds?: readonly NewHoldRow[]; usageRows?: readonly UsageRow[] } = {},
+  written: {
+    subscription?: SubscriptionRow | undefined;
+    newHolds?: readonly NewHoldRow[];
+    usageRows?: readonly UsageRow[];
+    memberAlerts?: readonly MemberAlert[];
+    memberEvents?: readonly { type: EventType; data: Record<string, unknown> }[];
+  } = {},
 ): OrgEffects {
   assertBookInvariants(book);
   const threshold = lowBalanceThreshold({ setting: open.settings.low_balance_threshold, includedCredits: open.terms.includedCredits });
@@ -74,6 +81,7 @@ export function closeOrg(
     const credits = autoRechargeCredits(open.settings, before, after);
     if (credits !== null) autoRecharges.push({ id: rules.newId('ar'), credits });
   }
+  for (const event of written.memberEvents ?? []) events.push({ id: rules.newId('evt'), type: event.type, data: event.data });
   const subscription = written.subscription ?? open.subscription;
   return {
     orgId: open.org.org_id,
@@ -86,6 +94,7 @@ export function closeOrg(
     events,
     autoRecharges,
     closings: open.closings,
+    userAlerts: written.memberAlerts ?? [],
   };
 }
 
@@ -137,7 +146,9 @@ export function runCycle(
       throw error;
     }
   });
-  const effects = [...working.values()].map((org) => closeOrg(org.open, org.book, rules, { newHolds: org.newHolds, usageRows: org.usageRows }));
+  const effects = [...working.values()].map((org) =>
+    closeOrg(org.open, org.book, rules, { newHolds: org.newHolds, usageRows: org.usageRows, memberAlerts: org.memberAlerts, memberEvents: org.memberEvents }),
+  );
   return { answers, effects };
 }
 
@@ -146,5 +157,21 @@ function startWorking(loaded: LoadedOrg, rules: KernelRules): WorkingOrg {
   // Holds the maintenance just expired are no longer active, whatever their row said.
   const closedNow = new Map(open.maintained.closedHolds.map((hold) => [hold.id, hold.closing]));
   const holdsById = new Map([...loaded.holdsById].map(([id, hold]) => [id, { ...hold, status: closedNow.get(id) ?? hold.status }]));
-  return { open, book: open.maintained, usageByKey: new Map(loaded.usageByKey), holdsById, newHolds: [], usageRows: [] };
+  // A period that began in this cycle's maintenance starts every member's count at zero.
+  const newPeriod = open.subscription.current_period_start.getTime() !== loaded.subscription.current_period_start.getTime();
+  const members = new Map(
+    [...loaded.userLimits].map(([userId, member]) => [userId, { limit: member.limit, used: newPeriod ? 0 : member.used, alerts: new Set(newPeriod ? [] : member.alerts) }]),
+  );
+  return {
+    open,
+    book: open.maintained,
+    usageByKey: new Map(loaded.usageByKey),
+    holdsById,
+    holdUsers: new Map(loaded.holdUsers),
+    members,
+    memberAlerts: [],
+    memberEvents: [],
+    newHolds: [],
+    usageRows: [],
+  };
 }

@@ -48,7 +48,7 @@ export interface MaintainRequest {
   readonly orgId: string;
 }
 
-export const DENIAL_REASONS = ['FEATURE_DISABLED', 'SUBSCRIPTION_INACTIVE', 'CREDITS_EXHAUSTED', 'OVERAGE_LIMIT_REACHED'] as const;
+export const DENIAL_REASONS = ['FEATURE_DISABLED', 'SUBSCRIPTION_INACTIVE', 'CREDITS_EXHAUSTED', 'OVERAGE_LIMIT_REACHED', 'USER_LIMIT_REACHED'] as const;
 export type AuthorizeDenial = (typeof DENIAL_REASONS)[number];
 
 export type AuthorizeResult =
@@ -112,11 +112,13 @@ function authorize(org: WorkingOrg, request: AuthorizeRequest, rules: KernelRule
   if (subscription.status === 'canceled') return deny('SUBSCRIPTION_INACTIVE');
   const plan = findPlan(rules.catalog, subscription.plan_id);
   if (!plan?.features.includes(request.feature) || settings.disabled_modules.includes(request.feature)) return deny('FEATURE_DISABLED');
+  if (passesMemberLimit(org, request.userId, request.credits)) return deny('USER_LIMIT_REACHED');
   const denial = reservationDenial(book, request.credits);
   if (denial) return deny(denial);
   const hold = { id: rules.newId('hold'), credits: request.credits, expiresAt: new Date(book.now.getTime() + rules.holdTtlSeconds * 1_000) };
   org.book = placeHold(book, hold);
   org.holdsById.set(hold.id, { credits: hold.credits, status: 'active' });
+  org.holdUsers.set(hold.id, request.userId);
   org.newHolds.push({
     org_id: request.orgId,
     hold_id: hold.id,
@@ -169,6 +171,7 @@ function record(org: WorkingOrg, request: RecordRequest, rules: KernelRules): Re
   };
   const body = JSON.stringify(answer);
   org.book = charge.book;
+  countMemberUsage(org, request);
   org.usageByKey.set(request.idempotencyKey, { requestHash: request.requestHash, response: body });
   org.usageRows.push({
     org_id: request.orgId,
@@ -201,4 +204,53 @@ function release(org: WorkingOrg, request: ReleaseRequest): ReleaseResult {
   org.book = closeHold(org.book, request.holdId, 'released');
   org.holdsById.set(request.holdId, { ...hold, status: 'released' });
   return { hold_id: request.holdId, status: 'released', released_credits: hold.credits, available: displayAvailable(availableCredits(org.book)) };
+}
+
+/**
+ * Would reserving `credits` take this user past their monthly limit (issue 16)? Their credits this
+ * period, plus their active holds, plus these. Users without a limit (or orgs without limits) pass.
+ */
+function passesMemberLimit(org: WorkingOrg, userId: string, credits: number): boolean {
+  const member = org.members.get(userId);
+  if (!member || member.limit === null) return false;
+  let held = 0;
+  for (const hold of org.book.holds) if (org.holdUsers.get(hold.id) === userId) held += hold.credits;
+  return member.used + held + credits > member.limit;
+}
+
+/** The share of a limit whose crossing sends the warning alert. */
+const MEMBER_WARNING_PERCENT = 80;
+
+/**
+ * Usage that happened is always recorded (the org is charged as usual); the user's count goes up,
+ * past the limit if need be, and crossing 80% or 100% of it sends its alert once in the period.
+ */
+function countMemberUsage(org: WorkingOrg, request: RecordRequest): void {
+  const member = org.members.get(request.userId);
+  if (!member) return;
+  const before = member.used;
+  member.used += request.credits;
+  if (member.limit === null) return;
+  const limit = member.limit;
+  const crossings = [
+    { kind: 'warning' as const, type: 'user_limit.warning' as const, reached: (used: number) => used * 100 >= limit * MEMBER_WARNING_PERCENT },
+    { kind: 'reached' as const, type: 'user_limit.reached' as const, reached: (used: number) => used >= limit },
+  ];
+  for (const crossing of crossings) {
+    if (member.alerts.has(crossing.kind) || crossing.reached(before) || !crossing.reached(member.used)) continue;
+    member.alerts.add(crossing.kind);
+    const periodStart = org.open.subscription.current_period_start;
+    org.memberAlerts.push({ userId: request.userId, periodStart, kind: crossing.kind });
+    org.memberEvents.push({
+      type: crossing.type,
+      data: {
+        user_id: request.userId,
+        user_name: request.userName ?? null,
+        credits_this_period: member.used,
+        monthly_limit_credits: limit,
+        percent: crossing.kind === 'warning' ? MEMBER_WARNING_PERCENT : 100,
+        period_start: periodStart.toISOString(),
+      },
+    });
+  }
 }

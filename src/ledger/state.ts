@@ -18,10 +18,30 @@ export interface OrgState {
   readonly book: LedgerBook;
 }
 
-/** What a cycle loads for an org besides: the answers given to its keys, and the holds its requests name. */
+/**
+ * What a cycle loads for an org besides: the answers given to its keys, the holds its requests name,
+ * whose each active hold is, and the per-member limits of the users its requests name (only when
+ * the org has limits: a user absent from `userLimits` has none).
+ */
 export interface LoadedOrg extends OrgState {
   readonly usageByKey: ReadonlyMap<string, StoredUsage>;
   readonly holdsById: ReadonlyMap<string, NamedHold>;
+  readonly holdUsers: ReadonlyMap<string, string>;
+  readonly userLimits: ReadonlyMap<string, MemberLimit>;
+}
+
+/** A user's monthly limit (null = none), their credits this period, and the alerts sent this period. */
+export interface MemberLimit {
+  readonly limit: number | null;
+  readonly used: number;
+  readonly alerts: ReadonlySet<'warning' | 'reached'>;
+}
+
+/** A per-member alert the cycle sends: written so that it is sent once per period. */
+export interface MemberAlert {
+  readonly userId: string;
+  readonly periodStart: Date;
+  readonly kind: 'warning' | 'reached';
 }
 
 export interface KernelRules {
@@ -60,6 +80,10 @@ export interface WorkingOrg {
   book: LedgerBook;
   readonly usageByKey: Map<string, StoredUsage>;
   readonly holdsById: Map<string, NamedHold>;
+  readonly holdUsers: Map<string, string>;
+  readonly members: Map<string, { limit: number | null; used: number; alerts: Set<'warning' | 'reached'> }>;
+  readonly memberAlerts: MemberAlert[];
+  readonly memberEvents: { type: 'user_limit.warning' | 'user_limit.reached'; data: Record<string, unknown> }[];
   readonly newHolds: NewHoldRow[];
   readonly usageRows: UsageRow[];
 }

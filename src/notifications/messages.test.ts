@@ -15,6 +15,8 @@ const SAMPLES: Record<EventType, Record<string, unknown>> = {
   'auto_recharge.paused': { failure_code: 'insufficient_funds' },
   'webhook_endpoint.disabled': { url: 'https://hooks.example.com/loupe' },
   'member.invited': { email: 'ana@example.com', role: 'member' },
+  'user_limit.warning': { user_id: 'u-ana', user_name: 'Ana Ruiz', credits_this_period: 400, monthly_limit_credits: 500, percent: 80 },
+  'user_limit.reached': { user_id: 'u-ana', user_name: 'Ana Ruiz', credits_this_period: 512, monthly_limit_credits: 500, percent: 100 },
 } as Record<EventType, Record<string, unknown>>;
 
 describe('what an event says to a person (issue 15, defect 12)', () => {

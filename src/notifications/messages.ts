@@ -64,6 +64,17 @@ export function describeEvent(type: EventType, data: Record<string, unknown>, or
       };
     case 'webhook_endpoint.disabled':
       return { title: 'Webhook endpoint disabled', body: `Deliveries to ${String(data.url)} failed for 24 hours, so the endpoint was disabled.` };
+    case 'user_limit.warning':
+    case 'user_limit.reached': {
+      const who = String(data.user_name ?? data.user_id ?? 'A member');
+      const used = `${credits(data.credits_this_period)} of ${credits(data.monthly_limit_credits)} monthly credits`;
+      return type === 'user_limit.warning'
+        ? { title: `${who} is at ${String(data.percent ?? 80)}% of their credit limit`, body: `${who} has used ${used} in ${orgName} this period. Change member limits in Admin Settings > Member limits.` }
+        : {
+            title: `${who} reached their credit limit`,
+            body: `${who} has used ${used} in ${orgName}, so their new AI actions are refused until the next period or a higher limit. Change it in Admin Settings > Member limits.`,
+          };
+    }
     case 'member.invited':
       return { title: 'Invitation sent', body: `${String(data.email)} was invited to join ${orgName} as ${data.role === 'admin' ? 'an admin' : 'a member'}; they join when they accept it.` };
   }

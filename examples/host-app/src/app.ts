@@ -29,6 +29,7 @@ interface AiRequest {
 export const DENIAL_MESSAGES: Record<DenialReason, string> = {
   CREDITS_EXHAUSTED: 'Your organization has used all its AI credits. An admin can buy credits or turn on on-demand usage.',
   OVERAGE_LIMIT_REACHED: "Your organization has reached this month's on-demand limit. An admin can raise the limit or buy credits.",
+  USER_LIMIT_REACHED: "You have used your monthly AI credit limit. It resets with the next billing period; an admin can raise it.",
   FEATURE_DISABLED: 'This AI feature is turned off for your organization. An admin can turn it on in AI Features.',
   SUBSCRIPTION_INACTIVE: "Your organization's subscription has ended.",
 };

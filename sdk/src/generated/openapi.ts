@@ -1142,7 +1142,7 @@ export interface paths {
                             /** @description Credits a new request may use; null = unbounded (on-demand with no cap). */
                             available: number | null;
                             /** @enum {string} */
-                            reason: "FEATURE_DISABLED" | "SUBSCRIPTION_INACTIVE" | "CREDITS_EXHAUSTED" | "OVERAGE_LIMIT_REACHED";
+                            reason: "FEATURE_DISABLED" | "SUBSCRIPTION_INACTIVE" | "CREDITS_EXHAUSTED" | "OVERAGE_LIMIT_REACHED" | "USER_LIMIT_REACHED";
                         };
                     };
                 };
@@ -2619,6 +2619,11 @@ export interface paths {
                                 quantity: number;
                                 unit_price_cents: number;
                             }[];
+                            /** @description The card that paid it (the receipt); null while open or when unknown. */
+                            paid_with: {
+                                brand: string;
+                                last4: string;
+                            } | null;
                             plan: {
                                 base_price_cents: number;
                                 id: string;
@@ -2737,6 +2742,11 @@ export interface paths {
                                 quantity: number;
                                 unit_price_cents: number;
                             }[];
+                            /** @description The card that paid it (the receipt); null while open or when unknown. */
+                            paid_with: {
+                                brand: string;
+                                last4: string;
+                            } | null;
                             plan: {
                                 base_price_cents: number;
                                 id: string;
@@ -3457,6 +3467,12 @@ export interface paths {
                                 exp_month: number;
                                 exp_year: number;
                                 id: string;
+                                /** @description The card’s latest charge failed: when, and why as a sentence. Null when it went through or was never charged. */
+                                last_charge_failed: {
+                                    /** Format: date-time */
+                                    at: string;
+                                    reason: string;
+                                } | null;
                                 last4: string;
                             }[];
                         };
@@ -3527,6 +3543,12 @@ export interface paths {
                             exp_month: number;
                             exp_year: number;
                             id: string;
+                            /** @description The card’s latest charge failed: when, and why as a sentence. Null when it went through or was never charged. */
+                            last_charge_failed: {
+                                /** Format: date-time */
+                                at: string;
+                                reason: string;
+                            } | null;
                             last4: string;
                         };
                     };
@@ -3691,6 +3713,12 @@ export interface paths {
                             exp_month: number;
                             exp_year: number;
                             id: string;
+                            /** @description The card’s latest charge failed: when, and why as a sentence. Null when it went through or was never charged. */
+                            last_charge_failed: {
+                                /** Format: date-time */
+                                at: string;
+                                reason: string;
+                            } | null;
                             last4: string;
                         };
                     };
@@ -4208,6 +4236,166 @@ export interface paths {
                             /** @description 0 = no cap */
                             monthly_limit_credits: number;
                         };
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{org}/settings/user-limits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Per-member monthly credit limits */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    org: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Credits per billing period; null = no limit */
+                            default_monthly_credits: number | null;
+                            /** @description Per user id (as the host app reports it); null = no limit for that user */
+                            overrides: {
+                                [key: string]: number | null;
+                            };
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        /**
+         * Set the default limit and the per-user overrides (replaces them all)
+         * @description Authorize refuses with USER_LIMIT_REACHED when the user’s credits this period, their active holds and the estimate would pass their limit. Recorded usage is never refused.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    org: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Credits per billing period; null = no limit */
+                        default_monthly_credits: number | null;
+                        /** @description Per user id (as the host app reports it); null = no limit for that user */
+                        overrides: {
+                            [key: string]: number | null;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Credits per billing period; null = no limit */
+                            default_monthly_credits: number | null;
+                            /** @description Per user id (as the host app reports it); null = no limit for that user */
+                            overrides: {
+                                [key: string]: number | null;
+                            };
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
                     };
                 };
                 /** @description application/problem+json */
@@ -4875,6 +5063,69 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/orgs/{org}/usage/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Each user’s credits this period and their monthly limit (a member sees their own) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    org: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                credits_this_period: number;
+                                monthly_limit_credits: number | null;
+                                user_id: string;
+                                user_name: string | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/orgs/{org}/webhook-endpoints": {
         parameters: {
             query?: never;
@@ -4956,7 +5207,7 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        events?: ("balance.low" | "credits.exhausted" | "overage.limit_warning" | "overage.limit_reached" | "purchase.succeeded" | "payment.failed" | "subscription.changed" | "subscription.canceled" | "auto_recharge.paused" | "webhook_endpoint.disabled" | "member.invited")[];
+                        events?: ("balance.low" | "credits.exhausted" | "overage.limit_warning" | "overage.limit_reached" | "purchase.succeeded" | "payment.failed" | "subscription.changed" | "subscription.canceled" | "auto_recharge.paused" | "webhook_endpoint.disabled" | "member.invited" | "user_limit.warning" | "user_limit.reached")[];
                         /** Format: uri */
                         url: string;
                     };
