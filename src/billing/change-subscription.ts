@@ -9,6 +9,7 @@ import { handleProviderEvent } from './handle-provider-event.js';
 import { ensureCustomer } from './provider-customer.js';
 import { maintainOrg } from './maintain-org.js';
 import { termsOf } from '../ledger/rollover.js';
+import { recordAudit } from '../audit/record-audit.js';
 
 /**
  * Plan changes, cancellation and resumption (SPEC §9). Each request goes to the payment provider;
@@ -26,7 +27,7 @@ export async function changePlan(deps: BillingDeps, input: { orgId: string; plan
   }
   const { subscription } = view;
   if (subscription.status === 'canceled') {
-    return requestChange(deps, subscription, { orgId: input.orgId, plan: plan.id, scheduledPlan: null, cancelAtPeriodEnd: false }, { plan: plan.id });
+    return requestChange(deps, 'subscription.change_requested', subscription, { orgId: input.orgId, plan: plan.id, scheduledPlan: null, cancelAtPeriodEnd: false }, { plan: plan.id });
   }
   const scheduled = subscription.scheduled_plan_id;
   if (plan.id === subscription.plan_id && scheduled === null) throw new Failure('PLAN_UNCHANGED', `The org is on the ${plan.name} plan already.`);
@@ -48,7 +49,7 @@ export async function changePlan(deps: BillingDeps, input: { orgId: string; plan
       : isUpgrade(deps.catalog, subscription.plan_id, plan.id)
         ? { orgId: input.orgId, plan: plan.id, scheduledPlan: null, cancelAtPeriodEnd: false }
         : { orgId: input.orgId, plan: subscription.plan_id, scheduledPlan: plan.id, cancelAtPeriodEnd: false };
-  return requestChange(deps, subscription, desired, { plan: plan.id });
+  return requestChange(deps, 'subscription.change_requested', subscription, desired, { plan: plan.id });
 }
 
 export async function cancelSubscription(deps: BillingDeps, orgId: string): Promise<PendingChange> {
@@ -56,17 +57,17 @@ export async function cancelSubscription(deps: BillingDeps, orgId: string): Prom
   if (subscription.status === 'canceled' || subscription.cancel_at_period_end) {
     throw new Failure('ALREADY_CANCELED', `The subscription ends on ${(subscription.canceled_at ?? subscription.current_period_end).toISOString()} already.`);
   }
-  return requestChange(deps, subscription, { orgId, plan: subscription.plan_id, scheduledPlan: null, cancelAtPeriodEnd: true }, { cancel_at_period_end: true });
+  return requestChange(deps, 'subscription.cancel_requested', subscription, { orgId, plan: subscription.plan_id, scheduledPlan: null, cancelAtPeriodEnd: true }, { cancel_at_period_end: true });
 }
 
 /** Undoes a scheduled cancellation or downgrade; on a canceled org, resubscribes to its last plan. */
 export async function resumeSubscription(deps: BillingDeps, orgId: string): Promise<PendingChange> {
   const { subscription } = await loadOrg(deps, orgId);
   if (subscription.status === 'canceled') {
-    return requestChange(deps, subscription, { orgId, plan: subscription.plan_id, scheduledPlan: null, cancelAtPeriodEnd: false }, { plan: subscription.plan_id });
+    return requestChange(deps, 'subscription.resume_requested', subscription, { orgId, plan: subscription.plan_id, scheduledPlan: null, cancelAtPeriodEnd: false }, { plan: subscription.plan_id });
   }
   if (!subscription.cancel_at_period_end && subscription.scheduled_plan_id === null) throw new Failure('NOTHING_TO_RESUME');
-  return requestChange(deps, subscription, { orgId, plan: subscription.plan_id, scheduledPlan: null, cancelAtPeriodEnd: false }, { cancel_at_period_end: false });
+  return requestChange(deps, 'subscription.resume_requested', subscription, { orgId, plan: subscription.plan_id, scheduledPlan: null, cancelAtPeriodEnd: false }, { cancel_at_period_end: false });
 }
 
 /**
@@ -82,17 +83,24 @@ async function loadOrg(deps: BillingDeps, orgId: string): Promise<OrgView> {
 
 async function requestChange(
   deps: BillingDeps,
+  action: 'subscription.change_requested' | 'subscription.cancel_requested' | 'subscription.resume_requested',
   subscription: SubscriptionRow,
   desired: SubscriptionState,
   summary: Omit<PendingChange, 'requested_at'>,
 ): Promise<PendingChange> {
   const pending: PendingChange = { ...summary, requested_at: deps.clock.now().toISOString() };
   const customerId = await ensureCustomer(deps, subscription.org_id);
-  await deps.db
-    .updateTable('subscriptions')
-    .set({ pending_change: JSON.stringify(pending) })
-    .where('org_id', '=', subscription.org_id)
-    .execute();
+  await deps.db.transaction().execute(async (tx) => {
+    await tx.updateTable('subscriptions').set({ pending_change: JSON.stringify(pending) }).where('org_id', '=', subscription.org_id).execute();
+    await recordAudit(tx, {
+      orgId: subscription.org_id,
+      action,
+      target: 'subscription',
+      before: { plan: subscription.plan_id, status: subscription.status, scheduled_plan: subscription.scheduled_plan_id, cancel_at_period_end: subscription.cancel_at_period_end },
+      after: { plan: desired.plan, scheduled_plan: desired.scheduledPlan, cancel_at_period_end: desired.cancelAtPeriodEnd },
+      now: deps.clock.now(),
+    });
+  });
   const answer = await deps.provider
     .requestSubscriptionChange({ customerId, subscriptionRef: subscription.provider_subscription_id, desired })
     .catch((error: unknown) => {

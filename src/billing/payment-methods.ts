@@ -6,6 +6,7 @@ import { paymentFailedDescription } from '../domain/payment-failures.js';
 import { CardRejected, ProviderUnavailable, type PaymentMethodInput } from '../providers/payments.js';
 import type { BillingDeps } from './deps.js';
 import { newId } from '../domain/ids.js';
+import { recordAudit } from '../audit/record-audit.js';
 import { ensureCustomer } from './provider-customer.js';
 import { collectDueInvoices } from './collect-invoice.js';
 
@@ -74,6 +75,7 @@ export async function addPaymentMethod(deps: BillingDeps, input: { orgId: string
       now,
     });
     if (isDefault) await retryOpenInvoicesNow(tx, input.orgId, now);
+    await recordAudit(tx, { orgId: input.orgId, action: 'payment_method.added', target: paymentMethodId, after: { brand: saved.brand, last4: saved.last4, exp_month: saved.expMonth, exp_year: saved.expYear, default: isDefault }, now });
     return { id: paymentMethodId, brand: saved.brand, last4: saved.last4, exp_month: saved.expMonth, exp_year: saved.expYear, default: isDefault, last_charge_failed: null } satisfies PaymentMethodView;
   });
   if (added.default) await collectDueInvoices(deps, input.orgId);
@@ -87,6 +89,7 @@ export async function makeDefaultPaymentMethod(deps: BillingDeps, input: { orgId
     if (!method) throw new Failure('PAYMENT_METHOD_NOT_FOUND');
     await setDefaultPaymentMethod(tx, input.orgId, input.paymentMethodId);
     await retryOpenInvoicesNow(tx, input.orgId, deps.clock.now());
+    await recordAudit(tx, { orgId: input.orgId, action: 'payment_method.made_default', target: method.payment_method_id, after: { brand: method.brand, last4: method.last4 }, now: deps.clock.now() });
     return view({ ...method, is_default: true }, (await latestFailedCharges(tx, input.orgId)).get(method.payment_method_id));
   });
   await collectDueInvoices(deps, input.orgId);
@@ -110,6 +113,7 @@ export async function deletePaymentMethod(deps: BillingDeps, input: { orgId: str
     const current = await findPaymentMethod(tx, input.orgId, input.paymentMethodId);
     if (!current) throw new Failure('PAYMENT_METHOD_NOT_FOUND');
     await markRemoved(tx, input.orgId, input.paymentMethodId, deps.clock.now());
+    await recordAudit(tx, { orgId: input.orgId, action: 'payment_method.removed', target: input.paymentMethodId, before: { brand: current.brand, last4: current.last4, default: current.is_default }, now: deps.clock.now() });
     if (!current.is_default) return;
     const successor = (await listPaymentMethods(tx, input.orgId)).at(-1);
     if (successor) await setDefaultPaymentMethod(tx, input.orgId, successor.payment_method_id);

@@ -15,6 +15,7 @@ import { withOrgLedger } from './org-ledger.js';
 import { maintainOrg } from './maintain-org.js';
 import { cardToCharge } from './payment-methods.js';
 import { ensureCustomer } from './provider-customer.js';
+import { recordAudit } from '../audit/record-audit.js';
 import { termsOf } from '../ledger/rollover.js';
 
 export interface PurchaseInput {
@@ -81,9 +82,10 @@ export async function purchaseCredits(deps: BillingDeps, input: PurchaseInput): 
   const amountCents = lineAmount(input.credits, terms.creditPriceCents);
   const tax = taxFor(deps, loaded.org, amountCents);
   const now = deps.clock.now();
-  const inserted = await insertPurchase(deps.db, {
+  const purchaseId = newId('cp');
+  const purchaseRow = {
     org_id: input.orgId,
-    purchase_id: newId('cp'),
+    purchase_id: purchaseId,
     idempotency_key: input.idempotencyKey,
     request_hash: requestHash,
     credits: input.credits,
@@ -92,7 +94,7 @@ export async function purchaseCredits(deps: BillingDeps, input: PurchaseInput): 
     tax_cents: tax.taxCents,
     total_cents: amountCents + tax.taxCents,
     currency: terms.currency,
-    status: 'pending',
+    status: 'pending' as const,
     failure_code: null,
     payment_method_id: card.payment_method_id,
     provider_payment_id: null,
@@ -101,6 +103,18 @@ export async function purchaseCredits(deps: BillingDeps, input: PurchaseInput): 
     auto_recharge: input.autoRecharge ?? false,
     created_at: now,
     updated_at: now,
+  };
+  const inserted = await deps.db.transaction().execute(async (tx) => {
+    const row = await insertPurchase(tx, purchaseRow);
+    if (!row) return undefined;
+    await recordAudit(tx, {
+      orgId: input.orgId,
+      action: 'purchase.created',
+      target: purchaseId,
+      after: { credits: input.credits, total_cents: purchaseRow.total_cents, currency: purchaseRow.currency, auto_recharge: purchaseRow.auto_recharge, payment_method_id: card.payment_method_id },
+      now,
+    });
+    return row;
   });
   if (!inserted) {
     const winner = await findPurchaseByKey(deps.db, input.orgId, input.idempotencyKey);

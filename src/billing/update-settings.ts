@@ -8,6 +8,7 @@ import { findDefaultPaymentMethod } from '../db/payment-methods.js';
 import { loadOrgTerms } from './org-terms.js';
 import type { BillingDeps } from './deps.js';
 import { withOrgLedger } from './org-ledger.js';
+import { recordAudit } from '../audit/record-audit.js';
 
 /**
  * Settings change under the org's ledger lock, so a charge in flight sees either the old or the new
@@ -16,14 +17,19 @@ import { withOrgLedger } from './org-ledger.js';
 async function changeSettings(
   deps: BillingDeps,
   orgId: string,
+  area: 'ai-features' | 'on-demand' | 'notifications' | 'auto-recharge',
   change: (settings: OrgSettingsRow, planFeatures: readonly string[]) => SettingsChange,
   check?: (updated: OrgSettingsRow, planId: string) => Promise<void>,
 ) {
   return withOrgLedger(deps, orgId, async ({ tx, book, settings, subscription, contract }) => {
     const plan = findPlan(deps.catalog, subscription.plan_id);
     const terms = termsOf(deps.catalog, subscription.plan_id, contract);
-    const updated = await updateSettings(tx, orgId, change(settings, plan?.features ?? []), book.now);
+    const delta = change(settings, plan?.features ?? []);
+    const updated = await updateSettings(tx, orgId, delta, book.now);
     await check?.(updated, subscription.plan_id);
+    const fields = Object.keys(delta) as (keyof OrgSettingsRow)[];
+    const pick = (row: OrgSettingsRow) => Object.fromEntries(fields.map((field) => [field, row[field]]));
+    await recordAudit(tx, { orgId, action: 'settings.updated', target: area, before: pick(settings), after: pick(updated), now: book.now });
     // As the book is loaded: an ended term has no overage (no invoice would bill it).
     const enabled = updated.on_demand_enabled && subscription.status !== 'canceled';
     const next = { ...book, overage: { ...book.overage, enabled, limitCredits: updated.monthly_limit_credits } };
@@ -44,7 +50,7 @@ export function aiFeaturesView(modules: readonly string[], planFeatures: readonl
 export async function setAiFeatures(deps: BillingDeps, orgId: string, modules: Record<string, boolean>): Promise<AiFeatures> {
   const unknown = Object.keys(modules).filter((module) => !deps.catalog.modules.includes(module));
   if (unknown.length > 0) throw invalidFields(Object.fromEntries(unknown.map((module) => [`modules.${module}`, ['is not an AI module']])));
-  const { settings, planFeatures } = await changeSettings(deps, orgId, (current, features) => {
+  const { settings, planFeatures } = await changeSettings(deps, orgId, 'ai-features', (current, features) => {
     const offPlan = Object.entries(modules).filter(([module, on]) => on && !features.includes(module));
     if (offPlan.length > 0) {
       throw invalidFields(Object.fromEntries(offPlan.map(([module]) => [`modules.${module}`, ["is not part of the org's plan"]])));
@@ -65,7 +71,7 @@ export interface OnDemand {
 }
 
 export async function setOnDemand(deps: BillingDeps, orgId: string, change: Partial<OnDemand>): Promise<OnDemand> {
-  const { settings } = await changeSettings(deps, orgId, () => ({
+  const { settings } = await changeSettings(deps, orgId, 'on-demand', () => ({
     ...(change.enabled !== undefined ? { on_demand_enabled: change.enabled } : {}),
     ...(change.monthly_limit_credits !== undefined ? { monthly_limit_credits: change.monthly_limit_credits } : {}),
   }));
@@ -91,7 +97,7 @@ export async function setNotificationSettings(
   orgId: string,
   change: { low_balance_threshold?: number | null | undefined; emails?: readonly string[] | undefined },
 ): Promise<NotificationSettings> {
-  const { settings, includedCredits } = await changeSettings(deps, orgId, () => ({
+  const { settings, includedCredits } = await changeSettings(deps, orgId, 'notifications', () => ({
     ...(change.low_balance_threshold !== undefined ? { low_balance_threshold: change.low_balance_threshold } : {}),
     ...(change.emails !== undefined ? { notification_emails: [...new Set(change.emails.map((email) => email.toLowerCase()))] } : {}),
   }));
@@ -126,7 +132,7 @@ export async function setAutoRecharge(
   orgId: string,
   change: { enabled: boolean; threshold_credits?: number | undefined; amount_credits?: number | undefined },
 ): Promise<AutoRechargeSettings> {
-  const { settings } = await changeSettings(deps, orgId, (current, _features) => {
+  const { settings } = await changeSettings(deps, orgId, 'auto-recharge', (current, _features) => {
     const threshold = change.threshold_credits ?? current.auto_recharge_threshold_credits;
     const amount = change.amount_credits ?? current.auto_recharge_amount_credits;
     return { auto_recharge_enabled: change.enabled, auto_recharge_threshold_credits: threshold, auto_recharge_amount_credits: amount, auto_recharge_paused_at: null };

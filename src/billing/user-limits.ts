@@ -4,6 +4,7 @@ import { findOrg } from '../db/orgs.js';
 import { Failure, invalidFields } from '../domain/failures.js';
 import type { BillingDeps } from './deps.js';
 import { withOrgLedger } from './org-ledger.js';
+import { recordAudit } from '../audit/record-audit.js';
 
 /** Most per-user overrides one org may keep (each is a row the settings answer lists). */
 export const MAX_USER_LIMIT_OVERRIDES = 10_000;
@@ -38,6 +39,7 @@ export async function setUserLimits(deps: BillingDeps, orgId: string, limits: Us
   const entries = Object.entries(limits.overrides);
   if (entries.length > MAX_USER_LIMIT_OVERRIDES) throw invalidFields({ overrides: [`may name at most ${MAX_USER_LIMIT_OVERRIDES.toLocaleString('en-US')} users`] });
   return withOrgLedger(deps, orgId, async ({ tx, book }) => {
+    const before = await readUserLimits(tx, orgId);
     const set = limits.default_monthly_credits !== null || entries.length > 0;
     await tx
       .updateTable('org_settings')
@@ -51,7 +53,9 @@ export async function setUserLimits(deps: BillingDeps, orgId: string, limits: Us
         .values(entries.map(([userId, credits]) => ({ org_id: orgId, user_id: userId, monthly_credits: credits, updated_at: book.now })))
         .execute();
     }
-    return { book, result: await readUserLimits(tx, orgId) };
+    const after = await readUserLimits(tx, orgId);
+    await recordAudit(tx, { orgId, action: 'user_limits.updated', target: 'user-limits', before, after, now: book.now });
+    return { book, result: after };
   });
 }
 

@@ -13,6 +13,7 @@ import * as ledgerEngine from './migrations/0010-ledger-engine.js';
 import * as ledgerWrite from './migrations/0011-ledger-write.js';
 import * as paymentCard from './migrations/0012-payment-card.js';
 import * as userLimits from './migrations/0013-user-limits.js';
+import * as auditLog from './migrations/0014-audit-log.js';
 
 /** Versioned migrations, applied in name order. Add a file to migrations/ and a line here. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -29,6 +30,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0011-ledger-write': ledgerWrite,
   '0012-payment-card': paymentCard,
   '0013-user-limits': userLimits,
+  '0014-audit-log': auditLog,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -50,6 +50,8 @@ export async function purgeOrgData(db: Db, orgId: string, now: Date): Promise<bo
     ] as const) {
       await tx.deleteFrom(table).where('org_id', '=', orgId).execute();
     }
+    // Audit entries about money stay with the financial archive (invoices); the others go.
+    await tx.deleteFrom('audit_events').where('org_id', '=', orgId).where('money', '=', false).execute();
     await tx.updateTable('orgs').set({ purged_at: now, provider_customer_id: null }).where('org_id', '=', orgId).execute();
     return true;
   });

@@ -37,6 +37,24 @@ export interface Database {
   period_closings: PeriodClosingsTable;
   user_limit_overrides: UserLimitOverridesTable;
   user_limit_alerts: UserLimitAlertsTable;
+  audit_events: AuditEventsTable;
+}
+
+export interface AuditEventsTable {
+  org_id: string;
+  audit_id: string;
+  at: Date;
+  seq: Generated<string>;
+  actor_kind: 'user' | 'api_key' | 'system';
+  actor_id: string | null;
+  actor_name: string | null;
+  action: string;
+  target: string | null;
+  before: unknown;
+  after: unknown;
+  ip: string | null;
+  user_agent: string | null;
+  money: boolean;
 }
 
 export interface InvitationsTable {

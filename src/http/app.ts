@@ -27,6 +27,7 @@ import { settingsRoutes } from './routes/settings.js';
 import { testClockRoutes } from './routes/test-clock.js';
 import { usageRoutes } from './routes/usage.js';
 import { userLimitRoutes } from './routes/user-limits.js';
+import { auditLogRoutes } from './routes/audit-log.js';
 import { billingRoutes } from './routes/billing.js';
 import { subscriptionRoutes } from './routes/subscription.js';
 import { webhookRoutes } from './routes/webhooks.js';
@@ -34,6 +35,10 @@ import { analyticsRoutes } from './routes/analytics.js';
 import { notificationRoutes } from './routes/notifications.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { invitationRoutes } from './routes/invitations.js';
+import { currentAuditRequest, runWithAuditContext } from '../audit/actor.js';
+
+/** Reads change nothing: they need no audit context (an export records its own actor). */
+const SAFE_METHODS_FOR_AUDIT = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** The built web app (npm run build puts it in dist/web). */
 const WEB_ROOT = path.join(PROJECT_ROOT, 'dist', 'web');
@@ -201,7 +206,20 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   if (webApp) await app.register(fastifyStatic, { root: WEB_ROOT, prefix: '/', wildcard: false, index: 'index.html' });
   await app.register(cookie);
+  // Every change outside the metering hot path runs with an audit context (src/audit/actor.ts): who
+  // is calling, from where; recordAudit reads it in the use case's transaction.
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (SAFE_METHODS_FOR_AUDIT.has(request.method) || request.routeOptions.config.metering) return done();
+    const userAgent = request.headers['user-agent'];
+    runWithAuditContext({ actor: { kind: 'system' }, ip: request.ip, userAgent: typeof userAgent === 'string' ? userAgent : null }, done);
+  });
   await app.register(auth, { db: deps.db, clock: deps.clock });
+  app.addHook('preHandler', (request, _reply, done) => {
+    const context = currentAuditRequest();
+    const principal = request.principal;
+    if (context && principal) context.actor = principal.kind === 'user' ? { kind: 'user', userId: principal.userId } : { kind: 'api_key', keyHash: principal.keyHash };
+    done();
+  });
 
   await app.register(swagger, {
     openapi: {
@@ -232,6 +250,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(usageRoutes(deps));
   await app.register(settingsRoutes(deps));
   await app.register(userLimitRoutes(deps));
+  await app.register(auditLogRoutes(deps));
   await app.register(billingRoutes(deps));
   await app.register(subscriptionRoutes(deps));
   await app.register(webhookRoutes(deps, options.stripeWebhook));

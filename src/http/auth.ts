@@ -47,6 +47,8 @@ declare module 'fastify' {
      * header set of PROBE_HEADERS (app.ts), not the web app's policy, so it costs what a bare route does.
      */
     probe?: boolean;
+    /** A metering route on the hot path: it changes no setting, so it gets no audit context (app.ts). */
+    metering?: boolean;
   }
 }
 

@@ -75,7 +75,7 @@ export const meteringRoutes = (deps: BillingDeps, features: readonly string[]): 
     });
 
     app.post('/v1/orgs/:org/ai/authorize', {
-      config: { access: 'org-admin', orgCheckedByHandler: true },
+      config: { access: 'org-admin', orgCheckedByHandler: true, metering: true },
       attachValidation: true,
       schema: {
         tags: ['metering'],
@@ -106,7 +106,7 @@ export const meteringRoutes = (deps: BillingDeps, features: readonly string[]): 
     });
 
     app.post('/v1/orgs/:org/ai/holds/:hold_id/release', {
-      config: { access: 'org-admin', orgCheckedByHandler: true },
+      config: { access: 'org-admin', orgCheckedByHandler: true, metering: true },
       attachValidation: true,
       schema: {
         tags: ['metering'],
@@ -124,7 +124,7 @@ export const meteringRoutes = (deps: BillingDeps, features: readonly string[]): 
     });
 
     app.post('/v1/orgs/:org/ai/usage', {
-      config: { access: 'org-admin', orgCheckedByHandler: true },
+      config: { access: 'org-admin', orgCheckedByHandler: true, metering: true },
       attachValidation: true,
       schema: {
         tags: ['metering'],

@@ -50,7 +50,7 @@ export const usageBatchRoutes = (deps: BillingDeps, features: readonly string[])
     const envelopeOnly: FastifySchemaCompiler<object> = ({ httpPart }) => (httpPart === 'body' ? validateEnvelope : () => true);
 
     app.post('/v1/usage/batch', {
-      config: { access: 'platform' },
+      config: { access: 'platform', metering: true },
       bodyLimit: BATCH_BODY_LIMIT_BYTES,
       validatorCompiler: envelopeOnly,
       schema: {

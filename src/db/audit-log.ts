@@ -1,0 +1,27 @@
+import { sql } from 'kysely';
+import type { Db } from './database.js';
+
+export interface AuditFilter {
+  readonly orgId: string;
+  readonly from?: Date | undefined;
+  readonly to?: Date | undefined;
+  /** A user id or API key id. */
+  readonly actor?: string | undefined;
+  /** An action, or its area: "settings" matches "settings.updated". */
+  readonly action?: string | undefined;
+}
+
+export type AuditRow = Awaited<ReturnType<typeof listAuditEvents>>[number];
+
+/** Newest first, by keyset on (at, seq). */
+export async function listAuditEvents(db: Db, filter: AuditFilter, page: { limit: number; after?: { at: Date; seq: string } | undefined }) {
+  let query = db.selectFrom('audit_events').selectAll().where('org_id', '=', filter.orgId);
+  if (filter.from) query = query.where('at', '>=', filter.from);
+  if (filter.to) query = query.where('at', '<', filter.to);
+  if (filter.actor) query = query.where('actor_id', '=', filter.actor);
+  const action = filter.action;
+  if (action) query = query.where((eb) => eb.or([eb('action', '=', action), eb('action', 'like', `${action.replace(/[\\%_]/g, '\\$&')}.%`)]));
+  const after = page.after;
+  if (after) query = query.where(sql<boolean>`(at, seq) < (${after.at}, ${after.seq}::bigint)`);
+  return query.orderBy('at', 'desc').orderBy('seq', 'desc').limit(page.limit).execute();
+}

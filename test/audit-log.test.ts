@@ -1,0 +1,102 @@
+/**
+ * The audit log (issue 16): each change writes one append-only entry in its transaction, with the
+ * right actor (a session user or an API key, never a secret), readable by admins only, as JSON or CSV.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
+import { startHarness, PLATFORM_KEY, type Harness } from './support/harness.js';
+import { addCard, createOrgAt, purchase } from './support/billing.js';
+import { as, signIn } from './support/sessions.js';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(() => h.close());
+afterEach(() => h.expectCleanAudit());
+
+interface Entry {
+  id: string;
+  at: string;
+  actor: { kind: string; id: string | null; name?: string };
+  action: string;
+  target: string | null;
+  before?: Record<string, unknown>;
+  after?: Record<string, unknown>;
+  ip?: string;
+  user_agent?: string;
+}
+const log = async (org: string, query = '') => {
+  const response = await h.api('GET', `/v1/orgs/${org}/audit-log${query}`);
+  expect(response.statusCode, response.body).toBe(200);
+  return (response.json() as { items: Entry[] }).items;
+};
+
+describe('the audit log', () => {
+  it('records who changed a setting (a signed-in admin, from where) with before and after; the API key by its id', async () => {
+    const org = await createOrgAt(h, { plan: 'team' });
+    const admin = await signIn(h, `admin@${org}.test`, 'admin-password');
+    const changed = await h.api('PUT', `/v1/orgs/${org}/settings/on-demand`, { enabled: true, monthly_limit_credits: 500 }, { ...as(admin), 'user-agent': 'Audit test browser' });
+    expect(changed.statusCode, changed.body).toBe(200);
+    const [entry] = await log(org, '?action=settings');
+    expect(entry).toMatchObject({
+      action: 'settings.updated',
+      target: 'on-demand',
+      actor: { kind: 'user', name: 'Admin' },
+      before: { on_demand_enabled: false, monthly_limit_credits: 0 },
+      after: { on_demand_enabled: true, monthly_limit_credits: 500 },
+      user_agent: 'Audit test browser',
+      ip: expect.any(String),
+    });
+    expect(entry?.actor.id).toMatch(/^usr_|^u/);
+
+    const key = await h.api('POST', '/v1/api-keys', { name: 'Host app' });
+    expect(key.statusCode, key.body).toBe(201);
+    const secret = (key.json() as { key: string; id: string }).key;
+    expect((await h.api('PUT', `/v1/orgs/${org}/settings/user-limits`, { default_monthly_credits: 100, overrides: {} }, { authorization: `Bearer ${secret}` })).statusCode).toBe(200);
+    const [limits] = await log(org, '?action=user_limits.updated');
+    expect(limits).toMatchObject({ actor: { kind: 'api_key', id: (key.json() as { id: string }).id, name: 'Host app' }, after: { default_monthly_credits: 100 } });
+    // Nothing secret anywhere in the log.
+    const everything = JSON.stringify(await log(org));
+    for (const secretValue of [secret, PLATFORM_KEY, admin.cookie.split('=')[1]!, admin.csrf]) expect(everything).not.toContain(secretValue);
+  });
+
+  it('writes exactly one entry per change: card, purchase, plan change, cancel, resume', async () => {
+    const org = await createOrgAt(h, { plan: 'starter' });
+    await addCard(h, org);
+    expect((await purchase(h, org, 100)).statusCode).toBe(201);
+    expect((await h.api('POST', `/v1/orgs/${org}/subscription/change`, { plan: 'team' })).statusCode).toBe(202);
+    expect((await h.api('POST', `/v1/orgs/${org}/subscription/cancel`)).statusCode).toBe(202);
+    expect((await h.api('POST', `/v1/orgs/${org}/subscription/resume`)).statusCode).toBe(202);
+    const actions = (await log(org)).map((entry) => entry.action).reverse();
+    expect(actions).toEqual(['payment_method.added', 'purchase.created', 'subscription.change_requested', 'subscription.cancel_requested', 'subscription.resume_requested']);
+    const card = (await log(org, '?action=payment_method')).at(0);
+    expect(card?.after).toMatchObject({ brand: 'visa', last4: '4242' });
+    expect(JSON.stringify(card)).not.toContain('4242424242424242');
+    // A refused change writes nothing.
+    expect((await h.api('POST', `/v1/orgs/${org}/subscription/change`, { plan: 'team' })).statusCode).toBe(422);
+    expect(await log(org)).toHaveLength(5);
+  });
+
+  it('is append-only in the database, admins only, pages with a cursor and streams CSV', async () => {
+    const org = await createOrgAt(h, { plan: 'team' });
+    for (let i = 0; i < 3; i += 1) await h.api('PUT', `/v1/orgs/${org}/settings/on-demand`, { enabled: i % 2 === 0, monthly_limit_credits: i * 10 });
+    await expect(sql`UPDATE audit_events SET action = 'x' WHERE org_id = ${org}`.execute(h.db)).rejects.toThrow(/append-only/);
+    await expect(sql`DELETE FROM audit_events WHERE org_id = ${org}`.execute(h.db)).rejects.toThrow(/append-only/);
+    const first = await h.api('GET', `/v1/orgs/${org}/audit-log?limit=2`);
+    const page = first.json() as { items: Entry[]; next_cursor: string };
+    expect(page.items).toHaveLength(2);
+    const second = (await h.api('GET', `/v1/orgs/${org}/audit-log?limit=2&cursor=${page.next_cursor}`)).json() as { items: Entry[]; next_cursor: string | null };
+    expect(second.items).toHaveLength(1);
+    expect(new Set([...page.items, ...second.items].map((entry) => entry.id)).size).toBe(3);
+    const csv = await h.api('GET', `/v1/orgs/${org}/audit-log`, undefined, { authorization: `Bearer ${PLATFORM_KEY}`, accept: 'text/csv' });
+    expect(csv.headers['content-type']).toContain('text/csv');
+    expect(csv.body.split('\n')[0]).toBe('id,at,actor_kind,actor_id,actor_name,action,target,before,after,ip,user_agent');
+    expect(csv.body.trim().split('\n')).toHaveLength(4);
+    const added = await h.api('POST', `/v1/orgs/${org}/members`, { email: `member@${org}.test`, name: 'Member', role: 'member', password: 'member-password' });
+    expect(added.statusCode, added.body).toBe(201);
+    const member = await signIn(h, `member@${org}.test`, 'member-password');
+    expect((await h.api('GET', `/v1/orgs/${org}/audit-log`, undefined, as(member))).statusCode).toBe(403);
+    expect((await h.api('GET', `/v1/orgs/${org}/audit-log?cursor=bm9wZQ`)).statusCode).toBe(422);
+  });
+});
