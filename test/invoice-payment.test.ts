@@ -55,6 +55,12 @@ describe('receipts', () => {
     // A card removed later still names the payment it made.
     expect((await h.api('DELETE', `/v1/orgs/${id}/payment-methods/${visa.id}`)).statusCode).toBe(204);
     expect((await invoices(h, id)).find((invoice) => invoice.kind === 'credit_purchase')).toMatchObject({ paid_with: { brand: 'visa', last4: '4242' } });
+    // The list names the cards too.
+    const list = (await h.api('GET', `/v1/orgs/${id}/invoices`)).json() as { items: { kind: string; paid_with: unknown }[] };
+    expect(list.items.map((item) => [item.kind, item.paid_with]).sort()).toEqual([
+      ['credit_purchase', { brand: 'visa', last4: '4242' }],
+      ['period', { brand: 'mastercard', last4: '4444' }],
+    ]);
   });
 });
 

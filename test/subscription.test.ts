@@ -180,6 +180,20 @@ describe('cancellation', () => {
   });
 });
 
+describe('credits that end with the subscription', () => {
+  it('tell the admins to choose a plan, not to buy credits', async () => {
+    const id = await createOrgAt(h, { plan: 'starter' });
+    await addCard(h, id);
+    expect((await h.api('POST', `/v1/orgs/${id}/subscription/cancel`)).statusCode).toBe(202);
+    await advance(h, await periodEnd(id));
+    const events = await h.db.selectFrom('events').select('data').where('org_id', '=', id).where('type', '=', 'credits.exhausted').execute();
+    expect(events.map((event) => (event.data as { subscription_ended?: boolean }).subscription_ended)).toEqual([true]);
+    const notices = await h.db.selectFrom('notifications').select('body').where('org_id', '=', id).where('type', '=', 'credits.exhausted').execute();
+    expect(notices.length).toBeGreaterThan(0);
+    for (const notice of notices) expect(notice.body).toContain('Choose a plan in Billing');
+  });
+});
+
 describe('failed period charges', () => {
   it('leave the invoice open, record payment.failed, retry after a day, and succeed once a good card is the default', async () => {
     const id = await createOrgAt(h, { plan: 'starter' });

@@ -315,6 +315,41 @@ describe('usage history', () => {
   });
 });
 
+describe('the action filter matches every action that contains the text, in any case', () => {
+  const ACTIONS = ['chat', 'Chat reply', 'group-chat', 'summarize', 'draft_100%', 'draft_1000', 'c\\hat'] as const;
+  let org: string;
+  let seeded: Seeded[];
+
+  beforeAll(async () => {
+    org = await h.createOrg();
+    seeded = await seedAll(
+      org,
+      ACTIONS.map((action, index) => ({ user_id: 'u-alice', feature: 'assistant', action, tokens: 100, occurred_at: `2026-01-1${index}T08:00:00.000Z` })),
+    );
+  });
+
+  it.each([
+    ['part of a word', 'roup', ['group-chat']],
+    ['another case', 'CHAT', ['chat', 'Chat reply', 'group-chat']],
+    ['the whole action', 'summarize', ['summarize']],
+    ['text in the middle, with a space', 't re', ['Chat reply']],
+    ['% is a percent sign, not a wildcard', '0%', ['draft_100%']],
+    ['_ is an underscore, not a wildcard', 't_1', ['draft_100%', 'draft_1000']],
+    ['\\ is a backslash', 'c\\h', ['c\\hat']],
+    ['text no action contains', 'translate', []],
+  ] as const)('%s: "%s"', async (_name, text, expected) => {
+    const answer = await page(org, { action: text });
+    expectRows(answer.items, seeded, (seed) => (expected as readonly string[]).includes(seed.action));
+    expect(answer.items.map((item) => item.action).sort()).toEqual([...expected].sort());
+    // The CSV export and the trends apply the same filter.
+    const csv = parseCsv((await h.api('GET', usageUrl(org, { action: text }, '.csv'))).body);
+    expect(csv.rows.map((row) => row.id)).toEqual(answer.items.map((item) => item.id));
+    const trends = await h.api('GET', `/v1/orgs/${org}/usage/trends?${new URLSearchParams({ action: text, from: '2026-01-01T00:00:00.000Z', to: '2026-02-01T00:00:00.000Z' })}`);
+    expect(trends.statusCode, trends.body).toBe(200);
+    expect(trends.json().totals.requests).toBe(expected.length);
+  });
+});
+
 describe('cursor pagination', () => {
   const ROWS = 61;
   let org: string;

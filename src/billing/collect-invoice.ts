@@ -7,6 +7,7 @@ import type { BillingDeps } from './deps.js';
 import { newId } from '../domain/ids.js';
 import { ensureCustomer } from './provider-customer.js';
 import { formatInvoiceNumber } from './issue-invoice.js';
+import { logOrgJobFailure, type OrgJobFailureLog } from './for-each-org.js';
 
 const DAY_MS = 86_400_000;
 
@@ -116,9 +117,10 @@ export async function settleInvoicePayment(
 
 /**
  * Collects the org's open invoices that are due, in the request that made them due (a new default
- * card, "Pay now"), so the answer already shows them paid; the billing jobs retry what fails here.
+ * card), so the answer already shows them paid. A collection that throws is logged and left due: the
+ * card is saved all the same, and the billing jobs try again.
  */
-export async function collectDueInvoices(deps: BillingDeps, orgId: string): Promise<void> {
+export async function collectDueInvoices(deps: BillingDeps, orgId: string, log: OrgJobFailureLog = logOrgJobFailure): Promise<void> {
   const due = await deps.db
     .selectFrom('invoices')
     .select('invoice_id')
@@ -127,7 +129,13 @@ export async function collectDueInvoices(deps: BillingDeps, orgId: string): Prom
     .where('next_attempt_at', '<=', deps.clock.now())
     .orderBy('issued_at')
     .execute();
-  for (const { invoice_id: invoiceId } of due) await collectInvoice(deps, { orgId, invoiceId });
+  for (const { invoice_id: invoiceId } of due) {
+    try {
+      await collectInvoice(deps, { orgId, invoiceId });
+    } catch (error) {
+      log({ job: 'invoice collection', orgId, error });
+    }
+  }
 }
 
 /** "Pay now": charges one open invoice to the default card at once (API: POST …/invoices/{id}/pay). */

@@ -4,6 +4,7 @@ import { assignPendingItems, lockPendingItems } from '../db/invoices.js';
 import { claimPendingClosings, markClosingInvoiced } from '../db/period-closings.js';
 import { publishEvent } from '../notifications/publish.js';
 import { lineAmount, type InvoiceLine } from '../domain/invoices.js';
+import { formatInvoicePeriod } from '../domain/invoice-presentation.js';
 import type { Period } from '../domain/periods.js';
 import type { BillingDeps } from './deps.js';
 import { issueInvoice } from './issue-invoice.js';
@@ -12,10 +13,9 @@ import type { PeriodClosing } from '../ledger/rollover.js';
 import type { Terms } from '../domain/plans.js';
 import { assertInvariant } from '../domain/credits.js';
 
-const DATE = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
-
+/** "Dec 3, 2026 – Jan 2, 2027": the period's first and last day, as the invoice prints every date. */
 export function describePeriod(period: Period): string {
-  return `${DATE.format(period.start)} – ${DATE.format(period.end)}`;
+  return formatInvoicePeriod(period.start.toISOString(), period.end.toISOString());
 }
 
 /**

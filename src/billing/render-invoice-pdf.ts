@@ -1,62 +1,53 @@
 import PDFDocument from 'pdfkit';
-import {
-  assertInvoiceTotals,
-  formatMoney,
-  type InvoiceDocument,
-  type InvoiceKind,
-  type InvoiceLine,
-  type InvoiceStatus,
-  type PostalAddress,
-} from '../domain/invoices.js';
+import { assertInvoiceTotals, type InvoiceDocument } from '../domain/invoices.js';
+import { presentInvoice, type AddressBlockView, type InvoiceView, type LabelledValue, type LineRowView, type StatusTone } from '../domain/invoice-presentation.js';
 
 /**
  * Renders an invoice (SPEC §8) to a PDF with pdfkit's built-in Helvetica, so no font files ship with
- * the service. A4, one page for a typical invoice; the line table flows onto further pages. The same
- * invoice always gives the same bytes: the creation date (which also seeds the file ID) is issued_at.
+ * the service. Every word, date and amount comes from domain/invoice-presentation.ts, the same strings
+ * the web app's invoice page shows; this file only lays them out. A4, one page for a typical invoice;
+ * the line table flows onto further pages. The same invoice always gives the same bytes: the creation
+ * date (which also seeds the file ID) is issued_at.
  */
 type Doc = PDFKit.PDFDocument;
+type LineRow = LineRowView;
 
 const MARGIN = 50;
 const CONTENT_WIDTH = 595.28 - 2 * MARGIN;
 const FOOTER_HEIGHT = 30;
 const ROW_PADDING = 5;
-const COLOR = { text: '#1f2328', muted: '#6b7280', rule: '#d0d7de', band: '#f3f4f6' } as const;
-const STATUS_COLOR: Record<InvoiceStatus, string> = { paid: '#1f7a4d', open: '#b45309', void: '#6b7280' };
-const KIND_LABEL: Record<InvoiceKind, string> = { period: 'Subscription period', credit_purchase: 'Credit purchase' };
-const TOTAL_LABEL: Record<InvoiceStatus, string> = { paid: 'Total charged', open: 'Total due', void: 'Total (void)' };
+const FACT_LABEL_WIDTH = 100;
+const COLOR = { text: '#1f2328', muted: '#6b7280', rule: '#d0d7de', band: '#f3f4f6', good: '#1f7a4d' } as const;
+const TONE_COLOR: Record<StatusTone, string> = { good: '#1f7a4d', attention: '#b45309', neutral: '#6b7280' };
 
 interface Column {
-  readonly title: string;
+  readonly key: keyof LineRow;
   readonly width: number;
   readonly align: 'left' | 'right';
-  readonly cell: (line: InvoiceLine, currency: string) => string;
 }
 
 const COLUMNS: readonly Column[] = [
-  { title: 'Description', width: 245, align: 'left', cell: (line) => line.description },
-  { title: 'Quantity', width: 70, align: 'right', cell: (line) => formatQuantity(line.quantity) },
-  { title: 'Unit price', width: 80, align: 'right', cell: (line, currency) => formatMoney(line.unit_price_cents, currency) },
-  { title: 'Amount', width: CONTENT_WIDTH - 395, align: 'right', cell: (line, currency) => formatMoney(line.amount_cents, currency) },
+  { key: 'description', width: 245, align: 'left' },
+  { key: 'quantity', width: 70, align: 'right' },
+  { key: 'unitPrice', width: 80, align: 'right' },
+  { key: 'amount', width: CONTENT_WIDTH - 395, align: 'right' },
 ];
-
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'] as const;
 
 export async function renderInvoicePdf(document: InvoiceDocument): Promise<Buffer> {
   assertInvoiceTotals(document);
-  const invoice = printable(document);
+  const view = printable(presentInvoice(document));
   const doc = new PDFDocument({
     size: 'A4',
     margin: MARGIN,
     bufferPages: true,
-    info: { Title: `Invoice ${invoice.number}`, Author: invoice.seller.name, CreationDate: parseTimestamp(invoice.issued_at) },
+    info: { Title: view.title, Author: view.seller.lines[0] ?? '', CreationDate: new Date(document.issued_at) },
   });
   const bytes = collect(doc);
-  drawHeader(doc, invoice);
-  drawParties(doc, invoice);
-  drawPlan(doc, invoice);
-  drawLines(doc, invoice);
-  drawTotals(doc, invoice);
-  drawFooters(doc, invoice);
+  drawHeader(doc, view);
+  drawParties(doc, view);
+  drawLines(doc, view);
+  drawTotals(doc, view);
+  drawFooters(doc, view);
   doc.end();
   return bytes;
 }
@@ -70,133 +61,118 @@ function collect(doc: Doc): Promise<Buffer> {
   });
 }
 
-function drawHeader(doc: Doc, invoice: InvoiceDocument): void {
-  doc.fillColor(COLOR.text).font('Helvetica-Bold').fontSize(24).text('Invoice', MARGIN, MARGIN);
-  doc.font('Helvetica').fontSize(11).fillColor(COLOR.muted).text(invoice.number);
-  drawStatusBadge(doc, invoice.status);
-  doc.moveDown(1.2);
-  const facts: [string, string][] = [
-    ['Invoice type', KIND_LABEL[invoice.kind]],
-    ['Issue date', formatDate(parseTimestamp(invoice.issued_at))],
-    ['Billing period', formatPeriod(invoice.period_start, invoice.period_end)],
-  ];
-  if (invoice.paid_at !== null) facts.push(['Paid on', formatDate(parseTimestamp(invoice.paid_at))]);
-  for (const [label, value] of facts) drawFact(doc, label, value);
+function drawHeader(doc: Doc, view: InvoiceView): void {
+  const badgeWidth = drawStatusBadge(doc, view);
+  doc.fillColor(COLOR.text).font('Helvetica-Bold').fontSize(22);
+  doc.text(view.title, MARGIN, MARGIN, { width: CONTENT_WIDTH - badgeWidth - 10 });
+  doc.moveDown(0.8);
+  for (const fact of view.facts) drawFact(doc, fact);
 }
 
-function drawStatusBadge(doc: Doc, status: InvoiceStatus): void {
-  const label = status.toUpperCase();
+/** The status badge at the top right; returns its width. */
+function drawStatusBadge(doc: Doc, view: InvoiceView): number {
   doc.font('Helvetica-Bold').fontSize(11);
-  const width = doc.widthOfString(label) + 20;
+  const width = doc.widthOfString(view.badge) + 20;
   const x = MARGIN + CONTENT_WIDTH - width;
-  doc.roundedRect(x, MARGIN + 4, width, 22, 4).fill(STATUS_COLOR[status]);
-  doc.fillColor('#ffffff').text(label, x, MARGIN + 10, { width, align: 'center', lineBreak: false });
-  doc.fillColor(COLOR.text).font('Helvetica').text('', MARGIN, MARGIN + 50);
+  doc.roundedRect(x, MARGIN + 2, width, 22, 4).fill(TONE_COLOR[view.tone]);
+  doc.fillColor('#ffffff').text(view.badge, x, MARGIN + 8, { width, align: 'center', lineBreak: false });
+  return width;
 }
 
-function drawFact(doc: Doc, label: string, value: string): void {
+function drawFact(doc: Doc, fact: LabelledValue): void {
   const y = doc.y;
-  doc.font('Helvetica').fontSize(10).fillColor(COLOR.muted).text(label, MARGIN, y, { width: 100 });
-  doc.fillColor(COLOR.text).text(value, MARGIN + 100, y, { width: CONTENT_WIDTH - 100 });
+  doc.font('Helvetica').fontSize(10).fillColor(COLOR.muted).text(fact.label, MARGIN, y, { width: FACT_LABEL_WIDTH });
+  const labelBottom = doc.y;
+  doc.fillColor(COLOR.text).text(fact.value, MARGIN + FACT_LABEL_WIDTH, y, { width: CONTENT_WIDTH - FACT_LABEL_WIDTH });
+  doc.text('', MARGIN, Math.max(labelBottom, doc.y));
   doc.moveDown(0.2);
 }
 
-function drawParties(doc: Doc, invoice: InvoiceDocument): void {
+function drawParties(doc: Doc, view: InvoiceView): void {
   const top = doc.y + 18;
   const half = CONTENT_WIDTH / 2;
-  const fromBottom = drawAddress(doc, { title: 'From', address: invoice.seller, x: MARGIN, y: top, width: half - 10 });
-  const toBottom = drawAddress(doc, { title: 'Bill to', address: invoice.billing_address, x: MARGIN + half, y: top, width: half });
+  const fromBottom = drawAddress(doc, { block: view.seller, x: MARGIN, y: top, width: half - 10 });
+  const toBottom = drawAddress(doc, { block: view.billTo, x: MARGIN + half, y: top, width: half });
   doc.text('', MARGIN, Math.max(fromBottom, toBottom) + 18);
 }
 
-function drawAddress(doc: Doc, block: { title: string; address: PostalAddress; x: number; y: number; width: number }): number {
-  const { address, x, width } = block;
-  doc.font('Helvetica-Bold').fontSize(9).fillColor(COLOR.muted).text(block.title.toUpperCase(), x, block.y, { width });
+/** The block's title, its first line (the name) in bold, then the rest; returns the bottom. */
+function drawAddress(doc: Doc, where: { block: AddressBlockView; x: number; y: number; width: number }): number {
+  const { block, x, width } = where;
+  const [name, ...rest] = block.lines;
+  doc.font('Helvetica-Bold').fontSize(9).fillColor(COLOR.muted).text(block.title, x, where.y, { width });
   doc.moveDown(0.3);
-  doc.font('Helvetica-Bold').fontSize(10).fillColor(COLOR.text).text(address.name, x, doc.y, { width });
+  doc.font('Helvetica-Bold').fontSize(10).fillColor(COLOR.text).text(name ?? '', x, doc.y, { width });
   doc.font('Helvetica');
-  for (const line of addressLines(address)) doc.text(line, x, doc.y, { width });
+  for (const line of rest) doc.text(line, x, doc.y, { width });
   return doc.y;
 }
 
-function addressLines(address: PostalAddress): string[] {
-  const cityAndRegion = [address.city, address.region].filter(Boolean).join(', ');
-  const locality = [cityAndRegion, address.postal_code].filter(Boolean).join(' ');
-  const lines = [address.line1, locality, countryName(address.country)].filter((line): line is string => Boolean(line));
-  if (address.vat_id) lines.push(`VAT ID: ${address.vat_id}`);
-  return lines;
-}
-
-function drawPlan(doc: Doc, invoice: InvoiceDocument): void {
-  const { name, base_price_cents } = invoice.plan;
-  doc.font('Helvetica-Bold').fontSize(10).fillColor(COLOR.text).text('Plan: ', MARGIN, doc.y, { continued: true });
-  doc.font('Helvetica').text(`${name} — ${formatMoney(base_price_cents, invoice.currency)} per period`);
-  doc.moveDown(1);
-}
-
-function drawLines(doc: Doc, invoice: InvoiceDocument): void {
-  drawTableHeader(doc);
-  for (const line of invoice.lines) {
-    const height = rowHeight(doc, line, invoice.currency);
-    if (doc.y + height > pageBottom(doc)) startContinuationPage(doc, invoice.number);
-    drawRow(doc, COLUMNS.map((column) => column.cell(line, invoice.currency)), height);
+function drawLines(doc: Doc, view: InvoiceView): void {
+  drawTableHeader(doc, view);
+  for (const line of view.lines) {
+    const height = rowHeight(doc, line);
+    if (doc.y + height > pageBottom(doc)) startContinuationPage(doc, view);
+    drawRow(doc, line, height);
     rule(doc, doc.y, COLOR.rule);
   }
 }
 
-function startContinuationPage(doc: Doc, invoiceNumber: string): void {
+function startContinuationPage(doc: Doc, view: InvoiceView): void {
   doc.addPage();
-  doc.font('Helvetica').fontSize(9).fillColor(COLOR.muted).text(`Invoice ${invoiceNumber} (continued)`, MARGIN, MARGIN);
+  doc.font('Helvetica').fontSize(9).fillColor(COLOR.muted).text(`${view.title} (continued)`, MARGIN, MARGIN);
   doc.moveDown(1);
-  drawTableHeader(doc);
+  drawTableHeader(doc, view);
 }
 
-function drawTableHeader(doc: Doc): void {
+function drawTableHeader(doc: Doc, view: InvoiceView): void {
   doc.font('Helvetica-Bold').fontSize(9);
   const height = doc.currentLineHeight() + 2 * ROW_PADDING;
   doc.rect(MARGIN, doc.y, CONTENT_WIDTH, height).fill(COLOR.band);
   doc.fillColor(COLOR.muted);
-  drawRow(doc, COLUMNS.map((column) => column.title), height);
+  drawRow(doc, view.columns, height);
   doc.font('Helvetica').fontSize(10).fillColor(COLOR.text);
 }
 
-function drawRow(doc: Doc, cells: readonly string[], height: number): void {
+function drawRow(doc: Doc, cells: LineRow, height: number): void {
   const top = doc.y;
   let x = MARGIN;
-  COLUMNS.forEach((column, index) => {
-    const text = cells[index] ?? '';
-    doc.text(text, x + ROW_PADDING, top + ROW_PADDING, { width: column.width - 2 * ROW_PADDING, align: column.align });
+  for (const column of COLUMNS) {
+    doc.text(cells[column.key], x + ROW_PADDING, top + ROW_PADDING, { width: column.width - 2 * ROW_PADDING, align: column.align });
     x += column.width;
-  });
+  }
   doc.text('', MARGIN, top + height);
 }
 
-function rowHeight(doc: Doc, line: InvoiceLine, currency: string): number {
-  const heights = COLUMNS.map((column) => doc.heightOfString(column.cell(line, currency), { width: column.width - 2 * ROW_PADDING }));
+function rowHeight(doc: Doc, line: LineRow): number {
+  const heights = COLUMNS.map((column) => doc.heightOfString(line[column.key], { width: column.width - 2 * ROW_PADDING }));
   return Math.max(...heights) + 2 * ROW_PADDING;
 }
 
-function drawTotals(doc: Doc, invoice: InvoiceDocument): void {
-  const rows: [string, number][] = [['Subtotal', invoice.subtotal_cents]];
-  for (const tax of invoice.tax) rows.push([`${tax.name} (${formatRate(tax.rate_bps)})`, tax.amount_cents]);
-  const needed = (rows.length + 2) * 20 + (invoice.tax_note === null ? 0 : 40);
+function drawTotals(doc: Doc, view: InvoiceView): void {
+  const rows = [view.subtotal, ...view.taxRows];
+  const needed = (rows.length + 3) * 20 + (view.taxNote === null ? 0 : 40);
   if (doc.y + needed > pageBottom(doc)) doc.addPage();
   doc.moveDown(0.8);
   doc.font('Helvetica').fontSize(10).fillColor(COLOR.text);
-  for (const [label, cents] of rows) drawTotalRow(doc, label, formatMoney(cents, invoice.currency));
+  for (const row of rows) drawTotalRow(doc, row);
   rule(doc, doc.y + 2, COLOR.text, MARGIN + CONTENT_WIDTH - 250);
   doc.moveDown(0.6).font('Helvetica-Bold').fontSize(12);
-  drawTotalRow(doc, TOTAL_LABEL[invoice.status], formatMoney(invoice.total_cents, invoice.currency));
-  if (invoice.tax_note !== null) drawTaxNote(doc, invoice.tax_note);
+  drawTotalRow(doc, view.total);
+  if (view.receipt !== null) {
+    doc.font('Helvetica').fontSize(10).fillColor(COLOR.good);
+    doc.text(view.receipt, MARGIN + CONTENT_WIDTH - 250, doc.y, { width: 250, align: 'right' });
+  }
+  if (view.taxNote !== null) drawTaxNote(doc, view.taxNote);
 }
 
-function drawTotalRow(doc: Doc, label: string, value: string): void {
+function drawTotalRow(doc: Doc, row: LabelledValue): void {
   const y = doc.y;
   const valueWidth = 110;
   const labelX = MARGIN + CONTENT_WIDTH - 250;
-  doc.text(label, labelX, y, { width: 250 - valueWidth - 10, align: 'left' });
+  doc.text(row.label, labelX, y, { width: 250 - valueWidth - 10, align: 'left' });
   const labelBottom = doc.y;
-  doc.text(value, MARGIN + CONTENT_WIDTH - valueWidth, y, { width: valueWidth, align: 'right' });
+  doc.text(row.value, MARGIN + CONTENT_WIDTH - valueWidth, y, { width: valueWidth, align: 'right' });
   doc.text('', MARGIN, Math.max(labelBottom, doc.y) + 4);
 }
 
@@ -205,14 +181,14 @@ function drawTaxNote(doc: Doc, note: string): void {
   doc.text(note, MARGIN, doc.y, { width: CONTENT_WIDTH });
 }
 
-function drawFooters(doc: Doc, invoice: InvoiceDocument): void {
+function drawFooters(doc: Doc, view: InvoiceView): void {
   const range = doc.bufferedPageRange();
   for (let index = range.start; index < range.start + range.count; index += 1) {
     doc.switchToPage(index);
     // Writing inside the bottom margin would make pdfkit start a new page; lift the margin first.
     const bottomMargin = doc.page.margins.bottom;
     doc.page.margins.bottom = 0;
-    const footer = `${invoice.seller.name} · Invoice ${invoice.number} · Page ${index + 1} of ${range.count}`;
+    const footer = `${view.seller.lines[0] ?? ''} · ${view.title} · Page ${index + 1} of ${range.count}`;
     const y = doc.page.height - MARGIN + 10;
     doc.font('Helvetica').fontSize(8).fillColor(COLOR.muted);
     doc.text(footer, MARGIN, y, { width: CONTENT_WIDTH, align: 'center', lineBreak: false });
@@ -226,33 +202,6 @@ function rule(doc: Doc, y: number, color: string, fromX: number = MARGIN): void 
 
 function pageBottom(doc: Doc): number {
   return doc.page.height - doc.page.margins.bottom - FOOTER_HEIGHT;
-}
-
-function formatQuantity(quantity: number): string {
-  return new Intl.NumberFormat('en-US').format(quantity);
-}
-
-/** Basis points as a percentage: 825 → "8.25%", 887.5 → "8.875%", 0 → "0%". */
-export function formatRate(rateBps: number): string {
-  return `${new Intl.NumberFormat('en-US', { maximumFractionDigits: 4 }).format(rateBps / 100)}%`;
-}
-
-/** "1 Jan 2026" in UTC; month names are fixed so ICU updates cannot change the printed text. */
-export function formatDate(date: Date): string {
-  return `${date.getUTCDate()} ${MONTHS[date.getUTCMonth()]} ${date.getUTCFullYear()}`;
-}
-
-/** Periods end exclusively (the next period's start), so the printed last day is the instant before. */
-export function formatPeriod(startIso: string, endIso: string): string {
-  const start = parseTimestamp(startIso);
-  const lastInstant = Math.max(start.getTime(), parseTimestamp(endIso).getTime() - 1);
-  return `${formatDate(start)} – ${formatDate(new Date(lastInstant))}`;
-}
-
-function parseTimestamp(iso: string): Date {
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) throw new RangeError(`invoice timestamp "${iso}" is not valid`);
-  return date;
 }
 
 // The built-in Helvetica only encodes WinAnsi (Latin-1 plus a few signs); pdfkit garbles the rest of
@@ -273,28 +222,12 @@ export function toWinAnsi(text: string): string {
   }).join('');
 }
 
-function printableAddress(address: PostalAddress): PostalAddress {
-  const fields = Object.entries(address).map(([key, value]) => [key, typeof value === 'string' ? toWinAnsi(value) : value]);
-  return Object.fromEntries(fields) as PostalAddress;
-}
-
-function printable(invoice: InvoiceDocument): InvoiceDocument {
-  return {
-    ...invoice,
-    number: toWinAnsi(invoice.number),
-    plan: { ...invoice.plan, name: toWinAnsi(invoice.plan.name) },
-    seller: printableAddress(invoice.seller),
-    billing_address: printableAddress(invoice.billing_address),
-    lines: invoice.lines.map((line) => ({ ...line, description: toWinAnsi(line.description) })),
-    tax: invoice.tax.map((tax) => ({ ...tax, name: toWinAnsi(tax.name) })),
-    tax_note: invoice.tax_note === null ? null : toWinAnsi(invoice.tax_note),
-  };
-}
-
-function countryName(code: string): string {
-  try {
-    return new Intl.DisplayNames(['en'], { type: 'region' }).of(code) ?? code;
-  } catch {
-    return code;
+/** Every string of the view folded to what the built-in font can print (the structure stays). */
+function printable<T>(value: T): T {
+  if (typeof value === 'string') return toWinAnsi(value) as T;
+  if (Array.isArray(value)) return value.map((item: unknown) => printable(item)) as T;
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, printable(item)])) as T;
   }
+  return value;
 }

@@ -98,20 +98,21 @@ export async function findInvoice(db: Db, orgId: string, invoiceId: string) {
   return { invoice, lines };
 }
 
-/** The card that paid an invoice: its period payment, or the purchase it invoices. Null when unknown. */
-export async function findInvoiceCard(db: Db, orgId: string, invoiceId: string): Promise<{ brand: string; last4: string } | null> {
-  const card = await db
-    .selectFrom('payment_methods as pm')
-    .select(['pm.brand', 'pm.last4'])
-    .where('pm.org_id', '=', orgId)
-    .where((eb) =>
-      eb.or([
-        eb('pm.payment_method_id', 'in', eb.selectFrom('payments').select('payment_method_id').where('org_id', '=', orgId).where('invoice_id', '=', invoiceId).where('status', '=', 'succeeded')),
-        eb('pm.payment_method_id', 'in', eb.selectFrom('credit_purchases').select('payment_method_id').where('org_id', '=', orgId).where('invoice_id', '=', invoiceId).where('status', '=', 'succeeded')),
-      ]),
-    )
-    .executeTakeFirst();
-  return card ?? null;
+/** The card that paid each invoice: its period payment, or the purchase it invoices. Absent when unknown. */
+export async function findInvoiceCards(db: Db, orgId: string, invoiceIds: readonly string[]): Promise<Map<string, { brand: string; last4: string }>> {
+  if (invoiceIds.length === 0) return new Map();
+  const { rows } = await sql<{ invoice_id: string; brand: string; last4: string }>`
+    SELECT DISTINCT ON (paid.invoice_id) paid.invoice_id, pm.brand, pm.last4
+    FROM (
+      SELECT invoice_id, payment_method_id FROM payments
+        WHERE org_id = ${orgId} AND invoice_id = ANY(${invoiceIds}::text[]) AND status = 'succeeded' AND payment_method_id IS NOT NULL
+      UNION ALL
+      SELECT invoice_id, payment_method_id FROM credit_purchases
+        WHERE org_id = ${orgId} AND invoice_id = ANY(${invoiceIds}::text[]) AND status = 'succeeded' AND payment_method_id IS NOT NULL
+    ) AS paid
+    JOIN payment_methods pm ON pm.org_id = ${orgId} AND pm.payment_method_id = paid.payment_method_id
+    ORDER BY paid.invoice_id`.execute(db);
+  return new Map(rows.map((row) => [row.invoice_id, { brand: row.brand, last4: row.last4 }]));
 }
 
 export type InvoiceRow = NonNullable<Awaited<ReturnType<typeof findInvoice>>>['invoice'];

@@ -1,6 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Db } from './database.js';
-import type { UsageFilter } from './usage.js';
+import { actionContains, type UsageFilter } from './usage.js';
 
 /**
  * Usage totals for charts and summaries. Buckets are UTC days or ISO weeks (Monday 00:00 UTC),
@@ -78,7 +78,7 @@ function filtered(db: Db, filter: UsageFilter) {
   if (filter.to) query = query.where('occurred_at', '<', filter.to);
   if (filter.userId !== undefined) query = query.where('user_id', '=', filter.userId);
   if (filter.feature !== undefined) query = query.where('feature', '=', filter.feature);
-  if (filter.action !== undefined) query = query.where('action', '=', filter.action);
+  if (filter.action !== undefined) query = query.where('action', 'ilike', actionContains(filter.action));
   return query;
 }
 

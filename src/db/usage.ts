@@ -11,6 +11,14 @@ export interface UsageFilter {
   readonly action?: string | undefined;
 }
 
+/**
+ * The action filter's pattern: an action matches when it contains the text, in any case ("chat"
+ * finds "Chat reply" and "group-chat"). %, _ and \ typed by a person are themselves, not wildcards.
+ */
+export function actionContains(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
+}
+
 /** Position after which the next page starts (newest first: occurred_at, then usage_id, both descending). */
 export interface UsageCursor {
   readonly occurredAt: Date;
@@ -39,7 +47,7 @@ export async function listUsage(db: Db, filter: UsageFilter, page: { limit: numb
   if (filter.to) query = query.where('occurred_at', '<', filter.to);
   if (filter.userId !== undefined) query = query.where('user_id', '=', filter.userId);
   if (filter.feature !== undefined) query = query.where('feature', '=', filter.feature);
-  if (filter.action !== undefined) query = query.where('action', '=', filter.action);
+  if (filter.action !== undefined) query = query.where('action', 'ilike', actionContains(filter.action));
   const after = page.after;
   if (after) query = query.where(sql<boolean>`(occurred_at, usage_id) < (${after.occurredAt}, ${after.usageId})`);
   return query.orderBy('occurred_at', 'desc').orderBy('usage_id', 'desc').limit(page.limit).execute();

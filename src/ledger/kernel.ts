@@ -77,7 +77,11 @@ export function closeOrg(
   const events: PublishedEvent[] = [];
   const autoRecharges: { id: string; credits: number }[] = [];
   for (const [before, after] of [[open.loaded, open.maintained], [open.maintained, book]] as const) {
-    for (const crossing of detectCrossings(before, after, threshold)) events.push({ id: rules.newId('evt'), type: crossing.type, data: crossing.data });
+    for (const crossing of detectCrossings(before, after, threshold)) {
+      // Credits that run out because the term ended (its plan credits expire) are not a reason to buy more.
+      const data = crossing.type === 'credits.exhausted' ? { ...crossing.data, subscription_ended: (written.subscription ?? open.subscription).status === 'canceled' } : crossing.data;
+      events.push({ id: rules.newId('evt'), type: crossing.type, data });
+    }
     const credits = autoRechargeCredits(open.settings, before, after);
     if (credits !== null) autoRecharges.push({ id: rules.newId('ar'), credits });
   }

@@ -36,6 +36,12 @@ describe('what an event says to a person (issue 15, defect 12)', () => {
     );
   });
 
+  it('credits that end with the subscription do not ask to buy credits', () => {
+    const ended = describeEvent('credits.exhausted', { remaining_credits: 0, on_demand_enabled: false, subscription_ended: true }, 'Acme');
+    expect(ended.body).not.toMatch(/buy credits/i);
+    expect(ended.body).toContain('Choose a plan in Billing');
+  });
+
   it('says why a payment failed in words', () => {
     expect(describeEvent('payment.failed', SAMPLES['payment.failed'], 'Acme').body).toContain('failed: the card was declined.');
   });

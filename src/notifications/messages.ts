@@ -20,6 +20,12 @@ export function describeEvent(type: EventType, data: Record<string, unknown>, or
         body: `${orgName} has ${credits(data.remaining_credits)} AI credits left, below your alert at ${credits(data.threshold)}. Buy credits in Admin Settings > AI Credits Usage or turn on on-demand usage so AI workflows are not interrupted.`,
       };
     case 'credits.exhausted':
+      if (data.subscription_ended) {
+        return {
+          title: 'AI credits ended with the subscription',
+          body: `${orgName}'s subscription has ended, so its plan credits expired and AI actions are stopped. Choose a plan in Billing to go on; your data stays readable for 30 days.`,
+        };
+      }
       return {
         title: 'AI credits are used up',
         body: `${orgName} has no AI credits left and on-demand usage is off, so AI actions are stopped. Buy credits or turn on on-demand usage in Admin Settings > AI Credits Usage.`,

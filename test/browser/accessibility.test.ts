@@ -126,6 +126,32 @@ const SCREENS: readonly Screen[] = [
     open: (page) => openPath(page, '/admin/ai-features', 'AI Features'),
   },
   {
+    name: 'Member limits',
+    viewer: 'admin',
+    open: async (page) => {
+      await openPath(page, '/admin/member-limits', 'Member limits');
+      await page.getByRole('rowheader', { name: /^Ana Ruiz/ }).waitFor();
+    },
+  },
+  {
+    name: 'Member limits refusing a number',
+    viewer: 'admin',
+    open: async (page) => {
+      await openPath(page, '/admin/member-limits', 'Member limits');
+      await page.getByLabel('Monthly credits per member').fill('-5');
+      await page.getByRole('button', { name: 'Save limits' }).click();
+      await page.getByText('Enter a whole number of credits from 0 to 100,000,000.').waitFor();
+    },
+  },
+  {
+    name: 'Member limits',
+    viewer: 'member',
+    open: async (page) => {
+      await openPath(page, '/admin/member-limits', 'Member limits');
+      await page.getByTestId('my-credit-limit').waitFor();
+    },
+  },
+  {
     name: 'Billing',
     viewer: 'admin',
     open: async (page) => {
@@ -163,6 +189,19 @@ const SCREENS: readonly Screen[] = [
     name: 'an invoice',
     viewer: 'admin',
     open: (page, seeded) => openPath(page, `/billing/invoices/${seeded.invoiceId}`, `Invoice ${seeded.invoiceNumber}`),
+  },
+  {
+    name: 'Pricing & Plans',
+    viewer: 'admin',
+    open: async (page) => {
+      await openPath(page, '/billing/plans', 'Pricing & Plans');
+      await page.getByText('Your current plan').waitFor();
+    },
+  },
+  {
+    name: 'the Billing FAQ',
+    viewer: 'admin',
+    open: (page) => openPath(page, '/billing/faq', 'Billing FAQ'),
   },
   {
     name: 'Reporting & Analytics',
@@ -242,6 +281,9 @@ async function seed(h: Harness): Promise<Seeded> {
     });
     expect(response.statusCode, response.body).toBe(201);
   }
+  // Member limits: Ana past her own limit, everyone else under the default (bars on Member limits and AI Credits Usage).
+  const limits = await h.api('PUT', `/v1/orgs/${org}/settings/user-limits`, { default_monthly_credits: 1_000, overrides: { 'u-ana': 100 } });
+  expect(limits.statusCode, limits.body).toBe(200);
   const invitationPath = await invite(h, { org, adminEmail, email: `nina@${org}.test` });
   const invoice = (await invoices(h, org)).find((candidate) => candidate.kind !== 'credit_purchase');
   expect(invoice).toBeDefined();

@@ -179,6 +179,18 @@ describe.skipIf(!HAS_CHROMIUM)('a first-time admin', () => {
     await expect.poll(async () => (await h.api('GET', `/v1/orgs/${org}`)).json().subscription.scheduled_plan, { timeout: 10_000 }).toBeNull();
   });
 
+  it('a wrong current password is told in a sentence, never as a field name', async () => {
+    const org = await createOrgAt(h, {});
+    await signIn(page, baseUrl, admin(org), ADMIN_PASSWORD);
+    await page.goto(`${baseUrl}/profile`);
+    await page.getByLabel('Current password').fill('not-my-password');
+    await page.getByLabel('New password').fill('a-brand-new-password');
+    await page.getByRole('button', { name: 'Change password' }).click();
+    const alert = page.getByRole('alert').filter({ hasText: 'password' });
+    await alert.waitFor();
+    expect(await alert.textContent()).toBe('Current password is not your current password.');
+  });
+
   it.each([
     ['1280', WIDE],
     ['390', NARROW],

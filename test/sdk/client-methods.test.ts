@@ -351,6 +351,14 @@ describe('settings', () => {
     expect(await loupe.settings.getAutoRecharge(id)).toEqual(set);
     await h.expectCleanAudit();
   });
+
+  it('settings.setUserLimits sets member limits, getUserLimits reads them, usage.users lists credits against them', async () => {
+    const id = await newOrg();
+    const set = await loupe.settings.setUserLimits(id, { default_monthly_credits: 50, overrides: { 'user-1': 5 } });
+    expect(set).toEqual({ default_monthly_credits: 50, overrides: { 'user-1': 5 } });
+    expect(await loupe.settings.getUserLimits(id)).toEqual(set);
+    expect((await loupe.usage.users(id)).items).toEqual([{ user_id: 'user-1', user_name: null, credits_this_period: 0, monthly_limit_credits: 5 }]);
+  });
 });
 
 describe('payment methods, purchases, invoices', () => {
@@ -406,6 +414,10 @@ describe('payment methods, purchases, invoices', () => {
     expect(pdf).toBeInstanceOf(Uint8Array);
     expect(Buffer.from(pdf.subarray(0, 5)).toString('latin1')).toBe('%PDF-');
     expect(pdf.byteLength).toBeGreaterThan(500);
+
+    // The next period invoice as it stands; Pay now on an invoice that is paid already says so.
+    expect(await loupe.invoices.upcoming(id)).toMatchObject({ status: 'draft', id: null, number: null, lines: [expect.objectContaining({ kind: 'subscription' })] });
+    await expect(loupe.invoices.pay(id, bought.invoice_id ?? '')).rejects.toMatchObject({ status: 409, code: 'INVOICE_NOT_OPEN' });
 
     const history = await loupe.billingHistory.list(id, { limit: 10 });
     expect(history.items).toContainEqual(expect.objectContaining({ kind: 'credit_purchase', amount_cents: 500, invoice_id: bought.invoice_id, invoice_number: invoice.number }));

@@ -44,9 +44,24 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   return parsed as T;
 }
 
-/** The first message for a field, or the problem's detail, for showing under a form. */
+/**
+ * What to show under a form: the first message for `field`, else a sentence per field the server
+ * named ("Current password is not your current password."), else the problem's detail — never a
+ * list of field names.
+ */
 export function errorMessage(error: unknown, field?: string): string | null {
   if (!error) return null;
-  if (error instanceof ApiError) return (field && error.errors[field]?.[0]) || error.detail;
-  return (error as Error).message;
+  if (!(error instanceof ApiError)) return (error as Error).message;
+  const own = field ? error.errors[field]?.[0] : undefined;
+  if (own) return own;
+  const sentences = Object.entries(error.errors)
+    .filter(([, messages]) => messages.length > 0)
+    .map(([name, messages]) => `${fieldLabel(name)} ${messages[0]!.replace(/\.$/, '')}.`);
+  return sentences.length > 0 ? sentences.join(' ') : error.detail;
+}
+
+/** "current_password" → "Current password"; "settings.emails[0]" → "Emails". */
+function fieldLabel(name: string): string {
+  const last = name.split('.').at(-1)!.replace(/\[\d+\]$/, '').replace(/_/g, ' ');
+  return last.charAt(0).toUpperCase() + last.slice(1);
 }

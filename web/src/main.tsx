@@ -8,8 +8,11 @@ import { AppShell } from './components/AppShell.js';
 import { LoginPage } from './pages/Login.js';
 import { AiCreditsUsagePage } from './pages/ai-credits/AiCreditsUsagePage.js';
 import { AiFeaturesPage } from './pages/AiFeatures.js';
+import { MemberLimitsPage } from './pages/MemberLimitsPage.js';
 import { BillingPage } from './pages/billing/BillingPage.js';
 import { InvoiceDetailPage } from './pages/billing/InvoiceDetailPage.js';
+import { BillingFaqPage } from './pages/BillingFaqPage.js';
+import { PricingPage } from './pages/PricingPage.js';
 import { ProfilePage } from './pages/Profile.js';
 import { AcceptInvitationPage } from './pages/AcceptInvitation.js';
 import './styles.css';
@@ -46,8 +49,13 @@ function App() {
         <Route element={<AppShell />}>
           <Route path="/admin/ai-credits" element={<AiCreditsUsagePage />} />
           <Route path="/admin/ai-features" element={<AiFeaturesPage />} />
+          <Route path="/admin/member-limits" element={<MemberLimitsPage />} />
           <Route path="/billing" element={<BillingPage />} />
           <Route path="/billing/invoices/:invoiceId" element={<InvoiceDetailPage />} />
+          {/* Under /billing, so that the side navigation's Billing stays marked; /pricing is the name the help page uses. */}
+          <Route path="/billing/plans" element={<PricingPage />} />
+          <Route path="/pricing" element={<Navigate to="/billing/plans" replace />} />
+          <Route path="/billing/faq" element={<BillingFaqPage />} />
           <Route
             path="/reports"
             element={

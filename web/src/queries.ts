@@ -1,9 +1,9 @@
 import { useInfiniteQuery, useQuery, type QueryClient, type QueryKey } from '@tanstack/react-query';
-import { api } from './api.js';
-import type { AiFeatures, Balance, Org, PaymentMethod, Plan } from './types.js';
+import { api, ApiError } from './api.js';
+import type { AiFeatures, Balance, InvoicePage, MemberUsage, Org, PaymentMethod, Plan, UpcomingInvoice } from './types.js';
 
 /** The settings of an org the app reads and writes (`/v1/orgs/{org}/settings/…`). */
-type SettingsName = 'ai-features' | 'on-demand';
+type SettingsName = 'ai-features' | 'on-demand' | 'notifications' | 'auto-recharge';
 
 /**
  * Every cached answer's key, made here only: the same data has one key on every page, so a change
@@ -25,13 +25,20 @@ export const keys = {
   /** The invoice list; also the start of every invoice's own key. */
   invoices: (orgId: string) => ['invoices', orgId] as const,
   invoice: (orgId: string, invoiceId: string) => [...keys.invoices(orgId), invoiceId] as const,
+  /** The invoices waiting for payment, and the draft of the next one: refreshed with the invoice list. */
+  openInvoices: (orgId: string) => [...keys.invoices(orgId), 'open'] as const,
+  upcomingInvoice: (orgId: string) => [...keys.invoices(orgId), 'upcoming'] as const,
   billingHistory: (orgId: string) => ['billing-history', orgId] as const,
   creditQuote: (orgId: string, credits: number | null) => ['credit-quote', orgId, credits] as const,
   /** Every page of usage, whatever the filters. */
   usage: (orgId: string) => ['usage', orgId] as const,
   usagePage: (orgId: string, filters: string, cursor: string | null) => [...keys.usage(orgId), filters, cursor] as const,
   usageSummary: (orgId: string) => ['usage-summary', orgId] as const,
-  usageTrends: (orgId: string, groupBy: string, interval: string) => ['usage-trends', orgId, groupBy, interval] as const,
+  /** `query`: the trends request's query string (grouping, interval, range). */
+  usageTrends: (orgId: string, query: string) => ['usage-trends', orgId, query] as const,
+  /** The per-member monthly limits (admins); `memberUsage`: each user's credits this period against them. */
+  userLimits: (orgId: string) => ['settings', orgId, 'user-limits'] as const,
+  memberUsage: (orgId: string) => ['member-usage', orgId] as const,
 };
 
 /**
@@ -87,4 +94,33 @@ export function usePagedList<Page extends { next_cursor: string | null }>({ quer
     initialPageParam: '',
     getNextPageParam: (last) => last.next_cursor ?? undefined,
   });
+}
+
+/** How many of the newest invoices are searched for open ones: an invoice stays open days, not hundreds of invoices. */
+const OPEN_INVOICE_SEARCH_LIMIT = 100;
+
+/** The invoices still waiting for payment, oldest first (the order they are due). */
+export function useOpenInvoices(orgId: string) {
+  return useQuery({
+    queryKey: keys.openInvoices(orgId),
+    queryFn: () => api<InvoicePage>('GET', `/v1/orgs/${orgId}/invoices?limit=${OPEN_INVOICE_SEARCH_LIMIT}`),
+    select: (page) => page.items.filter((invoice) => invoice.status === 'open').reverse(),
+  });
+}
+
+/** The draft of the next period invoice; null when nothing more will be billed (the subscription ends or has ended). */
+export function useUpcomingInvoice(orgId: string) {
+  return useQuery({
+    queryKey: keys.upcomingInvoice(orgId),
+    queryFn: () =>
+      api<UpcomingInvoice>('GET', `/v1/orgs/${orgId}/invoices/upcoming`).catch((error: unknown) => {
+        if (error instanceof ApiError && error.code === 'NO_UPCOMING_INVOICE') return null;
+        throw error;
+      }),
+  });
+}
+
+/** Each user's credits this period and monthly limit: every user for an admin, a member's own line for a member. */
+export function useMemberUsage(orgId: string) {
+  return useQuery({ queryKey: keys.memberUsage(orgId), queryFn: () => api<{ items: MemberUsage[] }>('GET', `/v1/orgs/${orgId}/usage/users`) });
 }

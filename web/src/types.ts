@@ -22,6 +22,9 @@ export type NotificationPage = SuccessBody<'/v1/orgs/{org}/notifications', 'get'
 export type PaymentMethod = Item<SuccessBody<'/v1/orgs/{org}/payment-methods', 'get'>>;
 
 export type InvoicePage = SuccessBody<'/v1/orgs/{org}/invoices', 'get'>;
+export type InvoiceSummary = Item<InvoicePage>;
+/** The next period invoice as it stands now: a draft, with the date it is billed. */
+export type UpcomingInvoice = SuccessBody<'/v1/orgs/{org}/invoices/upcoming', 'get'>;
 export type Invoice = SuccessBody<'/v1/orgs/{org}/invoices/{id}', 'get'>;
 export type Address = Invoice['seller'];
 export type BillingHistoryPage = SuccessBody<'/v1/orgs/{org}/billing-history', 'get'>;
@@ -32,8 +35,15 @@ export type CreditPurchase = SuccessBody<'/v1/orgs/{org}/credit-purchases', 'pos
 
 export type AiFeatures = SuccessBody<'/v1/orgs/{org}/settings/ai-features', 'get'>;
 export type OnDemand = SuccessBody<'/v1/orgs/{org}/settings/on-demand', 'get'>;
+export type NotificationSettings = SuccessBody<'/v1/orgs/{org}/settings/notifications', 'get'>;
+export type AutoRecharge = SuccessBody<'/v1/orgs/{org}/settings/auto-recharge', 'get'>;
 
 export type UsagePage = SuccessBody<'/v1/orgs/{org}/usage', 'get'>;
 export type UsageItem = Item<UsagePage>;
 export type UsageSummary = SuccessBody<'/v1/orgs/{org}/usage/summary', 'get'>;
 export type UsageTrends = SuccessBody<'/v1/orgs/{org}/usage/trends', 'get'>;
+
+/** Per-member monthly limits: a default and per-user overrides (credits per billing period; null = no limit). */
+export type UserLimits = SuccessBody<'/v1/orgs/{org}/settings/user-limits', 'get'>;
+/** One user's credits this period against their monthly limit (null = no limit). */
+export type MemberUsage = Item<SuccessBody<'/v1/orgs/{org}/usage/users', 'get'>>;

@@ -1399,6 +1399,130 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/orgs/{org}/audit-log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who changed what: settings, money, access (newest first; Accept: text/csv streams it) */
+        get: {
+            parameters: {
+                query?: {
+                    action?: string;
+                    actor?: string;
+                    cursor?: string;
+                    from?: string;
+                    limit?: number;
+                    to?: string;
+                };
+                header?: never;
+                path: {
+                    org: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                action: string;
+                                actor: {
+                                    id: string | null;
+                                    /** @enum {string} */
+                                    kind: "user" | "api_key" | "system";
+                                    name?: string;
+                                };
+                                after?: unknown;
+                                /** Format: date-time */
+                                at: string;
+                                before?: unknown;
+                                id: string;
+                                ip?: string;
+                                target: string | null;
+                                user_agent?: string;
+                            }[];
+                            next_cursor: string | null;
+                        };
+                        "text/csv": {
+                            items: {
+                                action: string;
+                                actor: {
+                                    id: string | null;
+                                    /** @enum {string} */
+                                    kind: "user" | "api_key" | "system";
+                                    name?: string;
+                                };
+                                after?: unknown;
+                                /** Format: date-time */
+                                at: string;
+                                before?: unknown;
+                                id: string;
+                                ip?: string;
+                                target: string | null;
+                                user_agent?: string;
+                            }[];
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                        "text/csv": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                        "text/csv": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                        "text/csv": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                        "text/csv": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/orgs/{org}/balance": {
         parameters: {
             query?: never;
@@ -2506,6 +2630,11 @@ export interface paths {
                                 kind: "period" | "credit_purchase";
                                 number: string;
                                 paid_at: string | null;
+                                /** @description The card that paid it (the receipt); null while open or when unknown. */
+                                paid_with: {
+                                    brand: string;
+                                    last4: string;
+                                } | null;
                                 /** Format: date-time */
                                 period_end: string;
                                 /** Format: date-time */
@@ -2592,6 +2721,11 @@ export interface paths {
                             kind: "period" | "credit_purchase";
                             number: string;
                             paid_at: string | null;
+                            /** @description The card that paid it (the receipt); null while open or when unknown. */
+                            paid_with: {
+                                brand: string;
+                                last4: string;
+                            } | null;
                             /** Format: date-time */
                             period_end: string;
                             /** Format: date-time */
@@ -2619,11 +2753,6 @@ export interface paths {
                                 quantity: number;
                                 unit_price_cents: number;
                             }[];
-                            /** @description The card that paid it (the receipt); null while open or when unknown. */
-                            paid_with: {
-                                brand: string;
-                                last4: string;
-                            } | null;
                             plan: {
                                 base_price_cents: number;
                                 id: string;
@@ -2715,6 +2844,11 @@ export interface paths {
                             kind: "period" | "credit_purchase";
                             number: string;
                             paid_at: string | null;
+                            /** @description The card that paid it (the receipt); null while open or when unknown. */
+                            paid_with: {
+                                brand: string;
+                                last4: string;
+                            } | null;
                             /** Format: date-time */
                             period_end: string;
                             /** Format: date-time */
@@ -2742,11 +2876,6 @@ export interface paths {
                                 quantity: number;
                                 unit_price_cents: number;
                             }[];
-                            /** @description The card that paid it (the receipt); null while open or when unknown. */
-                            paid_with: {
-                                brand: string;
-                                last4: string;
-                            } | null;
                             plan: {
                                 base_price_cents: number;
                                 id: string;

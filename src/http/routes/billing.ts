@@ -8,7 +8,7 @@ import { payInvoiceNow } from '../../billing/collect-invoice.js';
 import { upcomingInvoice } from '../../billing/upcoming-invoice.js';
 import { renderInvoicePdf } from '../../billing/render-invoice-pdf.js';
 import { listPurchases } from '../../db/purchases.js';
-import { findInvoice, findInvoiceCard, listInvoices } from '../../db/invoices.js';
+import { findInvoice, findInvoiceCards, listInvoices } from '../../db/invoices.js';
 import { listBillingHistory } from '../../db/billing-history.js';
 import { paymentFailedDescription } from '../../domain/payment-failures.js';
 import { Failure } from '../../domain/failures.js';
@@ -59,6 +59,7 @@ const InvoiceSummary = Type.Object({
   currency: Type.String(),
   issued_at: Timestamp,
   paid_at: Type.Union([Timestamp, Type.Null()]),
+  paid_with: Type.Union([Type.Object({ brand: Type.String(), last4: Type.String() }), Type.Null()], { description: 'The card that paid it (the receipt); null while open or when unknown.' }),
 });
 
 const Address = Type.Object({
@@ -90,7 +91,6 @@ const InvoiceDetail = Type.Intersect([
     lines: InvoiceLines,
     tax: TaxLines,
     tax_note: TaxNote,
-    paid_with: Type.Union([Type.Object({ brand: Type.String(), last4: Type.String() }), Type.Null()], { description: 'The card that paid it (the receipt); null while open or when unknown.' }),
   }),
 ]);
 
@@ -251,7 +251,8 @@ export const billingRoutes = (deps: BillingDeps): FastifyPluginAsyncTypebox =>
           after: cursor ? { issuedAt: new Date(cursor[0] as string), number: cursor[1] as number } : undefined,
         });
         const { page, next_cursor } = pageOf(rows, limit, (row) => [row.issued_at.toISOString(), row.number]);
-        return { items: page.map((row) => invoiceDocument(row, [])), next_cursor };
+        const cards = await findInvoiceCards(deps.db, request.params.org, page.map((row) => row.invoice_id));
+        return { items: page.map((row) => invoiceDocument(row, [], cards.get(row.invoice_id) ?? null)), next_cursor };
       },
     });
 
@@ -270,7 +271,8 @@ export const billingRoutes = (deps: BillingDeps): FastifyPluginAsyncTypebox =>
     const loadInvoice = async (orgId: string, invoiceId: string) => {
       const found = await findInvoice(deps.db, orgId, invoiceId);
       if (!found) throw new Failure('INVOICE_NOT_FOUND', `There is no invoice ${invoiceId} in this organization.`);
-      return invoiceDocument(found.invoice, found.lines, await findInvoiceCard(deps.db, orgId, invoiceId));
+      const cards = await findInvoiceCards(deps.db, orgId, [invoiceId]);
+      return invoiceDocument(found.invoice, found.lines, cards.get(invoiceId) ?? null);
     };
 
     app.get('/v1/orgs/:org/invoices/:id', {

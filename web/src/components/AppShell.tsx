@@ -24,6 +24,7 @@ export function AppShell() {
         <p className="nav-group">Admin Settings</p>
         <NavLink to="/admin/ai-credits">AI Credits Usage</NavLink>
         <NavLink to="/admin/ai-features">AI Features</NavLink>
+        {isAdmin && <NavLink to="/admin/member-limits">Member limits</NavLink>}
         <p className="nav-group">Account</p>
         <NavLink to="/billing">Billing</NavLink>
         <NavLink to="/reports">Reporting &amp; Analytics</NavLink>
@@ -117,7 +118,7 @@ function NotificationBell() {
   });
   const unread = notifications.data?.unread_count ?? 0;
   return (
-    <div className="popover-anchor" ref={ref}>
+    <div className="popover-anchor notifications-anchor" ref={ref}>
       <button type="button" className="bell" aria-expanded={open} aria-label={`Notifications, ${unread} unread`} onClick={() => setOpen(!open)}>
         <svg aria-hidden="true" width="18" height="18" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round">
           <path d="M18 8a6 6 0 0 0-12 0c0 7-3 9-3 9h18s-3-2-3-9" />

@@ -1,52 +1,21 @@
-import { useState, type FormEvent } from 'react';
-import { loadStripe, type Stripe } from '@stripe/stripe-js';
-import { CardElement, Elements, useElements, useStripe } from '@stripe/react-stripe-js';
+import { lazy, Suspense } from 'react';
 
 /**
- * With Stripe configured, card numbers never reach our server: Stripe Elements collects them in the
- * browser and returns a PaymentMethod id, which the API saves (`{stripe_payment_method_id}`).
+ * Stripe.js and Stripe Elements are fetched only when a card form is shown with Stripe configured
+ * (`GET /v1/config`): with the built-in provider, no page ever contacts js.stripe.com.
  */
-let stripePromise: Promise<Stripe | null> | null = null;
+const StripeElementsForm = lazy(() => import('./StripeElementsForm.js').then((module) => ({ default: module.StripeElementsForm })));
 
-export function StripeCardForm({ publishableKey, onPaymentMethod }: { publishableKey: string; onPaymentMethod: (id: string) => Promise<void> }) {
-  stripePromise ??= loadStripe(publishableKey);
+export function StripeCardForm(props: { publishableKey: string; onPaymentMethod: (id: string) => Promise<void> }) {
   return (
-    <Elements stripe={stripePromise}>
-      <CardForm onPaymentMethod={onPaymentMethod} />
-    </Elements>
-  );
-}
-
-function CardForm({ onPaymentMethod }: { onPaymentMethod: (id: string) => Promise<void> }) {
-  const stripe = useStripe();
-  const elements = useElements();
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    const card = elements?.getElement(CardElement);
-    if (!stripe || !card) return;
-    setBusy(true);
-    setError(null);
-    const result = await stripe.createPaymentMethod({ type: 'card', card });
-    if (result.error) setError(result.error.message ?? 'The card was refused.');
-    else await onPaymentMethod(result.paymentMethod.id).catch((failure: Error) => setError(failure.message));
-    setBusy(false);
-  };
-  return (
-    <form onSubmit={submit} aria-label="Add a card">
-      <label>
-        Card
-        <CardElement options={{ hidePostalCode: false }} />
-      </label>
-      {error && (
-        <p className="error" role="alert">
-          {error}
+    <Suspense
+      fallback={
+        <p className="loading" role="status">
+          Loading…
         </p>
-      )}
-      <button type="submit" className="primary" disabled={busy || !stripe}>
-        Add card
-      </button>
-    </form>
+      }
+    >
+      <StripeElementsForm {...props} />
+    </Suspense>
   );
 }

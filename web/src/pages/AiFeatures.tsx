@@ -1,10 +1,12 @@
 import { useState } from 'react';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, errorMessage } from '../api.js';
 import { useSession } from '../auth.js';
 import { LoadFailed, Loading } from '../components/Status.js';
+import { formatCredits } from '../format.js';
 import { keys, useAiFeatures } from '../queries.js';
-import type { AiFeatures } from '../types.js';
+import type { AiFeatures, UsageTrends } from '../types.js';
+import { AiStoppedNotice } from './ai-credits/AiStoppedNotice.js';
 
 /** The AI modules in the order of the catalog, with the words the help page uses. */
 const MODULES: readonly { id: string; label: string; description: string }[] = [
@@ -19,12 +21,36 @@ function moduleLabel(id: string): string {
   return MODULES.find((module) => module.id === id)?.label ?? id.charAt(0).toUpperCase() + id.slice(1);
 }
 
-/** Admin Settings > AI Features: one switch per AI module, saved as soon as it changes. */
+/** The current period's trends by feature, weekly (the fewest buckets): all an admin's module totals need. */
+const CREDITS_BY_MODULE_QUERY = 'group_by=feature&interval=week';
+
+/**
+ * Each module's credits in the current period (admins: the whole org's), so that an admin sees what
+ * switching one off saves. Undefined while loading or when they cannot be read.
+ */
+function useCreditsByModule(orgId: string, enabled: boolean): Map<string, number> | undefined {
+  const trends = useQuery({
+    queryKey: keys.usageTrends(orgId, CREDITS_BY_MODULE_QUERY),
+    queryFn: () => api<UsageTrends>('GET', `/v1/orgs/${orgId}/usage/trends?${CREDITS_BY_MODULE_QUERY}`),
+    enabled,
+  });
+  if (!trends.data) return undefined;
+  return new Map(
+    trends.data.series.filter((series) => series.key !== null).map((series) => [series.key!, series.points.reduce((sum, point) => sum + point.credits, 0)]),
+  );
+}
+
+function creditsThisPeriod(credits: number): string {
+  return credits === 0 ? 'No credits this period' : `${formatCredits(credits)} ${credits === 1 ? 'credit' : 'credits'} this period`;
+}
+
+/** Admin Settings > AI Features: one switch per AI module, saved as soon as it changes, with what each has used this period. */
 export function AiFeaturesPage() {
   const { orgId, isAdmin } = useSession();
   const queryClient = useQueryClient();
   const queryKey = keys.settings(orgId, 'ai-features');
   const features = useAiFeatures(orgId);
+  const creditsByModule = useCreditsByModule(orgId, isAdmin);
   const [lastChange, setLastChange] = useState<{ module: string; on: boolean } | null>(null);
   const save = useMutation({
     mutationFn: (change: { module: string; on: boolean }) =>
@@ -69,6 +95,7 @@ export function AiFeaturesPage() {
   return (
     <div className="ai-features">
       <h1>AI Features</h1>
+      <AiStoppedNotice />
       <section className="card" aria-labelledby="ai-modules-heading">
         <h2 id="ai-modules-heading">AI modules</h2>
         <p className="muted">
@@ -96,8 +123,14 @@ export function AiFeaturesPage() {
                   <label htmlFor={inputId}>{module.label}</label>
                   <span id={`${inputId}-description`} className="muted">
                     {module.description}
+                    {!on && <span className="module-off"> AI is stopped in {module.label} for everyone until an admin turns it back on.</span>}
                   </span>
                 </div>
+                {creditsByModule && (
+                  <span className="module-credits" data-testid={`module-credits-${module.id}`}>
+                    {creditsThisPeriod(creditsByModule.get(module.id) ?? 0)}
+                  </span>
+                )}
                 <span className={`tag${on ? ' tag-ok' : ''}`} aria-hidden="true">
                   {on ? 'On' : 'Off'}
                 </span>

@@ -19,11 +19,18 @@ export function BalanceSection() {
 }
 
 function BalanceFigures({ balance }: { balance: Balance }) {
+  const { isAdmin } = useSession();
   const prepaid = balance.plan.remaining + balance.purchased.remaining + balance.promotional.remaining;
+  const lowBalanceNote = lowBalanceSentence(balance, prepaid, isAdmin);
   return (
     <>
       <div className="stats">
-        <Stat label="Available credits" testId="balance-available" low={balance.low_balance} note={balance.low_balance && <div className="low-note">Low balance</div>}>
+        <Stat
+          label="Available credits"
+          testId="balance-available"
+          low={balance.low_balance}
+          note={balance.low_balance && <div className="low-note">{prepaid === 0 ? 'None left' : 'Low balance'}</div>}
+        >
           {formatCredits(prepaid)}
         </Stat>
         <Stat label="Plan credits" testId="balance-plan" note={<div className="muted">remaining of {formatCredits(balance.plan.granted)}</div>}>
@@ -38,21 +45,34 @@ function BalanceFigures({ balance }: { balance: Balance }) {
           testId="balance-overage"
           note={<div className="muted">{balance.overage.enabled ? 'On-demand usage is on' : 'On-demand usage is off'}</div>}
         >
-          {formatCredits(balance.overage.used)} / {balance.overage.limit === 0 ? 'no cap' : formatCredits(balance.overage.limit)}
+          {/* "no cap" only means something while on-demand usage is on. */}
+          {balance.overage.enabled ? `${formatCredits(balance.overage.used)} / ${balance.overage.limit === 0 ? 'no cap' : formatCredits(balance.overage.limit)}` : 'Off'}
         </Stat>
       </div>
       <p className="period" data-testid="balance-period">
         Current period: {formatDate(balance.period.start)} – {formatDate(balance.period.end)}
       </p>
       {balance.held > 0 && <p className="muted">{formatCredits(balance.held)} credits are held for AI requests in progress.</p>}
-      {balance.low_balance && (
-        <p className="warning-note">
-          Your balance is below {formatCredits(balance.low_balance_threshold)} credits. Buy credits or turn on on-demand usage to avoid
-          interruptions.
-        </p>
-      )}
+      {lowBalanceNote && <p className="warning-note">{lowBalanceNote}</p>}
     </>
   );
+}
+
+/**
+ * The warning under a low balance while AI still runs (once it has stopped, the stopped notice at the
+ * top of the page says why and what to do). It never advises what is already done, and never tells a
+ * member to buy.
+ */
+function lowBalanceSentence(balance: Balance, prepaid: number, isAdmin: boolean): string | null {
+  if (!balance.low_balance || balance.ai_stopped !== null) return null;
+  const below = prepaid === 0 ? 'Your credits have run out.' : `Your balance is below ${formatCredits(balance.low_balance_threshold)} credits.`;
+  if (balance.overage.enabled) {
+    const cap = balance.overage.limit === 0 ? '' : `, up to ${formatCredits(balance.overage.limit)} credits this month`;
+    return `${below} On-demand usage keeps AI working${cap}, and the extra usage is billed on your next invoice.`;
+  }
+  return isAdmin
+    ? `${below} Buy credits or turn on on-demand usage to avoid interruptions.`
+    : `${below} Ask an admin to buy credits to avoid interruptions.`;
 }
 
 /** One figure of the balance: its name, the number, and a note under it. */

@@ -6,6 +6,7 @@ import { formatCredits, formatMoney } from '../../format.js';
 import { keys } from '../../queries.js';
 import type { OnDemand } from '../../types.js';
 import { usePlanCreditPrice } from './credit-price.js';
+import { FIELD_IDS, useFocusWhenLinked } from './focus-field.js';
 
 const MAX_OVERAGE_LIMIT = 100_000_000;
 
@@ -19,6 +20,8 @@ export function OnDemandForm({ initial }: { initial: OnDemand }) {
   const [limitText, setLimitText] = useState(String(initial.monthly_limit_credits));
   const [tried, setTried] = useState(false);
   const { price } = usePlanCreditPrice(orgId);
+  useFocusWhenLinked(FIELD_IDS.onDemandEnabled);
+  useFocusWhenLinked(FIELD_IDS.onDemandLimit);
 
   const trimmed = limitText.trim();
   const limit = /^\d+$/.test(trimmed) ? Number(trimmed) : null;
@@ -50,6 +53,7 @@ export function OnDemandForm({ initial }: { initial: OnDemand }) {
     <form className="on-demand-form" noValidate onSubmit={submit}>
       <label className="checkbox">
         <input
+          id={FIELD_IDS.onDemandEnabled}
           type="checkbox"
           checked={enabled}
           disabled={!isAdmin}
@@ -64,6 +68,7 @@ export function OnDemandForm({ initial }: { initial: OnDemand }) {
         <label>
           Monthly overage limit (credits)
           <input
+            id={FIELD_IDS.onDemandLimit}
             type="number"
             inputMode="numeric"
             min={0}

@@ -3,17 +3,35 @@ import { Link } from 'react-router';
 import { ApiError, errorMessage } from '../../api.js';
 import { useSession } from '../../auth.js';
 import { formatCredits, formatMoney } from '../../format.js';
-import { usePaymentMethods } from '../../queries.js';
+import { useOrg, usePaymentMethods } from '../../queries.js';
+import { FIELD_IDS, useFocusWhenLinked } from './focus-field.js';
 import { usePlanCreditPrice } from './credit-price.js';
 import { PURCHASE_STEP } from './purchase-limits.js';
 import { PurchaseReview } from './PurchaseReview.js';
 import { useCreditPurchase } from './use-credit-purchase.js';
 import { usePurchaseQuote } from './use-purchase-quote.js';
 
-/** Buying credits (admins): the amount, its price with tax and the card charged, then the outcome. */
+/**
+ * Buying credits (admins): the amount, its price with tax and the card charged, then the outcome. An
+ * org whose subscription has ended cannot buy (the server refuses): a sentence says what to do instead.
+ */
 export function PurchaseSection() {
   const { orgId } = useSession();
   const headingId = useId();
+  const org = useOrg(orgId);
+  if (org.data?.subscription.status !== 'canceled') return <PurchaseForm headingId={headingId} />;
+  return (
+    <section className="card" aria-labelledby={headingId}>
+      <h2 id={headingId}>Purchase Credits</h2>
+      <p data-testid="purchase-ended">
+        Your subscription has ended, so credits cannot be bought. <Link to="/billing">Choose a plan on Billing</Link> to buy credits again.
+      </p>
+    </section>
+  );
+}
+
+function PurchaseForm({ headingId }: { headingId: string }) {
+  const { orgId } = useSession();
   const messageId = useId();
   const [text, setText] = useState('1000');
   const plan = usePlanCreditPrice(orgId);
@@ -24,6 +42,7 @@ export function PurchaseSection() {
   const card = methods.data?.items.find((method) => method.default) ?? methods.data?.items[0];
   const noCard = methods.isSuccess && card === undefined;
   const { purchase, buy } = useCreditPurchase(orgId);
+  useFocusWhenLinked(FIELD_IDS.purchaseAmount);
 
   // The form is the review: credits, price, tax, total and the card, all for the amount typed. It can
   // be sent only once they are all shown (never while the total is loading, e.g. by pressing Enter).
@@ -52,6 +71,7 @@ export function PurchaseSection() {
           <label>
             Credits to purchase
             <input
+              id={FIELD_IDS.purchaseAmount}
               type="number"
               inputMode="numeric"
               min={limits.min}

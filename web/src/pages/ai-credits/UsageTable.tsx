@@ -12,9 +12,18 @@ const usageColumns = [
     cell: (info) => <time dateTime={info.getValue()}>{formatDateTime(info.getValue())}</time>,
   }),
   usageColumn.accessor((row) => row.user_name ?? row.user_id, { id: 'user', header: 'User' }),
-  usageColumn.accessor('action', { header: 'Action' }),
-  usageColumn.accessor('feature', { header: 'Feature', cell: (info) => moduleLabel(info.getValue()) }),
-  usageColumn.accessor('tokens', { header: 'Tokens', cell: (info) => formatCredits(info.getValue()), meta: { numeric: true } }),
+  usageColumn.accessor('action', {
+    header: 'Action',
+    cell: (info) => (
+      <>
+        {info.getValue()}
+        {/* On a phone the Feature column gives way; the feature is then read under the action. */}
+        <span className="usage-narrow-only muted"> · {moduleLabel(info.row.original.feature)}</span>
+      </>
+    ),
+  }),
+  usageColumn.accessor('feature', { header: 'Feature', cell: (info) => moduleLabel(info.getValue()), meta: { wideOnly: true } }),
+  usageColumn.accessor('tokens', { header: 'Tokens', cell: (info) => formatCredits(info.getValue()), meta: { numeric: true, wideOnly: true } }),
   usageColumn.accessor('credits', {
     header: 'Credits',
     meta: { numeric: true },
@@ -23,15 +32,24 @@ const usageColumns = [
       return (
         <>
           {formatCredits(info.getValue())}
-          {uncollected > 0 && <span className="muted"> ({formatCredits(uncollected)} uncollected)</span>}
+          {uncollected > 0 && <span className="muted"> ({formatCredits(uncollected)} not charged)</span>}
         </>
       );
     },
   }),
 ];
 
-function isNumeric(meta: unknown): boolean {
-  return typeof meta === 'object' && meta !== null && (meta as { numeric?: boolean }).numeric === true;
+interface ColumnMeta {
+  /** Right-aligned figures. */
+  numeric?: boolean;
+  /** Left out on narrow screens, so that Credits always fits (Tokens and Feature matter least there). */
+  wideOnly?: boolean;
+}
+
+function cellClass(meta: unknown): string | undefined {
+  const { numeric = false, wideOnly = false } = (meta ?? {}) as ColumnMeta;
+  const names = [numeric ? 'num' : '', wideOnly ? 'usage-wide-only' : ''].filter(Boolean);
+  return names.length > 0 ? names.join(' ') : undefined;
 }
 
 /** One page of AI usage; `busy` while the next page is on its way and this one is still shown. */
@@ -47,7 +65,7 @@ export function UsageTable({ items, busy }: { items: UsageItem[] | undefined; bu
           {table.getHeaderGroups().map((group) => (
             <tr key={group.id}>
               {group.headers.map((header) => (
-                <th key={header.id} scope="col" className={isNumeric(header.column.columnDef.meta) ? 'num' : undefined}>
+                <th key={header.id} scope="col" className={cellClass(header.column.columnDef.meta)}>
                   {flexRender(header.column.columnDef.header, header.getContext())}
                 </th>
               ))}
@@ -58,7 +76,7 @@ export function UsageTable({ items, busy }: { items: UsageItem[] | undefined; bu
           {table.getRowModel().rows.map((row) => (
             <tr key={row.id}>
               {row.getVisibleCells().map((cell) => (
-                <td key={cell.id} className={isNumeric(cell.column.columnDef.meta) ? 'num' : undefined}>
+                <td key={cell.id} className={cellClass(cell.column.columnDef.meta)}>
                   {flexRender(cell.column.columnDef.cell, cell.getContext())}
                 </td>
               ))}

@@ -1,8 +1,9 @@
 import { formatCredits } from '../../format.js';
+import { DEFAULT_PURCHASE_MAX_CREDITS, DEFAULT_PURCHASE_MIN_CREDITS } from '../../../../src/domain/plans.js';
 
-/** The limits of one purchase until a quote tells the org's own (a contract may change them). */
-export const PURCHASE_MIN = 100;
-export const PURCHASE_MAX = 100_000;
+/** The limits of one purchase until a quote tells the org's own (a contract may change them): the server's defaults. */
+export const PURCHASE_MIN = DEFAULT_PURCHASE_MIN_CREDITS;
+export const PURCHASE_MAX = DEFAULT_PURCHASE_MAX_CREDITS;
 /** The slider's step; the number field takes any whole number. */
 export const PURCHASE_STEP = 100;
 

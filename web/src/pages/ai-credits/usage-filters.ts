@@ -13,12 +13,19 @@ export function hasFilters(inputs: UsageFilterInputs): boolean {
   return Object.values(inputs).some((value) => value !== '');
 }
 
-/** "2026-02-03" → the start of that day (UTC), or of the next day for an exclusive end. */
+/**
+ * "2026-02-03" → the start of that day in the viewer's time zone (the zone the table's times are
+ * shown in), or of the next day for an exclusive end. Days are counted on the calendar, not as 24
+ * hours, so a day with a daylight-saving change is whole too.
+ */
 function dayBoundary(day: string, next: boolean): string | null {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) return null;
-  const time = Date.parse(`${day}T00:00:00.000Z`);
-  if (Number.isNaN(time)) return null;
-  return new Date(time + (next ? 86_400_000 : 0)).toISOString();
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+  if (!match) return null;
+  const start = new Date(0);
+  // setFullYear, not the Date constructor, which would read the years 0–99 as 1900–1999.
+  start.setFullYear(Number(match[1]), Number(match[2]) - 1, Number(match[3]) + (next ? 1 : 0));
+  start.setHours(0, 0, 0, 0);
+  return Number.isNaN(start.getTime()) ? null : start.toISOString();
 }
 
 /**

@@ -1,10 +1,11 @@
 import { Link, useNavigate } from 'react-router';
 import { useSession } from '../../auth.js';
 import { LoadFailed, Loading } from '../../components/Status.js';
-import { formatDate, formatMoney } from '../../format.js';
+import { formatMoney } from '../../format.js';
 import { keys, usePagedList } from '../../queries.js';
 import type { BillingHistoryEntry, BillingHistoryPage } from '../../types.js';
-import { invoicePath } from './labels.js';
+import { invoicePath, statusTagClass, type TagTone } from './labels.js';
+import { formatInvoiceDate } from '../../../../src/domain/invoice-presentation.js';
 import { ShowOlderButton } from './ShowOlderButton.js';
 
 const HISTORY_PAGE_SIZE = 10;
@@ -33,7 +34,8 @@ export function BillingHistory() {
               className={[entry.status === 'failed' ? 'failed' : '', entry.invoice_id ? 'clickable' : ''].join(' ').trim() || undefined}
               onClick={entry.invoice_id ? () => navigate(invoicePath(entry.invoice_id!)) : undefined}
             >
-              <time dateTime={entry.occurred_at}>{formatDate(entry.occurred_at)}</time>
+              {/* The date the invoice carries (UTC), so an entry and its invoice never show two dates. */}
+              <time dateTime={entry.occurred_at}>{formatInvoiceDate(entry.occurred_at)}</time>
               <span className="history-description">
                 {entry.description}
                 {entry.invoice_id && entry.invoice_number && (
@@ -46,7 +48,7 @@ export function BillingHistory() {
                 )}
               </span>
               <span className="num">{formatMoney(entry.amount_cents, entry.currency)}</span>
-              <span className={`tag${historyTone(entry)}`}>{historyStatus(entry)}</span>
+              <HistoryStatusTag entry={entry} />
             </li>
           ))}
         </ul>
@@ -56,17 +58,27 @@ export function BillingHistory() {
   );
 }
 
-function historyStatus(entry: BillingHistoryEntry): string {
-  if (entry.kind === 'payment_failed') return 'Failed';
-  if (entry.kind === 'credit_purchase' && entry.status === 'failed') return 'Declined';
-  if (entry.status === 'succeeded' || entry.status === 'paid') return 'Paid';
-  if (entry.status === 'pending') return 'Pending';
-  if (entry.status === 'open') return 'Open (unpaid)';
-  return entry.status.charAt(0).toUpperCase() + entry.status.slice(1);
+interface HistoryStatus {
+  readonly label: string;
+  readonly tone: TagTone;
 }
 
-function historyTone(entry: BillingHistoryEntry): string {
-  if (entry.status === 'failed') return ' tag-bad';
-  if (entry.status === 'succeeded' || entry.status === 'paid') return ' tag-ok';
-  return ' tag-warn';
+/** Purchases are succeeded, pending or failed; subscription charges carry their invoice's status. */
+const HISTORY_STATUSES: Readonly<Record<string, HistoryStatus>> = {
+  succeeded: { label: 'Paid', tone: 'good' },
+  paid: { label: 'Paid', tone: 'good' },
+  pending: { label: 'Pending', tone: 'attention' },
+  open: { label: 'Due', tone: 'attention' },
+  void: { label: 'Void', tone: 'neutral' },
+};
+
+/** The entry's status in the word an invoice uses (Paid, Due, Void), or Declined, Failed: never the API's code. */
+function HistoryStatusTag({ entry }: { entry: BillingHistoryEntry }) {
+  const status: HistoryStatus =
+    entry.kind === 'payment_failed'
+      ? { label: 'Failed', tone: 'bad' }
+      : entry.kind === 'credit_purchase' && entry.status === 'failed'
+        ? { label: 'Declined', tone: 'bad' }
+        : (HISTORY_STATUSES[entry.status] ?? { label: 'Unknown', tone: 'neutral' });
+  return <span className={statusTagClass(status.tone)}>{status.label}</span>;
 }

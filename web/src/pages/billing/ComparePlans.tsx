@@ -3,59 +3,55 @@ import type { Org, Plan } from '../../types.js';
 import { planPrice } from './plan-terms.js';
 import { ScrollRegion } from '../../components/ScrollRegion.js';
 
-/** The plans side by side, each with the button that picks it (or "Contact sales"). */
+/**
+ * The plans, one row each with the button that picks it (or "Contact sales"). Below 600 px each row is
+ * shown as a card of its own (styles.css), so that a phone shows every plan without scrolling sideways.
+ * The explicit roles keep it a table for screen readers once CSS displays its rows as blocks.
+ */
 export function ComparePlans({ org, catalog, onSelect, onClose }: { org: Org; catalog: readonly Plan[]; onSelect: (plan: Plan) => void; onClose: () => void }) {
+  // An ended subscription has no current plan: every plan, its last one too, starts a new term.
+  const active = org.subscription.status !== 'canceled';
   return (
     <div className="panel" role="region" aria-labelledby="compare-heading">
       <h3 id="compare-heading">Compare plans</h3>
       <ScrollRegion label="Compare plans">
-        <table className="compare">
-          <thead>
-            <tr>
-              <th scope="col">
-                <span className="visually-hidden">Plan</span>
+        <table className="compare" role="table">
+          <caption className="visually-hidden">Plans with their price, users and AI credits</caption>
+          <thead role="rowgroup">
+            <tr role="row">
+              <th scope="col" role="columnheader">
+                Plan
               </th>
-              {catalog.map((plan) => (
-                <th key={plan.id} scope="col" className={plan.id === org.plan ? 'current' : undefined}>
-                  {plan.name}
-                  {plan.id === org.plan && <span className="tag tag-ok">Current</span>}
+              {COLUMNS.map((column) => (
+                <th key={column.label} scope="col" role="columnheader">
+                  {column.label}
                 </th>
               ))}
+              <th scope="col" role="columnheader">
+                <span className="visually-hidden">Choose</span>
+              </th>
             </tr>
           </thead>
-          <tbody>
-            <tr>
-              <th scope="row">Price</th>
-              {catalog.map((plan) => (
-                <td key={plan.id}>{planPrice(plan)}</td>
-              ))}
-            </tr>
-            <tr>
-              <th scope="row">Users</th>
-              {catalog.map((plan) => (
-                <td key={plan.id}>{formatCredits(plan.included_users)}</td>
-              ))}
-            </tr>
-            <tr>
-              <th scope="row">AI credits per month</th>
-              {catalog.map((plan) => (
-                <td key={plan.id}>{plan.priced_by_contract ? 'By contract' : formatCredits(plan.included_credits)}</td>
-              ))}
-            </tr>
-            <tr>
-              <th scope="row">Extra credits</th>
-              {catalog.map((plan) => (
-                <td key={plan.id}>{formatMoney(plan.credit_price_cents, plan.currency)} each</td>
-              ))}
-            </tr>
-            <tr>
-              <td />
-              {catalog.map((plan) => (
-                <td key={plan.id}>
-                  <PlanChoice plan={plan} isCurrent={plan.id === org.plan && !org.subscription.scheduled_plan} onSelect={onSelect} />
-                </td>
-              ))}
-            </tr>
+          <tbody role="rowgroup">
+            {catalog.map((plan) => {
+              const isCurrent = active && plan.id === org.plan;
+              return (
+                <tr key={plan.id} role="row" className={isCurrent ? 'current' : undefined}>
+                  <th scope="row" role="rowheader">
+                    {plan.name}
+                    {isCurrent && <span className="tag tag-ok">Current</span>}
+                  </th>
+                  {COLUMNS.map((column) => (
+                    <td key={column.label} role="cell" data-label={column.label}>
+                      {column.value(plan)}
+                    </td>
+                  ))}
+                  <td role="cell" className="choice">
+                    <PlanChoice plan={plan} isCurrent={isCurrent && !org.subscription.scheduled_plan} onSelect={onSelect} />
+                  </td>
+                </tr>
+              );
+            })}
           </tbody>
         </table>
       </ScrollRegion>
@@ -65,6 +61,14 @@ export function ComparePlans({ org, catalog, onSelect, onClose }: { org: Org; ca
     </div>
   );
 }
+
+/** What is compared, in order; each cell also carries its column's name, the label of a plan card on a phone. */
+const COLUMNS: readonly { label: string; value: (plan: Plan) => string }[] = [
+  { label: 'Price', value: (plan) => planPrice(plan) },
+  { label: 'Users', value: (plan) => formatCredits(plan.included_users) },
+  { label: 'AI credits per month', value: (plan) => (plan.priced_by_contract ? 'By contract' : formatCredits(plan.included_credits)) },
+  { label: 'Extra credits', value: (plan) => `${formatMoney(plan.credit_price_cents, plan.currency)} each` },
+];
 
 function PlanChoice({ plan, isCurrent, onSelect }: { plan: Plan; isCurrent: boolean; onSelect: (plan: Plan) => void }) {
   // A plan priced by contract is agreed with sales, never picked here (the API refuses it too).

@@ -1,12 +1,12 @@
 import { Link, useNavigate } from 'react-router';
 import { useSession } from '../../auth.js';
 import { LoadFailed, Loading } from '../../components/Status.js';
-import { formatDate, formatMoney } from '../../format.js';
 import { keys, usePagedList } from '../../queries.js';
 import type { InvoicePage } from '../../types.js';
 import { BillingHistory } from './BillingHistory.js';
 import { ShowOlderButton } from './ShowOlderButton.js';
-import { formatPeriod, invoiceKindLabel, invoicePath, invoiceStatusLabel, invoiceStatusTag } from './labels.js';
+import { invoicePath, statusTagClass } from './labels.js';
+import { presentInvoiceSummary } from '../../../../src/domain/invoice-presentation.js';
 import { ScrollRegion } from '../../components/ScrollRegion.js';
 
 const INVOICE_PAGE_SIZE = 25;
@@ -34,7 +34,7 @@ export function InvoiceHistorySection() {
             <thead>
               <tr>
                 <th scope="col">Invoice</th>
-                <th scope="col">Date</th>
+                <th scope="col">Issue date</th>
                 <th scope="col">Type</th>
                 <th scope="col">Billing period</th>
                 <th scope="col" className="num">
@@ -44,23 +44,27 @@ export function InvoiceHistorySection() {
               </tr>
             </thead>
             <tbody>
-              {rows.map((invoice) => (
-                // The whole row opens the invoice; its number is the link keyboards and screen readers use.
-                <tr key={invoice.id} className="clickable" onClick={() => navigate(invoicePath(invoice.id))}>
-                  <td className="nowrap">
-                    <Link to={invoicePath(invoice.id)} onClick={(event) => event.stopPropagation()}>
-                      {invoice.number}
-                    </Link>
-                  </td>
-                  <td className="nowrap">{formatDate(invoice.issued_at)}</td>
-                  <td>{invoiceKindLabel(invoice.kind)}</td>
-                  <td className="nowrap">{formatPeriod(invoice.period_start, invoice.period_end)}</td>
-                  <td className="num">{formatMoney(invoice.total_cents, invoice.currency)}</td>
-                  <td>
-                    <span className={invoiceStatusTag(invoice.status)}>{invoiceStatusLabel(invoice.status)}</span>
-                  </td>
-                </tr>
-              ))}
+              {rows.map((invoice) => {
+                const view = presentInvoiceSummary(invoice);
+                return (
+                  // The whole row opens the invoice; its number is the link keyboards and screen readers use.
+                  <tr key={invoice.id} className="clickable" onClick={() => navigate(invoicePath(invoice.id))}>
+                    <td className="invoice-number nowrap">
+                      <Link to={invoicePath(invoice.id)} onClick={(event) => event.stopPropagation()}>
+                        {view.number}
+                      </Link>
+                    </td>
+                    <td className="invoice-date nowrap">{view.issueDate}</td>
+                    <td className="invoice-kind">{view.kind}</td>
+                    <td className="invoice-period">{view.period}</td>
+                    <td className="invoice-total num">{view.total.value}</td>
+                    <td className="invoice-status">
+                      <span className={statusTagClass(view.tone)}>{view.badge}</span>
+                      {view.compactReceipt && <span className="receipt">{view.compactReceipt}</span>}
+                    </td>
+                  </tr>
+                );
+              })}
             </tbody>
           </table>
         </ScrollRegion>

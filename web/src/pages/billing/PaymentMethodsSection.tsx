@@ -2,9 +2,10 @@ import { useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, errorMessage } from '../../api.js';
 import { useSession } from '../../auth.js';
-import { cardName } from '../../cards.js';
+import { cardLabel, cardName } from '../../cards.js';
 import { StripeCardForm } from '../../components/StripeCardForm.js';
 import { LoadFailed, Loading } from '../../components/Status.js';
+import { formatDate } from '../../format.js';
 import { keys, refreshAfterMoneyChange, usePaymentMethods } from '../../queries.js';
 import type { Config, PaymentMethod } from '../../types.js';
 import { CardForm } from './CardForm.js';
@@ -12,6 +13,15 @@ import { ConfirmCardRemoval } from './ConfirmCardRemoval.js';
 
 function addedMessage(method: PaymentMethod): string {
   return `${cardName(method)} added${method.default ? ' as your default card' : ''}.`;
+}
+
+/** "Visa •••• 0341 was declined on Dec 1, 2026. Add another card or make another card the default." */
+function declinedWarning(method: PaymentMethod, failed: { at: string; reason: string }, cardCount: number): string {
+  const when = formatDate(failed.at);
+  // The server's reason is a sentence ("Payment failed: the card has expired."); its end says why.
+  const why = failed.reason.replace(/^Payment failed: /, '');
+  const what = /^the card was declined\.?$/.test(why) ? `${cardLabel(method)} was declined on ${when}.` : `A charge to ${cardLabel(method)} failed on ${when}: ${why}`;
+  return `${what} ${cardCount > 1 ? 'Add another card or make another card the default.' : 'Add another card and make it the default.'}`;
 }
 
 /** The org's saved cards (admins only): add one, choose the default, remove one after a confirmation. */
@@ -50,7 +60,7 @@ export function PaymentMethodsSection() {
   const listError = makeDefault.error ?? remove.error;
 
   return (
-    <section className="card" aria-labelledby="payment-methods-heading">
+    <section className="card" id="payment-methods" aria-labelledby="payment-methods-heading">
       <h2 id="payment-methods-heading">Payment Methods</h2>
       {methods.isPending && <Loading />}
       {methods.isError && <LoadFailed error={methods.error} what="The payment methods" />}
@@ -65,6 +75,9 @@ export function PaymentMethodsSection() {
                   {cardName(method)}
                   {method.default && <span className="tag tag-ok">Default</span>}
                 </span>
+                {method.default && method.last_charge_failed && (
+                  <p className="card-warning">{declinedWarning(method, method.last_charge_failed, methods.data.items.length)}</p>
+                )}
                 <span className="card-actions">
                   {!method.default && (
                     <button

@@ -4,12 +4,13 @@ import { useSession } from '../../auth.js';
 import { LoadFailed, Loading } from '../../components/Status.js';
 import { formatCredits, formatDate } from '../../format.js';
 import { useBalance, useOrg, usePlans } from '../../queries.js';
-import type { Org, Plan } from '../../types.js';
+import type { Plan } from '../../types.js';
 import { ComparePlans } from './ComparePlans.js';
 import { ConfirmCancellation } from './ConfirmCancellation.js';
 import { ConfirmPlanChange } from './ConfirmPlanChange.js';
 import { formatPeriod } from './labels.js';
 import { periodUnit, planPrice, subscriptionStatusLabel } from './plan-terms.js';
+import { SubscriptionNotices } from './SubscriptionNotices.js';
 import { outcomeMessage, useSubscriptionChanges } from './use-subscription-changes.js';
 
 type SubscriptionStep = { kind: 'idle' } | { kind: 'compare' } | { kind: 'confirm-plan'; plan: Plan } | { kind: 'confirm-cancel' };
@@ -74,28 +75,27 @@ export function SubscriptionSection() {
 
       {isAdmin && (
         <div className="row actions">
-          {!canceled && (
-            <button
-              type="button"
-              className="primary"
-              aria-expanded={step.kind === 'compare' || step.kind === 'confirm-plan'}
-              disabled={changes.busy}
-              onClick={() => start(step.kind === 'compare' ? { kind: 'idle' } : { kind: 'compare' })}
-            >
-              Change Plan
-            </button>
-          )}
-          {(subscription.cancel_at_period_end || subscription.scheduled_plan || canceled) && (
+          <button
+            type="button"
+            className="primary"
+            aria-expanded={step.kind === 'compare' || step.kind === 'confirm-plan'}
+            disabled={changes.busy}
+            onClick={() => start(step.kind === 'compare' ? { kind: 'idle' } : { kind: 'compare' })}
+          >
+            {/* An ended subscription is started again by choosing a plan, the last one or another. */}
+            {canceled ? 'Choose a plan' : 'Change Plan'}
+          </button>
+          {(subscription.cancel_at_period_end || subscription.scheduled_plan) && !canceled && (
             <button
               type="button"
               disabled={changes.busy}
               onClick={() => {
                 start({ kind: 'idle' });
-                changes.resume.mutate(canceled);
+                changes.resume.mutate();
               }}
             >
               {/* Undoing a scheduled downgrade keeps the plan; only a cancellation is resumed. */}
-              {subscription.scheduled_plan && !subscription.cancel_at_period_end && !canceled ? `Keep the ${currentName} plan` : 'Resume subscription'}
+              {subscription.scheduled_plan && !subscription.cancel_at_period_end ? `Keep the ${currentName} plan` : 'Resume subscription'}
             </button>
           )}
           {!canceled && !subscription.cancel_at_period_end && (
@@ -111,10 +111,18 @@ export function SubscriptionSection() {
       )}
       {isAdmin && step.kind === 'confirm-plan' && (
         <ConfirmPlanChange
-          change={{ plan: step.plan, current, upgrade: rank(step.plan) > rank(current), undo: step.plan.id === org.data.plan, endDate, unit }}
+          change={{
+            plan: step.plan,
+            current,
+            upgrade: rank(step.plan) > rank(current),
+            undo: !canceled && step.plan.id === org.data.plan,
+            restart: canceled,
+            period: { start: subscription.current_period_start, end: subscription.current_period_end },
+            unit,
+          }}
           currentName={currentName}
           pending={changes.change.isPending}
-          onConfirm={() => changes.change.mutate(step.plan)}
+          onConfirm={() => changes.change.mutate({ plan: step.plan, restart: canceled })}
           onKeep={() => (changes.change.reset(), setStep({ kind: 'compare' }))}
         />
       )}
@@ -147,41 +155,5 @@ function SubscriptionCard({ children }: { children: ReactNode }) {
       <h2 id="subscription-heading">Subscription</h2>
       {children}
     </section>
-  );
-}
-
-/** What is about to happen to the subscription, or went wrong with it, in a sentence each. */
-function SubscriptionNotices({ org, catalog, endDate, isAdmin }: { org: Org; catalog: readonly Plan[]; endDate: string; isAdmin: boolean }) {
-  const { subscription } = org;
-  const canceled = subscription.status === 'canceled';
-  const scheduled = subscription.scheduled_plan ? catalog.find((plan) => plan.id === subscription.scheduled_plan) : undefined;
-  return (
-    <>
-      {subscription.scheduled_plan && !subscription.cancel_at_period_end && (
-        <p className="notice">
-          Your plan changes to {scheduled?.name ?? subscription.scheduled_plan} on {endDate}.
-        </p>
-      )}
-      {subscription.cancel_at_period_end && !canceled && (
-        <p className="notice">
-          Your subscription ends on {endDate}. AI access and plan-based billing continue until then; your data remains accessible for 30 days
-          after cancellation so you can export it.
-        </p>
-      )}
-      {canceled && (
-        <p className="notice">
-          Your subscription has ended. Your data remains accessible for 30 days after cancellation so you can export it; resuming starts a new
-          term and keeps your purchased credits.
-        </p>
-      )}
-      {subscription.status === 'past_due' && (
-        <p className="notice">
-          A payment failed. AI access continues;{' '}
-          {isAdmin
-            ? 'add a card or set another card as default in Payment Methods and the open invoice is charged again.'
-            : 'an admin can update the payment method in Payment Methods, and the open invoice is then charged again.'}
-        </p>
-      )}
-    </>
   );
 }

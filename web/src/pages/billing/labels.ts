@@ -1,19 +1,15 @@
 import { formatDate } from '../../format.js';
+import type { StatusTone } from '../../../../src/domain/invoice-presentation.js';
 
-/** Words for invoices, shared by the invoice list and an invoice's own page. */
-export function invoiceKindLabel(kind: string): string {
-  return kind === 'period' ? 'Subscription' : kind === 'credit_purchase' ? 'Credit purchase' : kind;
+/** An invoice's tones (invoice-presentation.ts), and bad news for a declined or failed payment. */
+export type TagTone = StatusTone | 'bad';
+
+/** The tag's class for a tone: paid is good news, due waits for money, a decline is bad news. */
+export function statusTagClass(tone: TagTone): string {
+  return { good: 'tag tag-ok', attention: 'tag tag-warn', neutral: 'tag', bad: 'tag tag-bad' }[tone];
 }
 
-export function invoiceStatusLabel(status: string): string {
-  return status === 'paid' ? 'Paid' : status === 'open' ? 'Open (unpaid)' : status === 'void' ? 'Void' : status;
-}
-
-/** The tag's class for an invoice status: paid is good news, open waits for money. */
-export function invoiceStatusTag(status: string): string {
-  return `tag${status === 'paid' ? ' tag-ok' : status === 'open' ? ' tag-warn' : ''}`;
-}
-
+/** A subscription period as the Subscription section shows it (its end is the renewal date). */
 export function formatPeriod(start: string, end: string): string {
   return `${formatDate(start)} – ${formatDate(end)}`;
 }

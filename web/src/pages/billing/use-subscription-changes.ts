@@ -5,11 +5,12 @@ import { refreshAfterMoneyChange } from '../../queries.js';
 import type { Org, Plan } from '../../types.js';
 
 /** What the admin last asked for and the server accepted. */
-export type SubscriptionOutcome = { action: 'change'; plan: Plan } | { action: 'cancel' } | { action: 'resume'; restarted: boolean };
+export type SubscriptionOutcome = { action: 'change'; plan: Plan; restarted: boolean } | { action: 'cancel' } | { action: 'resume' };
 
 /**
- * The subscription changes an admin can make (change plan, cancel, resume), and the outcome of the
- * last one. `onDone` runs when the server accepted a change.
+ * The subscription changes an admin can make (change plan, cancel, resume; on an ended subscription,
+ * choosing a plan starts a new term), and the outcome of the last one. `onDone` runs when the server
+ * accepted a change.
  */
 export function useSubscriptionChanges(orgId: string, onDone: () => void) {
   const queryClient = useQueryClient();
@@ -21,8 +22,8 @@ export function useSubscriptionChanges(orgId: string, onDone: () => void) {
   const onSettled = () => refreshAfterMoneyChange(queryClient, orgId);
 
   const change = useMutation({
-    mutationFn: (plan: Plan) => api('POST', `/v1/orgs/${orgId}/subscription/change`, { plan: plan.id }),
-    onSuccess: (_data, plan) => succeeded({ action: 'change', plan }),
+    mutationFn: ({ plan }: { plan: Plan; restart: boolean }) => api('POST', `/v1/orgs/${orgId}/subscription/change`, { plan: plan.id }),
+    onSuccess: (_data, { plan, restart }) => succeeded({ action: 'change', plan, restarted: restart }),
     onSettled,
   });
   const cancel = useMutation({
@@ -31,8 +32,8 @@ export function useSubscriptionChanges(orgId: string, onDone: () => void) {
     onSettled,
   });
   const resume = useMutation({
-    mutationFn: (_restart: boolean) => api('POST', `/v1/orgs/${orgId}/subscription/resume`),
-    onSuccess: (_data, restarted) => succeeded({ action: 'resume', restarted }),
+    mutationFn: () => api('POST', `/v1/orgs/${orgId}/subscription/resume`),
+    onSuccess: () => succeeded({ action: 'resume' }),
     onSettled,
   });
 
@@ -60,7 +61,8 @@ export function useSubscriptionChanges(orgId: string, onDone: () => void) {
 export function outcomeMessage(outcome: SubscriptionOutcome, org: Org): string {
   const { subscription } = org;
   if (outcome.action === 'change') {
-    if (org.plan === outcome.plan.id && !subscription.scheduled_plan) return `Your plan is now ${outcome.plan.name}.`;
+    if (outcome.restarted && subscription.status !== 'canceled') return `Your subscription is active again on ${outcome.plan.name}, with a new term.`;
+    if (org.plan === outcome.plan.id && !subscription.scheduled_plan && !outcome.restarted) return `Your plan is now ${outcome.plan.name}.`;
     if (subscription.scheduled_plan === outcome.plan.id) return `Change to ${outcome.plan.name} confirmed; it takes effect at the end of the current period.`;
     return `The change to ${outcome.plan.name} was sent to the payment provider and applies once it is confirmed.`;
   }
@@ -69,5 +71,5 @@ export function outcomeMessage(outcome: SubscriptionOutcome, org: Org): string {
       ? 'Cancellation confirmed; it takes effect at the end of the current period.'
       : 'The cancellation was sent to the payment provider and applies once it is confirmed.';
   }
-  return outcome.restarted ? 'Your subscription is active again with a new term.' : 'Your subscription continues; the scheduled change or cancellation is undone.';
+  return 'Your subscription continues; the scheduled change or cancellation is undone.';
 }
