@@ -114,7 +114,7 @@ describe.skipIf(!HAS_CHROMIUM)('Billing shows the money', () => {
     await due.getByRole('button', { name: 'Pay now' }).click();
     // Nothing is due any more: the notice keeps only the outcome (its heading becomes "Payment").
     await page.getByRole('status').filter({ hasText: `Invoice ${invoice!.number} is paid.` }).waitFor();
-    expect(await page.getByRole('button', { name: 'Pay now' }).count()).toBe(0);
+    await expect.poll(async () => page.getByRole('button', { name: 'Pay now' }).count()).toBe(0);
     expect((await invoices(h, org))[0]?.status).toBe('paid');
     await page.locator('table.invoices tbody tr', { hasText: invoice!.number }).getByText('Paid', { exact: true }).waitFor();
   });
