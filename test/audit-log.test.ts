@@ -78,6 +78,31 @@ describe('the audit log', () => {
     expect(await log(org)).toHaveLength(5);
   });
 
+  it('records members, invitations, webhook endpoints (never their secret), contracts and sign-ins, each once', async () => {
+    const org = await createOrgAt(h, { plan: 'team' });
+    const adminEmail = `admin@${org}.test`;
+    await h.api('POST', '/v1/auth/login', { email: adminEmail, password: 'wrong-password' }, {});
+    const admin = await signIn(h, adminEmail, 'admin-password');
+    const added = await h.api('POST', `/v1/orgs/${org}/members`, { email: `ana@${org}.test`, name: 'Ana', role: 'member', password: 'member-password' });
+    expect(added.statusCode, added.body).toBe(201);
+    const invited = await h.api('POST', `/v1/orgs/${org}/members`, { email: `ben@${org}.test`, name: 'Ben', role: 'member' }, as(admin));
+    expect(invited.statusCode, invited.body).toBe(201);
+    const endpoint = await h.api('POST', `/v1/orgs/${org}/webhook-endpoints`, { url: 'https://hooks.example.com/loupe' });
+    expect(endpoint.statusCode, endpoint.body).toBe(201);
+    expect((await h.api('PUT', `/v1/orgs/${org}/contract`, { included_credits: 50_000 })).statusCode).toBe(200);
+    const anaId = (added.json() as { user_id: string }).user_id;
+    expect((await h.api('DELETE', `/v1/orgs/${org}/members/${anaId}`)).statusCode).toBe(204);
+    const actions = (await log(org)).map((entry) => entry.action).sort();
+    expect(actions).toEqual(['contract.set', 'invitation.created', 'member.added', 'member.removed', 'sign_in.failed', 'sign_in.succeeded', 'webhook_endpoint.added'].sort());
+    const hook = (await log(org, '?action=webhook_endpoint')).at(0);
+    expect(hook?.after).toEqual({ url: 'https://hooks.example.com/loupe', events: [] });
+    expect(JSON.stringify(await log(org))).not.toContain((endpoint.json() as { secret: string }).secret);
+    const [failed] = await log(org, '?action=sign_in.failed');
+    expect(failed).toMatchObject({ actor: { kind: 'user', name: 'Admin' }, target: failed?.actor.id });
+    const [invitation] = await log(org, '?action=invitation');
+    expect(invitation).toMatchObject({ actor: { kind: 'user', name: 'Admin' }, after: { email: `ben@${org}.test`, role: 'member' } });
+  });
+
   it('is append-only in the database, admins only, pages with a cursor and streams CSV', async () => {
     const org = await createOrgAt(h, { plan: 'team' });
     for (let i = 0; i < 3; i += 1) await h.api('PUT', `/v1/orgs/${org}/settings/on-demand`, { enabled: i % 2 === 0, monthly_limit_credits: i * 10 });

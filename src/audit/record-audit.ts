@@ -81,3 +81,13 @@ export async function recordAudit(
     })
     .execute();
 }
+
+/** A sign-in (success or failure) of a known account, in the log of every org the person belongs to. */
+export async function recordSignIn(db: Db, input: { userId: string; succeeded: boolean; now: Date }): Promise<void> {
+  await db.transaction().execute(async (tx) => {
+    const orgs = await tx.selectFrom('memberships').select('org_id').where('user_id', '=', input.userId).execute();
+    for (const { org_id: orgId } of orgs) {
+      await recordAudit(tx, { orgId, action: input.succeeded ? 'sign_in.succeeded' : 'sign_in.failed', target: input.userId, now: input.now, actor: { userId: input.userId } });
+    }
+  });
+}

@@ -2,6 +2,7 @@ import type { ContractTerms } from '../db/schema.js';
 import { invalidFields } from '../domain/failures.js';
 import type { BillingDeps } from './deps.js';
 import { withOrgLedger } from './org-ledger.js';
+import { recordAudit } from '../audit/record-audit.js';
 
 /**
  * An enterprise contract (SPEC §3): its terms override the plan's for this org. Prices and purchase
@@ -14,7 +15,8 @@ export async function setContract(deps: BillingDeps, orgId: string, terms: Contr
   if (min !== undefined && max !== undefined && min > max) {
     throw invalidFields({ purchase_min_credits: ['must not exceed purchase_max_credits'], purchase_max_credits: ['must not be below purchase_min_credits'] });
   }
-  return withOrgLedger(deps, orgId, async ({ tx, book }) => {
+  return withOrgLedger(deps, orgId, async ({ tx, book, contract }) => {
+    await recordAudit(tx, { orgId, action: 'contract.set', target: 'contract', before: contract ?? {}, after: terms, now: book.now });
     await tx
       .insertInto('contracts')
       .values({ org_id: orgId, terms: JSON.stringify(terms), updated_at: book.now })

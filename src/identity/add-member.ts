@@ -6,6 +6,7 @@ import { newId } from '../domain/ids.js';
 import { hashPassword } from './passwords.js';
 import { assertSeatFree } from './seats.js';
 import { createInvitation, type InvitationView } from './invitations.js';
+import { recordAudit } from '../audit/record-audit.js';
 
 /** Who adds the member: the platform key (the trusted host app) or a signed-in org admin. */
 export type Actor = { readonly kind: 'platform' } | { readonly kind: 'user'; readonly userId: string };
@@ -60,12 +61,14 @@ export async function addMember(deps: BillingDeps, input: AddMemberInput): Promi
     }
     if (input.actor.kind === 'user') {
       const invitation = await createInvitation(tx, deps, { orgId: input.orgId, orgName: org.name, email, name: input.name, role: input.role, actor: input.actor, existingAccount: existing !== undefined, reserveSeat: true, now });
+      await recordAudit(tx, { orgId: input.orgId, action: 'invitation.created', target: email, after: { email, name: input.name, role: input.role }, now });
       return { status: 'invited', user_id: null, email, name: input.name, role: input.role, existing_account: existing !== undefined, password_set: false, invitation };
     }
     await assertSeatFree(tx, { catalog: deps.catalog, orgId: input.orgId, now });
     const userId = existing?.user_id ?? newId('usr');
     if (!existing) await insertUser(tx, { userId, email, name: input.name, passwordHash, now });
     await insertMembership(tx, { orgId: input.orgId, userId, role: input.role, now });
+    await recordAudit(tx, { orgId: input.orgId, action: 'member.added', target: userId, after: { email, role: input.role }, now });
     // A new account without a password gets an e-mail to choose one (the member's seat is theirs already).
     const invitation =
       !existing && passwordHash === null

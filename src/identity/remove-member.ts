@@ -1,6 +1,7 @@
 import { countAdmins, deleteMembership, deleteUserSessions, findMembership, listUserOrgs } from '../db/identity.js';
 import { Failure } from '../domain/failures.js';
 import type { BillingDeps } from '../billing/deps.js';
+import { recordAudit } from '../audit/record-audit.js';
 
 /**
  * Removes a member, freeing their seat. Access to the org ends at once (every request checks the
@@ -15,6 +16,7 @@ export async function removeMember(deps: BillingDeps, input: { orgId: string; us
     if (!membership) throw new Failure('MEMBER_NOT_FOUND');
     if (membership.role === 'admin' && (await countAdmins(tx, input.orgId)) === 1) throw new Failure('LAST_ADMIN');
     await deleteMembership(tx, { orgId: input.orgId, userId: input.userId });
+    await recordAudit(tx, { orgId: input.orgId, action: 'member.removed', target: input.userId, before: { role: membership.role }, now: deps.clock.now() });
     if ((await listUserOrgs(tx, input.userId)).length === 0) await deleteUserSessions(tx, { userId: input.userId, exceptSessionHash: null });
   });
 }

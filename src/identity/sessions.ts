@@ -4,6 +4,7 @@ import type { Clock } from '../clock.js';
 import { Failure } from '../domain/failures.js';
 import { verifyPassword } from './passwords.js';
 import { hashSecret, newSecret } from './tokens.js';
+import { recordSignIn } from '../audit/record-audit.js';
 
 export const SESSION_TTL_MS = 7 * 24 * 60 * 60 * 1_000;
 
@@ -34,8 +35,12 @@ export async function login(deps: { db: Db; clock: Clock }, input: { email: stri
   }
   const user = await findUserByEmail(deps.db, input.email);
   const valid = await verifyPassword(user?.password_hash ?? null, input.password);
-  if (!user || !valid) throw new Failure('INVALID_CREDENTIALS');
+  if (!user || !valid) {
+    if (user) await recordSignIn(deps.db, { userId: user.user_id, succeeded: false, now });
+    throw new Failure('INVALID_CREDENTIALS');
+  }
   await clearLoginFailures(deps.db, input.email);
+  await recordSignIn(deps.db, { userId: user.user_id, succeeded: true, now });
   return startSession(deps, { id: user.user_id, email: user.email, name: user.name });
 }
 

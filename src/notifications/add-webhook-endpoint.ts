@@ -5,6 +5,7 @@ import { insertEndpoint } from '../db/notifications.js';
 import { countEndpoints, lockEndpointsOf } from '../db/webhook-endpoints.js';
 import { Failure, invalidFields } from '../domain/failures.js';
 import { PUBLIC_TARGETS_ONLY, webhookUrlProblem } from '../providers/webhook-target.js';
+import { recordAudit } from '../audit/record-audit.js';
 
 /** Each endpoint gets every matching event and a delivery loop's attention; ten is plenty for one org. */
 export const MAX_WEBHOOK_ENDPOINTS_PER_ORG = 10;
@@ -30,6 +31,7 @@ export async function addWebhookEndpoint(deps: BillingDeps, input: { orgId: stri
       throw new Failure('WEBHOOK_ENDPOINT_LIMIT', `An org can have at most ${MAX_WEBHOOK_ENDPOINTS_PER_ORG} webhook endpoints; remove one before adding another.`);
     }
     await insertEndpoint(tx, { orgId: input.orgId, endpointId: added.endpointId, url: input.url, events: input.events, secret: added.secret, now: added.createdAt });
+    await recordAudit(tx, { orgId: input.orgId, action: 'webhook_endpoint.added', target: added.endpointId, after: { url: input.url, events: input.events }, now: added.createdAt });
   });
   return added;
 }
