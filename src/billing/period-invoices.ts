@@ -119,6 +119,11 @@ async function issuePeriodInvoice(tx: Db, deps: BillingDeps, org: OrgRow, closin
   }
 }
 
+/** A charge waiting for the next period invoice (a proration), as an invoice line. */
+export function pendingItemLine(item: { kind: InvoiceLine['kind']; description: string; quantity: number; unit_price_cents: number; amount_cents: number }): InvoiceLine {
+  return { kind: item.kind, description: item.description, quantity: item.quantity, unit_price_cents: item.unit_price_cents, amount_cents: item.amount_cents };
+}
+
 /** Adds the waiting prorations to the invoice's lines; skips an ended term with nothing to bill. */
 async function issueWithPendingItems(
   tx: Db,
@@ -129,13 +134,7 @@ async function issueWithPendingItems(
   const pending = await lockPendingItems(tx, org.org_id);
   const lines = [
     ...draft.lines,
-    ...pending.map((item) => ({
-      kind: item.kind,
-      description: item.description,
-      quantity: item.quantity,
-      unit_price_cents: item.unit_price_cents,
-      amount_cents: item.amount_cents,
-    })),
+    ...pending.map(pendingItemLine),
   ];
   if (lines.length === 0) return;
   const invoice = await issueInvoice(tx, deps, org, { ...draft, lines });

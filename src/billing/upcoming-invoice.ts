@@ -7,7 +7,7 @@ import { nextPeriodOf, termsOf } from '../ledger/rollover.js';
 import type { BillingDeps } from './deps.js';
 import { customerAddress, taxFor } from './issue-invoice.js';
 import { maintainOrg } from './maintain-org.js';
-import { periodInvoiceLines } from './period-invoices.js';
+import { pendingItemLine, periodInvoiceLines } from './period-invoices.js';
 
 /** The next period invoice as it stands now (API.md): an invoice's shape, as a draft. */
 export interface UpcomingInvoice {
@@ -61,13 +61,7 @@ export async function upcomingInvoice(deps: BillingDeps, orgId: string): Promise
       overageCredits: summary.overageUsedCredits,
       next: next && { period: next.period, terms: next.terms },
     }).map(({ kind, description, quantity, unit_price_cents, amount_cents }) => ({ kind, description, quantity, unit_price_cents, amount_cents })),
-    ...pending.map((item) => ({
-      kind: item.kind,
-      description: item.description,
-      quantity: item.quantity,
-      unit_price_cents: item.unit_price_cents,
-      amount_cents: item.amount_cents,
-    })),
+    ...pending.map(pendingItemLine),
   ];
   if (lines.length === 0) throw noInvoice(`The subscription ends on ${current.end.toISOString()} and nothing is left to bill.`);
   const tax = taxFor(deps, org, Math.max(0, invoiceTotals(lines, []).subtotal_cents));

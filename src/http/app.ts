@@ -37,7 +37,7 @@ import { apiKeyRoutes } from './routes/api-keys.js';
 import { invitationRoutes } from './routes/invitations.js';
 import { currentAuditRequest, runWithAuditContext } from '../audit/actor.js';
 
-/** Reads change nothing: they need no audit context (an export records its own actor). */
+/** Reads change nothing: they need no audit context. */
 const SAFE_METHODS_FOR_AUDIT = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** The built web app (npm run build puts it in dist/web). */
