@@ -5,7 +5,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { startHarness, PLATFORM_KEY, type Harness } from './support/harness.js';
-import { addCard, createOrgAt, purchase } from './support/billing.js';
+import { addCard, CARDS, createOrgAt, invoices, purchase } from './support/billing.js';
+import { advance } from './support/metering.js';
 import { as, signIn } from './support/sessions.js';
 
 let h: Harness;
@@ -117,11 +118,120 @@ describe('the audit log', () => {
     const csv = await h.api('GET', `/v1/orgs/${org}/audit-log`, undefined, { authorization: `Bearer ${PLATFORM_KEY}`, accept: 'text/csv' });
     expect(csv.headers['content-type']).toContain('text/csv');
     expect(csv.body.split('\n')[0]).toBe('id,at,actor_kind,actor_id,actor_name,action,target,before,after,ip,user_agent');
-    expect(csv.body.trim().split('\n')).toHaveLength(4);
+    // The CSV download is itself an export, logged before the file is read: the newest line.
+    const lines = csv.body.trim().split('\n');
+    expect(lines).toHaveLength(5);
+    expect(lines[1]).toContain(',export.downloaded,audit_log,');
     const added = await h.api('POST', `/v1/orgs/${org}/members`, { email: `member@${org}.test`, name: 'Member', role: 'member', password: 'member-password' });
     expect(added.statusCode, added.body).toBe(201);
     const member = await signIn(h, `member@${org}.test`, 'member-password');
     expect((await h.api('GET', `/v1/orgs/${org}/audit-log`, undefined, as(member))).statusCode).toBe(403);
     expect((await h.api('GET', `/v1/orgs/${org}/audit-log?cursor=bm9wZQ`)).statusCode).toBe(422);
+  });
+
+  it('records grants, roles, invitations accepted and revoked, webhook endpoints removed, Pay now and exports, each once', async () => {
+    const org = await createOrgAt(h, { plan: 'team' });
+    const admin = await signIn(h, `admin@${org}.test`, 'admin-password');
+    const platform = { authorization: `Bearer ${PLATFORM_KEY}` };
+    const since = (await log(org)).length;
+
+    const grant = await h.api('POST', `/v1/orgs/${org}/grants`, { source: 'promotional', credits: 250, reason: 'Launch week' });
+    expect(grant.statusCode, grant.body).toBe(201);
+    const added = await h.api('POST', `/v1/orgs/${org}/members`, { email: `cy@${org}.test`, name: 'Cy', role: 'member', password: 'member-password' });
+    const cy = (added.json() as { user_id: string }).user_id;
+    expect((await h.api('PATCH', `/v1/orgs/${org}/members/${cy}`, { role: 'admin' }, as(admin))).json()).toEqual({ user_id: cy, role: 'admin' });
+    // The same role again changes nothing and writes nothing.
+    expect((await h.api('PATCH', `/v1/orgs/${org}/members/${cy}`, { role: 'admin' }, as(admin))).statusCode).toBe(200);
+    const invited = await h.api('POST', `/v1/orgs/${org}/members`, { email: `dee@${org}.test`, name: 'Dee', role: 'member' });
+    const token = /#token=(\S+)/.exec((invited.json() as { invitation: { accept_url: string } }).invitation.accept_url)?.[1];
+    expect((await h.api('POST', '/v1/invitations/accept', { token, password: 'dees-password' }, {})).statusCode).toBe(200);
+    const second = await h.api('POST', `/v1/orgs/${org}/members`, { email: `eve@${org}.test`, name: 'Eve', role: 'member' }, as(admin));
+    const invitationId = (second.json() as { invitation: { id: string } }).invitation.id;
+    expect((await h.api('DELETE', `/v1/orgs/${org}/invitations/${invitationId}`, undefined, as(admin))).statusCode).toBe(204);
+    const endpoint = await h.api('POST', `/v1/orgs/${org}/webhook-endpoints`, { url: 'https://hooks.example.com/gone' });
+    const endpointId = (endpoint.json() as { id: string }).id;
+    expect((await h.api('DELETE', `/v1/orgs/${org}/webhook-endpoints/${endpointId}`, undefined, as(admin))).statusCode).toBe(204);
+    expect((await h.api('DELETE', `/v1/orgs/${org}/webhook-endpoints/${endpointId}`, undefined, as(admin))).statusCode).toBe(404);
+    expect((await h.api('GET', `/v1/orgs/${org}/export`, undefined, as(admin))).statusCode).toBe(200);
+    expect((await h.api('GET', `/v1/orgs/${org}/export?format=zip`, undefined, platform)).statusCode).toBe(200);
+    expect((await h.api('GET', `/v1/orgs/${org}/usage.csv`, undefined, as(admin))).statusCode).toBe(200);
+    // Reading the usage as JSON is not an export.
+    expect((await h.api('GET', `/v1/orgs/${org}/usage`, undefined, as(admin))).statusCode).toBe(200);
+
+    const entries = (await log(org)).slice(0, -since || undefined).reverse();
+    expect(entries.map((entry) => entry.action)).toEqual([
+      'grant.added',
+      'member.added',
+      'member.role_changed',
+      // Added by the platform key without a password: a member at once, who then sets one.
+      'member.added',
+      'invitation.accepted',
+      'invitation.created',
+      'invitation.revoked',
+      'webhook_endpoint.added',
+      'webhook_endpoint.removed',
+      'export.downloaded',
+      'export.downloaded',
+      'export.downloaded',
+    ]);
+    const byAction = (action: string) => entries.filter((entry) => entry.action === action);
+    expect(byAction('grant.added')[0]).toMatchObject({ actor: { kind: 'api_key' }, after: { source: 'promotional', credits: 250, reason: 'Launch week' } });
+    expect(byAction('member.role_changed')[0]).toMatchObject({ actor: { kind: 'user', name: 'Admin' }, target: cy, before: { role: 'member' }, after: { role: 'admin' } });
+    expect(byAction('invitation.accepted')[0]).toMatchObject({ actor: { kind: 'user', name: 'Dee' }, after: { email: `dee@${org}.test`, role: 'member' } });
+    expect(byAction('invitation.revoked')[0]).toMatchObject({ target: invitationId, actor: { kind: 'user', name: 'Admin' } });
+    expect(byAction('invitation.created')[0]).toMatchObject({ target: invitationId });
+    expect(byAction('webhook_endpoint.removed')[0]).toMatchObject({ target: endpointId, before: { url: 'https://hooks.example.com/gone' } });
+    expect(byAction('export.downloaded').map((entry) => [entry.actor.kind, entry.target, entry.after?.format])).toEqual([
+      ['user', 'org', 'json'],
+      ['api_key', 'org', 'zip'],
+      ['user', 'usage', 'csv'],
+    ]);
+  });
+
+  it('keeps the last admin an admin, and a member cannot change roles', async () => {
+    const org = await createOrgAt(h, { plan: 'team' });
+    const admin = await signIn(h, `admin@${org}.test`, 'admin-password');
+    const adminId = (await h.api('GET', '/v1/auth/me', undefined, as(admin))).json().user.id as string;
+    const demoted = await h.api('PATCH', `/v1/orgs/${org}/members/${adminId}`, { role: 'member' }, as(admin));
+    expect(demoted.statusCode, demoted.body).toBe(409);
+    expect(demoted.json()).toMatchObject({ code: 'LAST_ADMIN' });
+    const added = await h.api('POST', `/v1/orgs/${org}/members`, { email: `fay@${org}.test`, name: 'Fay', role: 'member', password: 'member-password' });
+    const fay = await signIn(h, `fay@${org}.test`, 'member-password');
+    const fayId = (added.json() as { user_id: string }).user_id;
+    expect((await h.api('PATCH', `/v1/orgs/${org}/members/${fayId}`, { role: 'admin' }, as(fay))).statusCode).toBe(403);
+    expect((await h.api('PATCH', `/v1/orgs/${org}/members/usr_nobody`, { role: 'admin' }, as(admin))).statusCode).toBe(404);
+    expect((await h.api('PATCH', `/v1/orgs/${org}/members/${fayId}`, { role: 'owner' }, as(admin))).statusCode).toBe(422);
+    // Made an admin, Fay can read the log at once; the role change is in it.
+    expect((await h.api('PATCH', `/v1/orgs/${org}/members/${fayId}`, { role: 'admin' }, as(admin))).statusCode).toBe(200);
+    expect((await h.api('GET', `/v1/orgs/${org}/audit-log?action=member.role_changed`, undefined, as(fay))).json().items).toHaveLength(1);
+  });
+
+  it('records Pay now as requested, even when the card then declines', async () => {
+    const org = await createOrgAt(h, { plan: 'starter' });
+    await advance(h, { seconds: 1 });
+    await addCard(h, org, CARDS.declined);
+    const [open] = await invoices(h, org);
+    expect(open?.status).toBe('open');
+    expect((await h.api('POST', `/v1/orgs/${org}/invoices/${open!.id}/pay`)).statusCode).toBe(402);
+    const [entry] = await log(org, '?action=invoice');
+    expect(entry).toMatchObject({ action: 'invoice.pay_requested', target: open!.id, after: { total_cents: 4_900 } });
+  });
+
+  it("keeps the platform's own entries (API keys created and revoked) in the platform log, out of every org's", async () => {
+    const created = await h.api('POST', '/v1/api-keys', { name: 'Rotated key' });
+    const keyId = (created.json() as { id: string; key: string }).id;
+    expect((await h.api('DELETE', `/v1/api-keys/${keyId}`)).statusCode).toBe(204);
+    const platformLog = await h.api('GET', `/v1/audit-log?actor=${keyId}`);
+    expect(platformLog.statusCode).toBe(200);
+    const all = (await h.api('GET', '/v1/audit-log?limit=500')).json() as { items: Entry[] };
+    const mine = all.items.filter((entry) => entry.target === keyId).map((entry) => [entry.action, entry.actor.kind]);
+    expect(mine).toEqual([
+      ['api_key.revoked', 'api_key'],
+      ['api_key.created', 'api_key'],
+    ]);
+    expect(JSON.stringify(all)).not.toContain((created.json() as { key: string }).key);
+    const org = await createOrgAt(h, { plan: 'team' });
+    const admin = await signIn(h, `admin@${org}.test`, 'admin-password');
+    expect((await h.api('GET', '/v1/audit-log', undefined, as(admin))).statusCode).toBe(403);
   });
 });

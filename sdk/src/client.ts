@@ -106,6 +106,10 @@ export function createClient(options: ClientOptions) {
       listMembers: (org: string, call?: CallOptions) => request('get', '/v1/orgs/{org}/members', { path: { org }, ...call }),
       addMember: (org: string, body: Body<'/v1/orgs/{org}/members', 'post'>, call?: CallOptions) =>
         request('post', '/v1/orgs/{org}/members', { path: { org }, body, ...call }),
+      /** Make a member an admin or an admin a member (the last admin stays one). */
+      changeMemberRole: (org: string, userId: string, body: Body<'/v1/orgs/{org}/members/{id}', 'patch'>, call?: CallOptions) =>
+        request('patch', '/v1/orgs/{org}/members/{id}', { path: { org, id: userId }, body, ...call }),
+      removeMember: (org: string, userId: string, call?: CallOptions) => request('delete', '/v1/orgs/{org}/members/{id}', { path: { org, id: userId }, ...call }),
       /** Promotional credits or an adjustment (platform key). */
       grant: (org: string, body: Body<'/v1/orgs/{org}/grants', 'post'>, call?: CallOptions) =>
         request('post', '/v1/orgs/{org}/grants', { path: { org }, body, ...call }),
@@ -213,6 +217,13 @@ export function createClient(options: ClientOptions) {
       remove: (org: string, id: string, call?: CallOptions) => request('delete', '/v1/orgs/{org}/webhook-endpoints/{id}', { path: { org, id }, ...call }),
       deliveries: (org: string, id: string, query?: Query<'/v1/orgs/{org}/webhook-endpoints/{id}/deliveries', 'get'>, call?: CallOptions) =>
         request('get', '/v1/orgs/{org}/webhook-endpoints/{id}/deliveries', { path: { org, id }, query, ...call }),
+    },
+    auditLog: {
+      /** Who changed what in the org, newest first (admin). */
+      list: (org: string, query?: Query<'/v1/orgs/{org}/audit-log', 'get'>, call?: CallOptions) =>
+        request('get', '/v1/orgs/{org}/audit-log', { path: { org }, query, ...call }),
+      /** The platform's own entries: API keys created and revoked (platform key). */
+      platform: (query?: Query<'/v1/audit-log', 'get'>, call?: CallOptions) => request('get', '/v1/audit-log', { query, ...call }),
     },
     apiKeys: {
       list: (call?: CallOptions) => request('get', '/v1/api-keys', { ...call }),

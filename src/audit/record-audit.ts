@@ -18,6 +18,8 @@ export const AUDIT_ACTIONS = {
   'member.removed': { money: false },
   'invitation.created': { money: false },
   'invitation.accepted': { money: false },
+  'invitation.revoked': { money: false },
+  'member.role_changed': { money: false },
   'api_key.created': { money: false },
   'api_key.revoked': { money: false },
   'contract.set': { money: true },
@@ -47,7 +49,7 @@ export function withoutSecrets(value: unknown): unknown {
  */
 export async function recordAudit(
   tx: Db,
-  entry: { orgId: string; action: AuditAction; target?: string | null; before?: unknown; after?: unknown; now: Date; actor?: { userId: string } },
+  entry: { orgId: string | null; action: AuditAction; target?: string | null; before?: unknown; after?: unknown; now: Date; actor?: { userId: string } },
 ): Promise<void> {
   const request = currentAuditRequest();
   const actor = entry.actor ? { kind: 'user' as const, userId: entry.actor.userId } : (request?.actor ?? { kind: 'system' as const });
@@ -90,4 +92,9 @@ export async function recordSignIn(db: Db, input: { userId: string; succeeded: b
       await recordAudit(tx, { orgId, action: input.succeeded ? 'sign_in.succeeded' : 'sign_in.failed', target: input.userId, now: input.now, actor: { userId: input.userId } });
     }
   });
+}
+
+/** An export of the org's data (the full export, usage or the audit log as CSV), by the caller in flight. */
+export async function recordExport(db: Db, input: { orgId: string; what: 'org' | 'usage' | 'audit_log'; format: 'json' | 'zip' | 'csv'; now: Date }): Promise<void> {
+  await recordAudit(db, { orgId: input.orgId, action: 'export.downloaded', target: input.what, after: { format: input.format }, now: input.now });
 }

@@ -3,6 +3,7 @@ import { Failure, invalidFields } from '../domain/failures.js';
 import type { BillingDeps } from './deps.js';
 import { newId } from '../domain/ids.js';
 import { withOrgLedger } from './org-ledger.js';
+import { recordAudit } from '../audit/record-audit.js';
 
 export const GRANT_SOURCES = ['promotional', 'adjustment'] as const;
 export type GrantSource = (typeof GRANT_SOURCES)[number];
@@ -35,7 +36,7 @@ export async function addGrant(deps: BillingDeps, input: AddGrantInput): Promise
   if (input.source === 'promotional' && input.credits <= 0) throw invalidFields({ credits: ['a promotional grant adds at least 1 credit'] });
   if (input.credits === 0) throw invalidFields({ credits: ['an adjustment of 0 credits changes nothing'] });
   if (input.credits < 0 && input.expiresAt) throw invalidFields({ expires_at: ['a negative adjustment has no expiry'] });
-  return withOrgLedger(deps, input.orgId, ({ book }) => {
+  return withOrgLedger(deps, input.orgId, async ({ tx, book }) => {
     if (input.expiresAt && input.expiresAt.getTime() <= book.now.getTime()) throw invalidFields({ expires_at: ['must be in the future'] });
     const id = newId(input.credits > 0 ? 'grt' : 'adj');
     let next;
@@ -50,6 +51,8 @@ export async function addGrant(deps: BillingDeps, input: AddGrantInput): Promise
       }
       next = debitAdjustment(book, -input.credits, input.reason);
     }
+    const grant = { source: input.source, credits: input.credits, expires_at: input.expiresAt?.toISOString() ?? null, reason: input.reason };
+    await recordAudit(tx, { orgId: input.orgId, action: 'grant.added', target: id, after: grant, now: book.now });
     return {
       book: next,
       result: {

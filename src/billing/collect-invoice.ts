@@ -3,6 +3,7 @@ import { findInvoice, insertPayment, lockInvoice, updateInvoice } from '../db/in
 import { Failure } from '../domain/failures.js';
 import { publishEvent } from '../notifications/publish.js';
 import { ProviderUnavailable, type ChargeOutcome } from '../providers/payments.js';
+import { recordAudit } from '../audit/record-audit.js';
 import type { BillingDeps } from './deps.js';
 import { newId } from '../domain/ids.js';
 import { ensureCustomer } from './provider-customer.js';
@@ -144,6 +145,11 @@ export async function payInvoiceNow(deps: BillingDeps, input: { orgId: string; i
   if (!found) throw new Failure('INVOICE_NOT_FOUND', `There is no invoice ${input.invoiceId} in this organization.`);
   if (found.invoice.status !== 'open') throw new Failure('INVOICE_NOT_OPEN', `Invoice ${formatInvoiceNumber(found.invoice.number)} is ${found.invoice.status === 'paid' ? 'paid already' : 'void'}.`);
   if (!(await findDefaultPaymentMethod(deps.db, input.orgId))) throw new Failure('NO_PAYMENT_METHOD', 'Add a card first: the invoice is charged to the default card.');
-  await deps.db.updateTable('invoices').set({ next_attempt_at: deps.clock.now() }).where('org_id', '=', input.orgId).where('invoice_id', '=', input.invoiceId).where('status', '=', 'open').execute();
+  const now = deps.clock.now();
+  await deps.db.transaction().execute(async (tx) => {
+    await tx.updateTable('invoices').set({ next_attempt_at: now }).where('org_id', '=', input.orgId).where('invoice_id', '=', input.invoiceId).where('status', '=', 'open').execute();
+    const invoice = { number: formatInvoiceNumber(found.invoice.number), total_cents: found.invoice.total_cents };
+    await recordAudit(tx, { orgId: input.orgId, action: 'invoice.pay_requested', target: input.invoiceId, after: invoice, now });
+  });
   return collectInvoice(deps, input);
 }

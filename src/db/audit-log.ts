@@ -2,7 +2,8 @@ import { sql } from 'kysely';
 import type { Db } from './database.js';
 
 export interface AuditFilter {
-  readonly orgId: string;
+  /** Null reads the platform's own entries (API keys). */
+  readonly orgId: string | null;
   readonly from?: Date | undefined;
   readonly to?: Date | undefined;
   /** A user id or API key id. */
@@ -15,7 +16,7 @@ export type AuditRow = Awaited<ReturnType<typeof listAuditEvents>>[number];
 
 /** Newest first, by keyset on (at, seq). */
 export async function listAuditEvents(db: Db, filter: AuditFilter, page: { limit: number; after?: { at: Date; seq: string } | undefined }) {
-  let query = db.selectFrom('audit_events').selectAll().where('org_id', '=', filter.orgId);
+  let query = db.selectFrom('audit_events').selectAll().where('org_id', filter.orgId === null ? 'is' : '=', filter.orgId);
   if (filter.from) query = query.where('at', '>=', filter.from);
   if (filter.to) query = query.where('at', '<', filter.to);
   if (filter.actor) query = query.where('actor_id', '=', filter.actor);

@@ -37,6 +37,10 @@ export async function deleteMembership(tx: Db, input: { orgId: string; userId: s
   await tx.deleteFrom('memberships').where('org_id', '=', input.orgId).where('user_id', '=', input.userId).execute();
 }
 
+export async function updateMembershipRole(tx: Db, input: { orgId: string; userId: string; role: Role }): Promise<void> {
+  await tx.updateTable('memberships').set({ role: input.role }).where('org_id', '=', input.orgId).where('user_id', '=', input.userId).execute();
+}
+
 export async function countAdmins(db: Db, orgId: string): Promise<number> {
   const row = await db
     .selectFrom('memberships')

@@ -14,6 +14,7 @@ import * as ledgerWrite from './migrations/0011-ledger-write.js';
 import * as paymentCard from './migrations/0012-payment-card.js';
 import * as userLimits from './migrations/0013-user-limits.js';
 import * as auditLog from './migrations/0014-audit-log.js';
+import * as platformAudit from './migrations/0015-platform-audit.js';
 
 /** Versioned migrations, applied in name order. Add a file to migrations/ and a line here. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -31,6 +32,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0012-payment-card': paymentCard,
   '0013-user-limits': userLimits,
   '0014-audit-log': auditLog,
+  '0015-platform-audit': platformAudit,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -41,7 +41,8 @@ export interface Database {
 }
 
 export interface AuditEventsTable {
-  org_id: string;
+  /** Null for a change that belongs to no org (a platform API key). */
+  org_id: string | null;
   audit_id: string;
   at: Date;
   seq: Generated<string>;

@@ -209,7 +209,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // Every change outside the metering hot path runs with an audit context (src/audit/actor.ts): who
   // is calling, from where; recordAudit reads it in the use case's transaction.
   app.addHook('onRequest', (request, _reply, done) => {
-    if (SAFE_METHODS_FOR_AUDIT.has(request.method) || request.routeOptions.config.metering) return done();
+    const config = request.routeOptions.config;
+    if ((SAFE_METHODS_FOR_AUDIT.has(request.method) && !config.auditedRead) || config.metering) return done();
     const userAgent = request.headers['user-agent'];
     runWithAuditContext({ actor: { kind: 'system' }, ip: request.ip, userAgent: typeof userAgent === 'string' ? userAgent : null }, done);
   });

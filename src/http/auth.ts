@@ -49,6 +49,8 @@ declare module 'fastify' {
     probe?: boolean;
     /** A metering route on the hot path: it changes no setting, so it gets no audit context (app.ts). */
     metering?: boolean;
+    /** A read that is itself audited (an export): it runs with an audit context like a change. */
+    auditedRead?: boolean;
   }
 }
 

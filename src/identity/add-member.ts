@@ -61,7 +61,7 @@ export async function addMember(deps: BillingDeps, input: AddMemberInput): Promi
     }
     if (input.actor.kind === 'user') {
       const invitation = await createInvitation(tx, deps, { orgId: input.orgId, orgName: org.name, email, name: input.name, role: input.role, actor: input.actor, existingAccount: existing !== undefined, reserveSeat: true, now });
-      await recordAudit(tx, { orgId: input.orgId, action: 'invitation.created', target: email, after: { email, name: input.name, role: input.role }, now });
+      await recordAudit(tx, { orgId: input.orgId, action: 'invitation.created', target: invitation.id, after: { email, name: input.name, role: input.role }, now });
       return { status: 'invited', user_id: null, email, name: input.name, role: input.role, existing_account: existing !== undefined, password_set: false, invitation };
     }
     await assertSeatFree(tx, { catalog: deps.catalog, orgId: input.orgId, now });

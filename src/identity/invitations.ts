@@ -12,6 +12,7 @@ import {
   type InvitationRow,
 } from '../db/invitations.js';
 import { Failure, invalidFields } from '../domain/failures.js';
+import { recordAudit } from '../audit/record-audit.js';
 import type { BillingDeps } from '../billing/deps.js';
 import { newId } from '../domain/ids.js';
 import { publishEvent } from '../notifications/publish.js';
@@ -102,7 +103,11 @@ export async function listInvitations(deps: BillingDeps, orgId: string): Promise
 }
 
 export async function revokeInvitation(deps: BillingDeps, input: { orgId: string; invitationId: string }): Promise<void> {
-  if (!(await markRevoked(deps.db, { orgId: input.orgId, invitationId: input.invitationId, now: deps.clock.now() }))) throw new Failure('INVITATION_NOT_FOUND');
+  const now = deps.clock.now();
+  await deps.db.transaction().execute(async (tx) => {
+    if (!(await markRevoked(tx, { orgId: input.orgId, invitationId: input.invitationId, now }))) throw new Failure('INVITATION_NOT_FOUND');
+    await recordAudit(tx, { orgId: input.orgId, action: 'invitation.revoked', target: input.invitationId, now });
+  });
 }
 
 /** What the invitee sees before accepting: whose invitation, for which e-mail, and whether they have an account. */
@@ -146,6 +151,14 @@ export async function acceptInvitation(deps: BillingDeps, input: { token: string
       await insertMembership(tx, { orgId: invitation.org_id, userId: account.user_id, role: invitation.role, now });
     }
     await markInvitationAccepted(tx, { orgId: invitation.org_id, invitationId: invitation.invitation_id, userId: account.user_id, now });
+    await recordAudit(tx, {
+      orgId: invitation.org_id,
+      action: 'invitation.accepted',
+      target: invitation.invitation_id,
+      after: { user_id: account.user_id, email: invitation.email, role: invitation.role },
+      now,
+      actor: { userId: account.user_id },
+    });
     return account;
   });
   return startSession(deps, { id: user.user_id, email: user.email, name: user.name });

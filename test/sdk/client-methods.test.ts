@@ -181,6 +181,28 @@ describe('orgs', () => {
     ]);
   });
 
+  it('orgs.changeMemberRole makes a member an admin, orgs.removeMember removes them; auditLog.list shows both by the API key', async () => {
+    const id = await newOrg();
+    const member = await loupe.orgs.addMember(id, { email: `role@${id}.test`, name: 'Role', role: 'member' });
+    expect(await loupe.orgs.changeMemberRole(id, member.user_id!, { role: 'admin' })).toEqual({ user_id: member.user_id, role: 'admin' });
+    expect((await loupe.orgs.listMembers(id)).items.find((item) => item.user_id === member.user_id)?.role).toBe('admin');
+    await expect(loupe.orgs.removeMember(id, member.user_id!)).resolves.toBeUndefined();
+    expect((await loupe.orgs.listMembers(id)).items.map((item) => item.email)).toEqual([`admin@${id}.test`]);
+    const log = await loupe.auditLog.list(id, { action: 'member' });
+    expect(log.items.map((entry) => [entry.action, entry.actor.kind, entry.target])).toEqual([
+      ['member.removed', 'api_key', member.user_id],
+      ['member.role_changed', 'api_key', member.user_id],
+      ['member.added', 'api_key', member.user_id],
+    ]);
+  });
+
+  it("auditLog.platform lists the platform's own entries: an API key created", async () => {
+    const created = await loupe.apiKeys.create({ name: 'audited key' });
+    const { items } = await loupe.auditLog.platform({ action: 'api_key' });
+    expect(items.find((entry) => entry.target === created.id)).toMatchObject({ action: 'api_key.created', after: { name: 'audited key' } });
+    await loupe.apiKeys.revoke(created.id);
+  });
+
   it('orgs.setContract replaces the enterprise terms and orgs.getContract reads them; the quote follows the contract price', async () => {
     const id = await newOrg('enterprise');
     expect(await loupe.orgs.getContract(id)).toEqual({});

@@ -2,10 +2,11 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import type { BillingDeps } from '../../billing/deps.js';
+import { removeWebhookEndpoint } from '../../notifications/remove-webhook-endpoint.js';
 import { autoRechargeView, setAutoRecharge } from '../../billing/update-settings.js';
 import { findOrg } from '../../db/orgs.js';
 import { EVENT_TYPES } from '../../db/events.js';
-import { countUnread, deleteEndpoint, listDeliveries, listEmails, listEndpoints, listNotifications, markRead } from '../../db/notifications.js';
+import { countUnread, listDeliveries, listEmails, listEndpoints, listNotifications, markRead } from '../../db/notifications.js';
 import { Failure } from '../../domain/failures.js';
 import { addWebhookEndpoint, MAX_WEBHOOK_ENDPOINTS_PER_ORG } from '../../notifications/add-webhook-endpoint.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
@@ -204,7 +205,7 @@ export const notificationRoutes = (deps: BillingDeps): FastifyPluginAsyncTypebox
       config: { access: 'org-admin' },
       schema: { tags: ['webhooks'], summary: 'Remove an endpoint', params: EndpointParams, response: { 204: Type.Null(), ...problems(401, 403, 404) } },
       handler: async (request, reply) => {
-        if (!(await deleteEndpoint(deps.db, request.params.org, request.params.id, deps.clock.now()))) throw new Failure('NOT_FOUND', 'There is no such webhook endpoint.');
+        await removeWebhookEndpoint(deps, { orgId: request.params.org, endpointId: request.params.id });
         return reply.status(204).send(null);
       },
     });

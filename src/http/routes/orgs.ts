@@ -7,6 +7,7 @@ import { listMembers } from '../../db/identity.js';
 import { ROLES } from '../../db/schema.js';
 import { Failure } from '../../domain/failures.js';
 import { addMember } from '../../identity/add-member.js';
+import { changeMemberRole } from '../../identity/change-member-role.js';
 import { removeMember } from '../../identity/remove-member.js';
 import { updateOrg } from '../../billing/update-org.js';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../identity/passwords.js';
@@ -210,6 +211,18 @@ export const orgRoutes = (deps: BillingDeps): FastifyPluginAsyncTypebox =>
         const member = await addMember(deps, { orgId: request.params.org, ...request.body, actor });
         return reply.status(201).send(member);
       },
+    });
+
+    app.patch('/v1/orgs/:org/members/:id', {
+      config: { access: 'org-admin' },
+      schema: {
+        tags: ['orgs'],
+        summary: 'Change a member’s role (the last admin stays an admin)',
+        params: Type.Object({ ...OrgParams.properties, id: Identifier(100) }),
+        body: Type.Object({ role: Role }, { additionalProperties: false }),
+        response: { 200: Type.Object({ user_id: Type.String(), role: Role }), ...problems(401, 403, 404, 409, 422) },
+      },
+      handler: async (request) => changeMemberRole(deps, { orgId: request.params.org, userId: request.params.id, role: request.body.role }),
     });
 
     app.delete('/v1/orgs/:org/members/:id', {

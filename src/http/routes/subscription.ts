@@ -4,6 +4,7 @@ import type { BillingDeps } from '../../billing/deps.js';
 import { cancelSubscription, changePlan, resumeSubscription } from '../../billing/change-subscription.js';
 import { getContract, setContract } from '../../billing/set-contract.js';
 import { exportOrg, exportOrgZip, exportUsageJson } from '../../billing/export-org.js';
+import { recordExport } from '../../audit/record-audit.js';
 import { OrgParams, StringEnum, Timestamp, problems } from '../schemas.js';
 
 const PendingChange = Type.Object({
@@ -100,7 +101,7 @@ export const subscriptionRoutes = (deps: BillingDeps): FastifyPluginAsyncTypebox
     });
 
     app.get('/v1/orgs/:org/export', {
-      config: { access: 'org-admin' },
+      config: { access: 'org-admin', auditedRead: true },
       schema: {
         tags: ['subscription'],
         summary: 'Everything the org may take with it: JSON, or a zip with usage.csv, ledger, invoices and their PDFs (?format=zip)',
@@ -113,7 +114,9 @@ export const subscriptionRoutes = (deps: BillingDeps): FastifyPluginAsyncTypebox
         },
       },
       handler: async (request, reply) => {
-        if (request.query.format === 'zip') {
+        const format = request.query.format ?? 'json';
+        await recordExport(deps.db, { orgId: request.params.org, what: 'org', format, now: deps.clock.now() });
+        if (format === 'zip') {
           const zip = await exportOrgZip(deps, request.params.org);
           return reply.type('application/zip').header('content-disposition', `attachment; filename="${request.params.org}-export.zip"`).send(zip as unknown as string); // a stream, typed as the schema's binary string
         }

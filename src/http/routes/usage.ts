@@ -1,3 +1,4 @@
+import { recordExport } from '../../audit/record-audit.js';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
@@ -73,7 +74,7 @@ function filterFor(request: FastifyRequest, orgId: string, query: Query): UsageF
 export const usageRoutes = (deps: BillingDeps): FastifyPluginAsyncTypebox =>
   async (app) => {
     app.get('/v1/orgs/:org/usage', {
-      config: { access: 'org-member' },
+      config: { access: 'org-member', auditedRead: true },
       schema: {
         tags: ['usage'],
         summary: 'Usage history, newest first (Accept: text/csv streams it as CSV)',
@@ -84,6 +85,7 @@ export const usageRoutes = (deps: BillingDeps): FastifyPluginAsyncTypebox =>
       handler: async (request, reply) => {
         const filter = filterFor(request, request.params.org, request.query);
         if (prefersCsv(request.headers.accept)) {
+          await recordExport(deps.db, { orgId: request.params.org, what: 'usage', format: 'csv', now: deps.clock.now() });
           return reply.type('text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="usage.csv"').send(usageCsvStream(deps.db, filter) as never);
         }
         const limit = request.query.limit ?? 50;
@@ -98,7 +100,7 @@ export const usageRoutes = (deps: BillingDeps): FastifyPluginAsyncTypebox =>
     });
 
     app.get('/v1/orgs/:org/usage.csv', {
-      config: { access: 'org-member' },
+      config: { access: 'org-member', auditedRead: true },
       schema: {
         tags: ['usage'],
         summary: 'Usage history as CSV, streamed',
@@ -108,6 +110,7 @@ export const usageRoutes = (deps: BillingDeps): FastifyPluginAsyncTypebox =>
       },
       handler: async (request, reply) => {
         const filter = filterFor(request, request.params.org, request.query);
+        await recordExport(deps.db, { orgId: request.params.org, what: 'usage', format: 'csv', now: deps.clock.now() });
         return reply.type('text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="usage.csv"').send(usageCsvStream(deps.db, filter));
       },
     });
