@@ -55,16 +55,17 @@ export async function revokeOpenInvitation(tx: Db, input: { orgId: string; email
     .execute();
 }
 
-export async function revokeInvitation(tx: Db, input: { orgId: string; invitationId: string; now: Date }): Promise<boolean> {
-  const result = await tx
+/** Revokes an open invitation; answers whom it was for and as what, or undefined when there was none open. */
+export async function revokeInvitation(tx: Db, input: { orgId: string; invitationId: string; now: Date }) {
+  return tx
     .updateTable('invitations')
     .set({ revoked_at: input.now })
     .where('org_id', '=', input.orgId)
     .where('invitation_id', '=', input.invitationId)
     .where('accepted_at', 'is', null)
     .where('revoked_at', 'is', null)
+    .returning(['email', 'role'])
     .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
 }
 
 export async function insertInvitation(

@@ -68,7 +68,7 @@ export async function addMember(deps: BillingDeps, input: AddMemberInput): Promi
     const userId = existing?.user_id ?? newId('usr');
     if (!existing) await insertUser(tx, { userId, email, name: input.name, passwordHash, now });
     await insertMembership(tx, { orgId: input.orgId, userId, role: input.role, now });
-    await recordAudit(tx, { orgId: input.orgId, action: 'member.added', target: userId, after: { email, role: input.role }, now });
+    await recordAudit(tx, { orgId: input.orgId, action: 'member.added', target: userId, after: { email, name: input.name, role: input.role }, now });
     // A new account without a password gets an e-mail to choose one (the member's seat is theirs already).
     const invitation =
       !existing && passwordHash === null

@@ -1,4 +1,4 @@
-import { countAdmins, findMembership, updateMembershipRole } from '../db/identity.js';
+import { countAdmins, findMembership, findUser, updateMembershipRole } from '../db/identity.js';
 import type { Role } from '../db/schema.js';
 import { Failure } from '../domain/failures.js';
 import type { BillingDeps } from '../billing/deps.js';
@@ -20,7 +20,9 @@ export async function changeMemberRole(deps: BillingDeps, input: { orgId: string
       throw new Failure('LAST_ADMIN', 'The last admin cannot become a member; make another member an admin first.');
     }
     await updateMembershipRole(tx, input);
-    await recordAudit(tx, { orgId: input.orgId, action: 'member.role_changed', target: input.userId, before: { role: membership.role }, after: { role: input.role }, now: deps.clock.now() });
+    const user = await findUser(tx, input.userId);
+    const who = { email: user?.email, name: user?.name };
+    await recordAudit(tx, { orgId: input.orgId, action: 'member.role_changed', target: input.userId, before: { ...who, role: membership.role }, after: { ...who, role: input.role }, now: deps.clock.now() });
   });
   return { user_id: input.userId, role: input.role };
 }

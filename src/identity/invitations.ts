@@ -105,8 +105,9 @@ export async function listInvitations(deps: BillingDeps, orgId: string): Promise
 export async function revokeInvitation(deps: BillingDeps, input: { orgId: string; invitationId: string }): Promise<void> {
   const now = deps.clock.now();
   await deps.db.transaction().execute(async (tx) => {
-    if (!(await markRevoked(tx, { orgId: input.orgId, invitationId: input.invitationId, now }))) throw new Failure('INVITATION_NOT_FOUND');
-    await recordAudit(tx, { orgId: input.orgId, action: 'invitation.revoked', target: input.invitationId, now });
+    const revoked = await markRevoked(tx, { orgId: input.orgId, invitationId: input.invitationId, now });
+    if (!revoked) throw new Failure('INVITATION_NOT_FOUND');
+    await recordAudit(tx, { orgId: input.orgId, action: 'invitation.revoked', target: input.invitationId, before: { email: revoked.email, role: revoked.role }, now });
   });
 }
 

@@ -1,4 +1,4 @@
-import { countAdmins, deleteMembership, deleteUserSessions, findMembership, listUserOrgs } from '../db/identity.js';
+import { countAdmins, deleteMembership, deleteUserSessions, findMembership, findUser, listUserOrgs } from '../db/identity.js';
 import { Failure } from '../domain/failures.js';
 import type { BillingDeps } from '../billing/deps.js';
 import { recordAudit } from '../audit/record-audit.js';
@@ -16,7 +16,8 @@ export async function removeMember(deps: BillingDeps, input: { orgId: string; us
     if (!membership) throw new Failure('MEMBER_NOT_FOUND');
     if (membership.role === 'admin' && (await countAdmins(tx, input.orgId)) === 1) throw new Failure('LAST_ADMIN');
     await deleteMembership(tx, { orgId: input.orgId, userId: input.userId });
-    await recordAudit(tx, { orgId: input.orgId, action: 'member.removed', target: input.userId, before: { role: membership.role }, now: deps.clock.now() });
+    const user = await findUser(tx, input.userId);
+    await recordAudit(tx, { orgId: input.orgId, action: 'member.removed', target: input.userId, before: { email: user?.email, name: user?.name, role: membership.role }, now: deps.clock.now() });
     if ((await listUserOrgs(tx, input.userId)).length === 0) await deleteUserSessions(tx, { userId: input.userId, exceptSessionHash: null });
   });
 }

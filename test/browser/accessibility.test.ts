@@ -152,6 +152,14 @@ const SCREENS: readonly Screen[] = [
     },
   },
   {
+    name: 'Audit log',
+    viewer: 'admin',
+    open: async (page) => {
+      await openPath(page, '/admin/audit-log', 'Audit log');
+      await page.locator('table.audit-table tbody tr').first().waitFor();
+    },
+  },
+  {
     name: 'Billing',
     viewer: 'admin',
     open: async (page) => {

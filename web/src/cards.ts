@@ -3,7 +3,7 @@ import type { PaymentMethod } from './types.js';
 const BRANDS: Record<string, string> = { visa: 'Visa', mastercard: 'Mastercard', amex: 'American Express', discover: 'Discover' };
 
 /** "Visa •••• 4242": the card as a person recognises it. */
-export function cardLabel(method: PaymentMethod): string {
+export function cardLabel(method: Pick<PaymentMethod, 'brand' | 'last4'>): string {
   const brand = BRANDS[method.brand.toLowerCase()] ?? (method.brand && method.brand !== 'unknown' ? method.brand : 'Card');
   return `${brand} •••• ${method.last4}`;
 }

@@ -9,6 +9,7 @@ import { LoginPage } from './pages/Login.js';
 import { AiCreditsUsagePage } from './pages/ai-credits/AiCreditsUsagePage.js';
 import { AiFeaturesPage } from './pages/AiFeatures.js';
 import { MemberLimitsPage } from './pages/MemberLimitsPage.js';
+import { AuditLogPage } from './pages/AuditLogPage.js';
 import { BillingPage } from './pages/billing/BillingPage.js';
 import { InvoiceDetailPage } from './pages/billing/InvoiceDetailPage.js';
 import { BillingFaqPage } from './pages/BillingFaqPage.js';
@@ -50,6 +51,7 @@ function App() {
           <Route path="/admin/ai-credits" element={<AiCreditsUsagePage />} />
           <Route path="/admin/ai-features" element={<AiFeaturesPage />} />
           <Route path="/admin/member-limits" element={<MemberLimitsPage />} />
+          <Route path="/admin/audit-log" element={<AuditLogPage />} />
           <Route path="/billing" element={<BillingPage />} />
           <Route path="/billing/invoices/:invoiceId" element={<InvoiceDetailPage />} />
           {/* Under /billing, so that the side navigation's Billing stays marked; /pricing is the name the help page uses. */}

@@ -39,6 +39,8 @@ export const keys = {
   /** The per-member monthly limits (admins); `memberUsage`: each user's credits this period against them. */
   userLimits: (orgId: string) => ['settings', orgId, 'user-limits'] as const,
   memberUsage: (orgId: string) => ['member-usage', orgId] as const,
+  /** `filters`: the audit log request's query string (dates, person, kind of change). */
+  auditLog: (orgId: string, filters: string) => ['audit-log', orgId, filters] as const,
 };
 
 /**
@@ -90,7 +92,7 @@ export function useAiFeatures(orgId: string) {
 export function usePagedList<Page extends { next_cursor: string | null }>({ queryKey, path, limit }: { queryKey: QueryKey; path: string; limit: number }) {
   return useInfiniteQuery({
     queryKey,
-    queryFn: ({ pageParam }) => api<Page>('GET', `${path}?limit=${limit}${pageParam ? `&cursor=${encodeURIComponent(pageParam)}` : ''}`),
+    queryFn: ({ pageParam }) => api<Page>('GET', `${path}${path.includes('?') ? '&' : '?'}limit=${limit}${pageParam ? `&cursor=${encodeURIComponent(pageParam)}` : ''}`),
     initialPageParam: '',
     getNextPageParam: (last) => last.next_cursor ?? undefined,
   });

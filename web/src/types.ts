@@ -47,3 +47,7 @@ export type UsageTrends = SuccessBody<'/v1/orgs/{org}/usage/trends', 'get'>;
 export type UserLimits = SuccessBody<'/v1/orgs/{org}/settings/user-limits', 'get'>;
 /** One user's credits this period against their monthly limit (null = no limit). */
 export type MemberUsage = Item<SuccessBody<'/v1/orgs/{org}/usage/users', 'get'>>;
+
+/** The audit log, newest first: who changed what, when, from where. */
+export type AuditLogPage = SuccessBody<'/v1/orgs/{org}/audit-log', 'get'>;
+export type AuditEntry = Item<AuditLogPage>;

@@ -25,6 +25,7 @@ export function AppShell() {
         <NavLink to="/admin/ai-credits">AI Credits Usage</NavLink>
         <NavLink to="/admin/ai-features">AI Features</NavLink>
         {isAdmin && <NavLink to="/admin/member-limits">Member limits</NavLink>}
+        {isAdmin && <NavLink to="/admin/audit-log">Audit log</NavLink>}
         <p className="nav-group">Account</p>
         <NavLink to="/billing">Billing</NavLink>
         <NavLink to="/reports">Reporting &amp; Analytics</NavLink>

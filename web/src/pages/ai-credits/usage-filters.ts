@@ -1,3 +1,5 @@
+import { dayBoundary } from '../../format.js';
+
 /** The usage filters as typed: days as "2026-02-03", the action as free text. */
 export interface UsageFilterInputs {
   readonly from: string;
@@ -11,21 +13,6 @@ export const NO_FILTERS: UsageFilterInputs = { from: '', to: '', userId: '', fea
 
 export function hasFilters(inputs: UsageFilterInputs): boolean {
   return Object.values(inputs).some((value) => value !== '');
-}
-
-/**
- * "2026-02-03" → the start of that day in the viewer's time zone (the zone the table's times are
- * shown in), or of the next day for an exclusive end. Days are counted on the calendar, not as 24
- * hours, so a day with a daylight-saving change is whole too.
- */
-function dayBoundary(day: string, next: boolean): string | null {
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
-  if (!match) return null;
-  const start = new Date(0);
-  // setFullYear, not the Date constructor, which would read the years 0–99 as 1900–1999.
-  start.setFullYear(Number(match[1]), Number(match[2]) - 1, Number(match[3]) + (next ? 1 : 0));
-  start.setHours(0, 0, 0, 0);
-  return Number.isNaN(start.getTime()) ? null : start.toISOString();
 }
 
 /**

@@ -6,7 +6,7 @@ import { keys, usePagedList } from '../../queries.js';
 import type { BillingHistoryEntry, BillingHistoryPage } from '../../types.js';
 import { invoicePath, statusTagClass, type TagTone } from './labels.js';
 import { formatInvoiceDate } from '../../../../src/domain/invoice-presentation.js';
-import { ShowOlderButton } from './ShowOlderButton.js';
+import { ShowOlderButton } from '../../components/ShowOlderButton.js';
 
 const HISTORY_PAGE_SIZE = 10;
 

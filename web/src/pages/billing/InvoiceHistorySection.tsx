@@ -4,7 +4,7 @@ import { LoadFailed, Loading } from '../../components/Status.js';
 import { keys, usePagedList } from '../../queries.js';
 import type { InvoicePage } from '../../types.js';
 import { BillingHistory } from './BillingHistory.js';
-import { ShowOlderButton } from './ShowOlderButton.js';
+import { ShowOlderButton } from '../../components/ShowOlderButton.js';
 import { invoicePath, statusTagClass } from './labels.js';
 import { presentInvoiceSummary } from '../../../../src/domain/invoice-presentation.js';
 import { ScrollRegion } from '../../components/ScrollRegion.js';
