@@ -147,6 +147,20 @@ describe('two servers on one database', () => {
     expect(await balance(org)).toMatchObject({ available: 0, held: 300 });
   });
 
+  it('100 authorizes of one user to each server against a member limit of 50 allow exactly 50, while another user goes on', async () => {
+    const org = await createOrg();
+    const limits = await call(a, 'PUT', `/v1/orgs/${org}/settings/user-limits`, { default_monthly_credits: null, overrides: { 'u-capped': 50 } });
+    expect(limits.status, limits.text).toBe(200);
+    const body = (user: string) => ({ user_id: user, feature: 'assistant', action: 'chat' });
+    const capped = [a, b].flatMap((server) => Array.from({ length: 100 }, () => call(server, 'POST', `/v1/orgs/${org}/ai/authorize`, body('u-capped'))));
+    const other = [a, b].flatMap((server) => Array.from({ length: 20 }, () => call(server, 'POST', `/v1/orgs/${org}/ai/authorize`, body('u-free'))));
+    const [cappedAnswers, otherAnswers] = await Promise.all([Promise.all(capped), Promise.all(other)]);
+    expect(cappedAnswers.filter((answer) => answer.json.allowed === true)).toHaveLength(50);
+    expect(cappedAnswers.filter((answer) => answer.json.reason === 'USER_LIMIT_REACHED')).toHaveLength(150);
+    expect(otherAnswers.every((answer) => answer.json.allowed === true)).toBe(true);
+    expect((await balance(org)).held).toBe(50 + 40);
+  });
+
   it('200 records to each server charge exactly what is available, and each key replays on the other server', async () => {
     const org = await orgWithCredits(300);
     const keysOf = (prefix: string) => Array.from({ length: 200 }, (_, index) => `${prefix}-${index}`);
