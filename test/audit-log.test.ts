@@ -230,6 +230,8 @@ describe('the audit log', () => {
       ['api_key.created', 'api_key'],
     ]);
     expect(JSON.stringify(all)).not.toContain((created.json() as { key: string }).key);
+    await expect(sql`UPDATE platform_audit_events SET action = 'x' WHERE target = ${keyId}`.execute(h.db)).rejects.toThrow(/append-only/);
+    await expect(sql`DELETE FROM platform_audit_events WHERE target = ${keyId}`.execute(h.db)).rejects.toThrow(/append-only/);
     const org = await createOrgAt(h, { plan: 'team' });
     const admin = await signIn(h, `admin@${org}.test`, 'admin-password');
     expect((await h.api('GET', '/v1/audit-log', undefined, as(admin))).statusCode).toBe(403);

@@ -10,6 +10,7 @@ const GLOBAL_TABLES = [
   'users', // a user may belong to several orgs (memberships are org-owned)
   'sessions',
   'api_keys',
+  'platform_audit_events', // the platform's own changes (API keys), which belong to no org
   'test_clock',
   'invoice_counter', // one gapless sequence of invoice numbers
   'provider_events', // keyed by the provider's event id; org_id is filled in when known

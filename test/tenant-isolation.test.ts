@@ -403,6 +403,7 @@ describe('tenant isolation over every org operation', () => {
       'GET /v1/orgs/{org}/invoices/{id}',
       'GET /v1/orgs/{org}/invoices/{id}/pdf',
       'GET /v1/orgs/{org}/webhook-endpoints/{id}/deliveries',
+      'PATCH /v1/orgs/{org}/members/{id}',
       'POST /v1/orgs/{org}/ai/holds/{hold_id}/release',
       'POST /v1/orgs/{org}/invoices/{id}/pay',
       'POST /v1/orgs/{org}/notifications/{id}/read',

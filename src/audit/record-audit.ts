@@ -64,24 +64,23 @@ export async function recordAudit(
     actorId = key?.key_id ?? null;
     actorName = key?.name ?? null;
   }
-  await tx
-    .insertInto('audit_events')
-    .values({
-      org_id: entry.orgId,
-      audit_id: newId('aud'),
-      at: entry.now,
-      actor_kind: actor.kind,
-      actor_id: actorId,
-      actor_name: actorName,
-      action: entry.action,
-      target: entry.target ?? null,
-      before: entry.before === undefined ? null : JSON.stringify(withoutSecrets(entry.before)),
-      after: entry.after === undefined ? null : JSON.stringify(withoutSecrets(entry.after)),
-      ip: request?.ip ?? null,
-      user_agent: request?.userAgent?.slice(0, 500) ?? null,
-      money: AUDIT_ACTIONS[entry.action].money,
-    })
-    .execute();
+  const values = {
+    audit_id: newId('aud'),
+    at: entry.now,
+    actor_kind: actor.kind,
+    actor_id: actorId,
+    actor_name: actorName,
+    action: entry.action,
+    target: entry.target ?? null,
+    before: entry.before === undefined ? null : JSON.stringify(withoutSecrets(entry.before)),
+    after: entry.after === undefined ? null : JSON.stringify(withoutSecrets(entry.after)),
+    ip: request?.ip ?? null,
+    user_agent: request?.userAgent?.slice(0, 500) ?? null,
+    money: AUDIT_ACTIONS[entry.action].money,
+  };
+  // A change that belongs to no org (an API key) goes to the platform's own log (migration 0015).
+  if (entry.orgId === null) await tx.insertInto('platform_audit_events').values({ ...values, org_id: null }).execute();
+  else await tx.insertInto('audit_events').values({ ...values, org_id: entry.orgId }).execute();
 }
 
 /** A sign-in (success or failure) of a known account, in the log of every org the person belongs to. */

@@ -16,7 +16,8 @@ export type AuditRow = Awaited<ReturnType<typeof listAuditEvents>>[number];
 
 /** Newest first, by keyset on (at, seq). */
 export async function listAuditEvents(db: Db, filter: AuditFilter, page: { limit: number; after?: { at: Date; seq: string } | undefined }) {
-  let query = db.selectFrom('audit_events').selectAll().where('org_id', filter.orgId === null ? 'is' : '=', filter.orgId);
+  // The platform's entries have a table of their own with the same columns (migration 0015).
+  let query = db.selectFrom(filter.orgId === null ? 'platform_audit_events' : 'audit_events').selectAll().where('org_id', filter.orgId === null ? 'is' : '=', filter.orgId);
   if (filter.from) query = query.where('at', '>=', filter.from);
   if (filter.to) query = query.where('at', '<', filter.to);
   if (filter.actor) query = query.where('actor_id', '=', filter.actor);

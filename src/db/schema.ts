@@ -38,11 +38,12 @@ export interface Database {
   user_limit_overrides: UserLimitOverridesTable;
   user_limit_alerts: UserLimitAlertsTable;
   audit_events: AuditEventsTable;
+  /** The platform's own changes (API keys): the same columns, org_id always null (migration 0015). */
+  platform_audit_events: Omit<AuditEventsTable, 'org_id'> & { org_id: null };
 }
 
 export interface AuditEventsTable {
-  /** Null for a change that belongs to no org (a platform API key). */
-  org_id: string | null;
+  org_id: string;
   audit_id: string;
   at: Date;
   seq: Generated<string>;

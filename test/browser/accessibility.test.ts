@@ -318,6 +318,18 @@ describe.skipIf(!HAS_CHROMIUM)('no WCAG 2.1 A/AA violation (axe-core) on any scr
   });
   beforeEach(() => void ({ page } = suite));
 
+  it('the check itself fails on a page that breaks a rule, naming the rule and the element', async () => {
+    await page.goto('/');
+    await heading(page, 'Sign in to Loupe Factory').waitFor();
+    await page.evaluate(() => {
+      const document = (globalThis as unknown as { document: { body: { insertAdjacentHTML(where: string, html: string): void } } }).document;
+      document.body.insertAdjacentHTML('beforeend', '<img id="no-alt" src="data:image/gif;base64,R0lGODlhAQABAAAAACw="><p style="color:#bbb;background:#fff">Faint text</p>');
+    });
+    const failure = await expectNoAxeViolations(page, 'a broken page').then(() => null, (error: Error) => error.message);
+    expect(failure).toMatch(/image-alt \(critical\)[\s\S]*#no-alt/);
+    expect(failure).toMatch(/color-contrast/);
+  });
+
   it.each(SCREENS.map((screen) => [screen.viewer === 'member' ? `${screen.name}, as a member` : screen.name, screen] as const))('%s, at 1280 and 390 px', async (label, screen) => {
     if (screen.viewer === 'admin') await signInWithCookie(suite.context, suite.h, suite.baseUrl, seeded.adminEmail, ADMIN_PASSWORD);
     if (screen.viewer === 'member') await signInWithCookie(suite.context, suite.h, suite.baseUrl, seeded.memberEmail, MEMBER_PASSWORD);

@@ -1,15 +1,35 @@
 import { sql, type Kysely } from 'kysely';
 
 /**
- * Changes that belong to no org (the platform's API keys) are audited too: their entries have no
- * org_id and are read only with the platform key (`GET /v1/audit-log`). Under row-level security
- * such rows are invisible to an org's scoped transaction, since NULL never equals the org in scope.
+ * Changes that belong to no org (the platform's API keys) are audited too, in a table of their own
+ * with the same columns (org_id always null), read only with the platform key (`GET /v1/audit-log`).
+ * Append-only like the org log; it is never purged.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`
-    ALTER TABLE audit_events DROP CONSTRAINT audit_events_pkey;
-    ALTER TABLE audit_events ALTER COLUMN org_id DROP NOT NULL;
-    ALTER TABLE audit_events ADD PRIMARY KEY (audit_id);
-    CREATE INDEX audit_events_platform_newest ON audit_events (at DESC, seq DESC) WHERE org_id IS NULL;
+    CREATE TABLE platform_audit_events (
+      org_id text CHECK (org_id IS NULL),
+      audit_id text PRIMARY KEY,
+      at timestamptz NOT NULL,
+      seq bigint GENERATED ALWAYS AS IDENTITY,
+      actor_kind text NOT NULL CHECK (actor_kind IN ('user', 'api_key', 'system')),
+      actor_id text,
+      actor_name text,
+      action text NOT NULL,
+      target text,
+      before jsonb,
+      after jsonb,
+      ip text,
+      user_agent text,
+      money boolean NOT NULL DEFAULT false
+    );
+    CREATE INDEX platform_audit_events_newest ON platform_audit_events (at DESC, seq DESC);
+    CREATE FUNCTION platform_audit_events_are_immutable() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      RAISE EXCEPTION 'audit events are append-only (% refused)', TG_OP;
+    END $$;
+    CREATE TRIGGER platform_audit_events_append_only BEFORE UPDATE OR DELETE ON platform_audit_events
+      FOR EACH ROW EXECUTE FUNCTION platform_audit_events_are_immutable();
+    REVOKE UPDATE, DELETE ON platform_audit_events FROM loupe_app;
   `.execute(db);
 }
