@@ -205,6 +205,15 @@ describe('two servers on one database', () => {
     expect(await deadlocks()).toBe(deadlocksBefore);
   });
 
+  it('hashes passwords at full cost (argon2id, 19 MiB, 2 passes), as every server does', async () => {
+    const id = `two-${randomBytes(4).toString('hex')}`;
+    const admin = { email: `admin@${id}.test`, name: 'Admin', password: 'admin-password' };
+    const answer = await call(a, 'POST', '/v1/orgs', { id, name: `Org ${id}`, plan: 'starter', billing_address: { country: 'US', region: 'CA' }, admin });
+    expect(answer.status, answer.text).toBe(201);
+    const row = await db.selectFrom('users').select('password_hash').where('email', '=', admin.email).executeTakeFirstOrThrow();
+    expect(row.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+  });
+
   it('leaves a ledger the audit finds nothing wrong with', async () => {
     expect(await auditLedger(db, null, new Date())).toEqual([]);
   });

@@ -11,7 +11,7 @@ import type { BrowserContext, Page, Request } from 'playwright-core';
 import type { Harness } from '../support/harness.js';
 import { addCard, CARDS, createOrgAt, invoices, org as orgView, purchase } from '../support/billing.js';
 import { advance, balance } from '../support/metering.js';
-import { HAS_CHROMIUM, loaded, NARROW, shot, signIn, useBrowserSuite, WIDE } from '../support/browser.js';
+import { HAS_CHROMIUM, loaded, NARROW, shot, signIn, TAKE_SCREENSHOTS, useBrowserSuite, WIDE } from '../support/browser.js';
 
 if (!HAS_CHROMIUM) {
   console.warn('Browser tests skipped: no Chromium at /usr/bin/chromium (install Debian’s "chromium" package to run them).');
@@ -337,7 +337,8 @@ describe.skipIf(!HAS_CHROMIUM)('the AI Credits & Billing help page, followed in 
     expect((await balance(h, org)).purchased.remaining).toBe(0);
   });
 
-  it('screenshots of every screen at 1280 and 390 px wide', { timeout: 120_000 }, async () => {
+  // Only for the README's pictures (npm run screenshots): the screens' behaviour is tested above.
+  it.runIf(TAKE_SCREENSHOTS)('screenshots of every screen at 1280 and 390 px wide', { timeout: 120_000 }, async () => {
     // An org that looks used: Team plan, a card, purchased credits, a closed period with its invoice,
     // and ~40 AI actions by three people over the last ten days.
     const org = await createOrgAt(h, { plan: 'team', region: 'CA' });

@@ -48,11 +48,33 @@ export async function loaded(page: Page): Promise<void> {
 }
 
 /** A full-page screenshot at docs/screenshots/<name>.png. */
-export async function shot(page: Page, name: string): Promise<string> {
+/**
+ * Screenshots for the README (docs/screenshots/) are taken by `npm run screenshots`, not by every test
+ * run: a full-page PNG costs Chromium about as much as loading the page, and nothing asserts on it.
+ */
+export const TAKE_SCREENSHOTS = process.env.LOUPE_SCREENSHOTS === '1';
+
+/** Saves docs/screenshots/<name>.png of the whole page, when screenshots were asked for. */
+export async function shot(page: Page, name: string): Promise<void> {
+  if (!TAKE_SCREENSHOTS) return;
   await mkdir(SCREENSHOT_DIR, { recursive: true });
   const file = path.join(SCREENSHOT_DIR, `${name}.png`);
   await page.screenshot({ path: file, fullPage: true, animations: 'disabled' });
-  return file;
+}
+
+/**
+ * One Chromium per test process, launched by the first browser suite that needs it and shared by the
+ * files that process runs next (the main run keeps modules between files: --no-isolate). Every test
+ * still gets a new context (cookies, storage, cache), so nothing crosses from one test to another.
+ * Playwright ends the browser when the process exits.
+ */
+let sharedChromium: Promise<Browser> | undefined;
+function chromiumForThisProcess(): Promise<Browser> {
+  sharedChromium ??= launchChromium().then((browser) => {
+    browser.on('disconnected', () => (sharedChromium = undefined));
+    return browser;
+  });
+  return sharedChromium;
 }
 
 /** The real app on a real port with the built web app, and Debian's Chromium to drive it. */
@@ -62,13 +84,13 @@ export async function startServedApp(): Promise<{ h: Harness; baseUrl: string; b
   }
   const h = await startHarness();
   const baseUrl = await h.app.listen({ port: 0, host: '127.0.0.1' });
-  const browser = await launchChromium();
+  const browser = await chromiumForThisProcess();
   return {
     h,
     baseUrl,
     browser,
     async close() {
-      await browser.close();
+      // Contexts are closed by their tests; the browser stays for the next file of this process.
       await h.close();
     },
   };

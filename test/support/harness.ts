@@ -1,3 +1,4 @@
+import { useTestSuitePasswordHashing } from '../../src/identity/passwords.js';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject, expect } from 'vitest';
@@ -48,6 +49,7 @@ export interface Harness {
 export async function startHarness(
   options: { start?: Date; testClock?: boolean; stripeWebhookSecret?: string; smtpUrl?: string; groupCommit?: boolean; engineLimits?: Partial<EngineLimits>; rateLimitPerMinute?: number; platformRateLimitPerMinute?: number; logStream?: { write(line: string): void }; wrapProvider?: (provider: PaymentProvider) => PaymentProvider; webhookTargets?: WebhookTargetPolicy } = {},
 ): Promise<Harness> {
+  await useTestSuitePasswordHashing();
   const serverUrl = inject('serverUrl');
   const name = `t_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: serverUrl });
