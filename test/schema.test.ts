@@ -13,8 +13,10 @@ const GLOBAL_TABLES = [
   'platform_audit_events', // the platform's own changes (API keys), which belong to no org
   'test_clock',
   'invoice_counter', // one gapless sequence of invoice numbers
+  'credit_note_counter', // and one of credit note numbers
   'provider_events', // keyed by the provider's event id; org_id is filled in when known
   'builtin_charges', // the built-in provider's own records, keyed by its idempotency key
+  'builtin_refunds',
   'login_failures', // failed sign-ins per e-mail, for the lockout
   'kysely_migration',
   'kysely_migration_lock',

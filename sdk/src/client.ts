@@ -177,6 +177,14 @@ export function createClient(options: ClientOptions) {
         request('get', '/v1/orgs/{org}/credit-purchases', { path: { org }, query, ...call }),
       quote: (org: string, query: Query<'/v1/orgs/{org}/credit-purchases/quote', 'get'>, call?: CallOptions) =>
         request('get', '/v1/orgs/{org}/credit-purchases/quote', { path: { org }, query, ...call }),
+      /** Refunds a purchase's unused credits (platform key); the idempotency key (made here when left out) makes retries refund once. */
+      refund: (org: string, purchaseId: string, body: Body<'/v1/orgs/{org}/credit-purchases/{id}/refund', 'post'>, call?: CallOptions) =>
+        request('post', '/v1/orgs/{org}/credit-purchases/{id}/refund', {
+          path: { org, id: purchaseId },
+          body: { ...body, idempotency_key: body.idempotency_key ?? crypto.randomUUID() },
+          retry: 'safe',
+          ...call,
+        }),
     },
     subscription: {
       change: (org: string, body: Body<'/v1/orgs/{org}/subscription/change', 'post'>, call?: CallOptions) =>

@@ -7,6 +7,7 @@ export const AUDIT_ACTIONS = {
   'settings.updated': { money: false },
   'user_limits.updated': { money: false },
   'purchase.created': { money: true },
+  'purchase.refunded': { money: true },
   'subscription.change_requested': { money: true },
   'subscription.cancel_requested': { money: true },
   'subscription.resume_requested': { money: true },

@@ -92,7 +92,7 @@ const CHECKS: Record<string, (orgId: string | null, now: Date) => ReturnType<typ
     SELECT org_id, format('entry %s (%s on %s) moves %s credits the wrong way', entry_id, kind, account, credits) AS detail
     FROM ledger_entries
     WHERE (${orgId}::text IS NULL OR org_id = ${orgId})
-      AND ((kind IN ('usage', 'expiry') AND credits > 0) OR (kind IN ('overage', 'hold', 'grant') AND credits < 0)
+      AND ((kind IN ('usage', 'expiry', 'refund') AND credits > 0) OR (kind IN ('overage', 'hold', 'grant') AND credits < 0)
         OR (kind = 'hold_release' AND credits > 0))`,
 
   'each succeeded purchase has exactly one purchased grant and one invoice of its amount': (orgId) => sql`
@@ -157,6 +157,34 @@ const CHECKS: Record<string, (orgId: string | null, now: Date) => ReturnType<typ
     SELECT org_id, format('purchase %s of %s credits pending since %s', purchase_id, credits, created_at) AS detail
     FROM credit_purchases
     WHERE (${orgId}::text IS NULL OR org_id = ${orgId}) AND status = 'pending' AND created_at < ${now}::timestamptz - interval '1 hour'`,
+
+  "each grant's refund entries equal its refunds, and no purchase is refunded beyond its credits or its price": (orgId) => sql`
+    WITH entries AS (
+      SELECT org_id, grant_id, -sum(credits)::bigint AS credits FROM ledger_entries
+      WHERE kind = 'refund' AND (${orgId}::text IS NULL OR org_id = ${orgId}) GROUP BY org_id, grant_id),
+    refunded AS (
+      SELECT org_id, purchase_id, grant_id, sum(credits)::bigint AS credits, sum(amount_cents)::bigint AS amount_cents,
+        sum(tax_cents)::bigint AS tax_cents, sum(total_cents)::bigint AS total_cents
+      FROM refunds WHERE ${orgId}::text IS NULL OR org_id = ${orgId} GROUP BY org_id, purchase_id, grant_id)
+    SELECT coalesce(r.org_id, e.org_id) AS org_id,
+      format('grant %s: refund entries %s credits, refunds %s credits (purchase %s of %s credits, %s of %s cents)', coalesce(r.grant_id, e.grant_id),
+        coalesce(e.credits, 0), coalesce(r.credits, 0), r.purchase_id, p.credits, r.total_cents, p.total_cents) AS detail
+    FROM refunded r
+    FULL JOIN entries e ON e.org_id = r.org_id AND e.grant_id = r.grant_id
+    LEFT JOIN credit_purchases p ON p.org_id = r.org_id AND p.purchase_id = r.purchase_id
+    WHERE coalesce(e.credits, 0) <> coalesce(r.credits, 0) OR p.purchase_id IS NULL OR p.grant_id IS DISTINCT FROM r.grant_id
+      OR r.credits > p.credits OR r.amount_cents > p.amount_cents OR r.tax_cents > p.tax_cents OR r.total_cents > p.total_cents`,
+
+  'a refund the provider confirmed has a credit note, a pending one is at most an hour old': (orgId, now) => sql`
+    SELECT org_id, format('refund %s is %s since %s (credit note %s)', refund_id, status, created_at, coalesce(credit_note_number::text, 'none')) AS detail
+    FROM refunds
+    WHERE (${orgId}::text IS NULL OR org_id = ${orgId})
+      AND ((status = 'succeeded') <> (credit_note_number IS NOT NULL) OR (status = 'pending' AND created_at < ${now}::timestamptz - interval '1 hour'))`,
+
+  'credit note numbers run from 1 without gaps': (orgId) => sql`
+    SELECT '*' AS org_id, format('%s credit notes numbered %s to %s', count(*), min(credit_note_number), max(credit_note_number)) AS detail
+    FROM refunds WHERE ${orgId}::text IS NULL AND credit_note_number IS NOT NULL
+    HAVING count(*) > 0 AND (min(credit_note_number) <> 1 OR max(credit_note_number) <> count(*))`,
 
   'invoice numbers run from 1 without gaps': (orgId) => sql`
     SELECT '*' AS org_id, format('%s invoices numbered %s to %s', count(*), min(number), max(number)) AS detail

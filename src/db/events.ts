@@ -8,6 +8,7 @@ export const EVENT_TYPES = [
   'overage.limit_warning',
   'overage.limit_reached',
   'purchase.succeeded',
+  'purchase.refunded',
   'payment.failed',
   'subscription.changed',
   'subscription.canceled',

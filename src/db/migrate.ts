@@ -15,6 +15,7 @@ import * as paymentCard from './migrations/0012-payment-card.js';
 import * as userLimits from './migrations/0013-user-limits.js';
 import * as auditLog from './migrations/0014-audit-log.js';
 import * as platformAudit from './migrations/0015-platform-audit.js';
+import * as refunds from './migrations/0016-refunds.js';
 
 /** Versioned migrations, applied in name order. Add a file to migrations/ and a line here. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -33,6 +34,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0013-user-limits': userLimits,
   '0014-audit-log': auditLog,
   '0015-platform-audit': platformAudit,
+  '0016-refunds': refunds,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -26,6 +26,9 @@ export interface Database {
   provider_events: ProviderEventsTable;
   events: EventsTable;
   builtin_charges: BuiltinChargesTable;
+  builtin_refunds: BuiltinRefundsTable;
+  refunds: RefundsTable;
+  credit_note_counter: { singleton: Generated<boolean>; last_number: number };
   notifications: NotificationsTable;
   email_messages: EmailMessagesTable;
   webhook_endpoints: WebhookEndpointsTable;
@@ -492,6 +495,39 @@ export interface ProviderEventsTable {
   org_id: string | null;
   received_at: Date;
   outcome: string;
+}
+
+export interface RefundsTable {
+  org_id: string;
+  refund_id: string;
+  purchase_id: string;
+  grant_id: string;
+  idempotency_key: string | null;
+  request_hash: string;
+  /** Why the platform admin refunded (shown on the credit note). */
+  reason: string;
+  credits: number;
+  amount_cents: number;
+  tax_cents: number;
+  total_cents: number;
+  currency: string;
+  /** pending: the credits are taken back, the provider has not confirmed the money yet. */
+  status: 'pending' | 'succeeded';
+  provider_refund_id: string | null;
+  credit_note_id: string | null;
+  /** CN-000001…: a gapless series of its own, assigned when the provider confirms. */
+  credit_note_number: number | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface BuiltinRefundsTable {
+  idempotency_key: string;
+  refund_id: string;
+  charge_id: string;
+  amount_cents: number;
+  currency: string;
+  created_at: Date;
 }
 
 export interface BuiltinChargesTable {

@@ -14,7 +14,7 @@ export type CreditBucket = (typeof CREDIT_BUCKETS)[number];
 export const LEDGER_ACCOUNTS = [...CREDIT_BUCKETS, 'held', 'overage'] as const;
 export type LedgerAccount = (typeof LEDGER_ACCOUNTS)[number];
 
-export const ENTRY_KINDS = ['grant', 'usage', 'overage', 'hold', 'hold_release', 'expiry', 'adjustment'] as const;
+export const ENTRY_KINDS = ['grant', 'usage', 'overage', 'hold', 'hold_release', 'expiry', 'adjustment', 'refund'] as const;
 export type EntryKind = (typeof ENTRY_KINDS)[number];
 
 export const ENTRY_REASONS = [
@@ -30,6 +30,7 @@ export const ENTRY_REASONS = [
   'hold_expired',
   'period_ended',
   'grant_expired',
+  'refund',
 ] as const;
 export type EntryReason = (typeof ENTRY_REASONS)[number];
 
@@ -330,6 +331,24 @@ export function debitAdjustment(book: LedgerBook, credits: number, note: string)
       note,
     })),
   );
+}
+
+/**
+ * A refund: takes back up to `credits` of one grant's unused credits (a purchase's own grant), never
+ * more than it has left, and says how many it took (0 when none are left). Credits a hold reserves
+ * are not set aside: the hold's usage is then charged like any other (on-demand or uncollected).
+ */
+export function takeBackFromGrant(book: LedgerBook, input: { grantId: string; credits: number; note: string }): { book: LedgerBook; taken: number } {
+  assertInvariant(Number.isSafeInteger(input.credits) && input.credits > 0, 'a refund takes back a whole, positive number of credits');
+  const grant = book.grants.find((candidate) => candidate.id === input.grantId);
+  const taken = Math.min(input.credits, grant?.remainingCredits ?? 0);
+  if (!grant || taken === 0) return { book, taken: 0 };
+  const next = withEntries(
+    book,
+    { grants: book.grants.map((candidate) => (candidate.id === grant.id ? { ...candidate, remainingCredits: candidate.remainingCredits - taken } : candidate)) },
+    [{ kind: 'refund', reason: 'refund', account: grant.bucket, credits: -taken, grantId: grant.id, note: input.note }],
+  );
+  return { book: next, taken };
 }
 
 function expireGrant(book: LedgerBook, grantId: string, reason: EntryReason): LedgerBook {

@@ -5,6 +5,7 @@ import { runAutoRecharges } from '../billing/auto-recharge.js';
 import { issuePendingPeriodInvoices } from '../billing/period-invoices.js';
 import { fanOutPendingEvents } from '../notifications/publish.js';
 import { reconcilePendingPurchases } from '../billing/reconcile-payments.js';
+import { finishPendingRefunds } from '../billing/refund-purchase.js';
 import { dispatchEmails } from './dispatch-notifications.js';
 import { dispatchWebhooks, startWebhookDispatcher } from './webhook-dispatcher.js';
 import { startScheduler } from './scheduler.js';
@@ -19,6 +20,7 @@ export async function runBillingJobs(deps: BillingDeps): Promise<void> {
   await issuePendingPeriodInvoices(deps, null);
   await runInvoiceCollection(deps);
   await reconcilePendingPurchases(deps);
+  await finishPendingRefunds(deps);
   await runAutoRecharges(deps);
   await runPurges(deps);
   await fanOutPendingEvents(deps, null);

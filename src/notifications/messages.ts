@@ -42,6 +42,11 @@ export function describeEvent(type: EventType, data: Record<string, unknown>, or
       };
     case 'purchase.succeeded':
       return { title: 'Credits purchased', body: `${credits(data.credits)} AI credits were added to ${orgName}.` };
+    case 'purchase.refunded':
+      return {
+        title: 'A credit purchase was refunded',
+        body: `${credits(data.credits)} unused purchased credits were taken back from ${orgName} and ${money(data.total_cents)} was paid back to the card. Credit note ${String(data.credit_note_number ?? '')} is in Billing.`,
+      };
     case 'payment.failed':
       return {
         title: 'A payment failed',

@@ -106,6 +106,22 @@ export function createBuiltinProvider(deps: { db: Db; clock: Clock }): PaymentPr
       return outcomeOf(stored);
     },
 
+    async refund(input) {
+      const charge = await deps.db.selectFrom('builtin_charges').select(['charge_id', 'amount_cents', 'status']).where('charge_id', '=', input.providerPaymentId).executeTakeFirst();
+      if (!charge || charge.status !== 'succeeded') throw new Error(`The built-in provider has no succeeded charge ${input.providerPaymentId} to refund.`);
+      const row = {
+        idempotency_key: input.idempotencyKey,
+        refund_id: `re_builtin_${randomBytes(10).toString('hex')}`,
+        charge_id: charge.charge_id,
+        amount_cents: input.amountCents,
+        currency: input.currency,
+        created_at: deps.clock.now(),
+      };
+      await deps.db.insertInto('builtin_refunds').values(row).onConflict((conflict) => conflict.column('idempotency_key').doNothing()).execute();
+      const stored = await deps.db.selectFrom('builtin_refunds').select('refund_id').where('idempotency_key', '=', input.idempotencyKey).executeTakeFirstOrThrow();
+      return { providerRefundId: stored.refund_id };
+    },
+
     async findCharge(idempotencyKey: string) {
       const row = await deps.db.selectFrom('builtin_charges').selectAll().where('idempotency_key', '=', idempotencyKey).executeTakeFirst();
       return row ? outcomeOf(row) : null;

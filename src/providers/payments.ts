@@ -87,6 +87,12 @@ export interface PaymentProvider {
    */
   findCharge(idempotencyKey: string): Promise<ChargeOutcome | null>;
   /**
+   * Pays back part or all of a charge (its `providerPaymentId`). The same idempotency key never
+   * refunds twice: a retry answers the first refund. Throws ProviderUnavailable when the outcome is
+   * unknown, so the caller keeps the refund pending and tries again with the same key.
+   */
+  refund(input: { providerPaymentId: string; amountCents: number; currency: string; idempotencyKey: string; metadata: Record<string, string> }): Promise<{ providerRefundId: string }>;
+  /**
    * Asks the provider to change the subscription. The change is applied locally only when the
    * provider confirms it: the built-in provider returns its confirmation events at once, Stripe
    * sends them to the webhook later (and this returns none).

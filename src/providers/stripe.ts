@@ -103,6 +103,17 @@ export function createStripeProvider(options: {
     charge: (input) => charge(stripe, input),
     findCharge: (idempotencyKey) => findCharge(stripe, idempotencyKey),
 
+    async refund(input) {
+      // The Refunds API on the purchase's PaymentIntent; the idempotency key makes a retry answer the first refund.
+      const refund = await unlessUnavailable('refund', () =>
+        stripe.refunds.create(
+          { payment_intent: input.providerPaymentId, amount: input.amountCents, metadata: limitMetadata(input.metadata) },
+          { idempotencyKey: input.idempotencyKey },
+        ),
+      );
+      return { providerRefundId: refund.id };
+    },
+
     async requestSubscriptionChange({ customerId, subscriptionRef, desired }) {
       const subscription =
         subscriptionRef === null

@@ -404,6 +404,17 @@ describe('payment methods, purchases, invoices', () => {
     expect((await loupe.paymentMethods.list(id)).items.map((card) => card.id)).toEqual([second.id]);
   });
 
+  it('purchases.refund takes back the unused credits with a credit note; a retry with its key refunds once', async () => {
+    const id = await newOrg();
+    await loupe.paymentMethods.add(id, { card_number: '4242424242424242', exp_month: 12, exp_year: 2030, cvc: '123' });
+    const bought = await loupe.purchases.create(id, { credits: 1_000 });
+    const refunded = await loupe.purchases.refund(id, bought.id, { credits: 400, reason: 'sdk test refund', idempotency_key: 'sdk-refund-1' });
+    expect(refunded).toMatchObject({ purchase_id: bought.id, credits: 400, status: 'succeeded', credit_note_number: expect.stringMatching(/^CN-\d{6}$/) });
+    expect(await loupe.purchases.refund(id, bought.id, { credits: 400, reason: 'sdk test refund', idempotency_key: 'sdk-refund-1' })).toEqual(refunded);
+    expect((await loupe.balance.get(id)).purchased.remaining).toBe(600);
+    await h.expectCleanAudit();
+  });
+
   it('purchases.quote prices a purchase; purchases.create without an idempotency_key gets one made and adds the credits once', async () => {
     const id = await newOrg();
     await loupe.paymentMethods.add(id, TEST_CARD);

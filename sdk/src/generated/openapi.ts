@@ -2261,6 +2261,140 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/orgs/{org}/credit-purchases/{id}/refund": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Refund a purchase’s unused credits (all by default, never more), their price and tax share, with a credit note
+         * @description Takes back the credits (a `refund` ledger entry) and pays their price and the matching share of tax back through the payment provider; once the provider confirms, the refund has its credit note (CN-…). `status` is `pending` while the provider could not be reached: the credits are taken back and the refund is finished by a retry with the same `idempotency_key` or by the jobs. Nothing left → 422 `NOTHING_TO_REFUND`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    org: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        credits?: number;
+                        idempotency_key?: string;
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            amount_cents: number;
+                            /** Format: date-time */
+                            created_at: string;
+                            credit_note_id: string | null;
+                            credit_note_number: string | null;
+                            credits: number;
+                            currency: string;
+                            id: string;
+                            purchase_id: string;
+                            reason: string;
+                            /** @enum {string} */
+                            status: "pending" | "succeeded";
+                            tax_cents: number;
+                            total_cents: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            amount_cents: number;
+                            /** Format: date-time */
+                            created_at: string;
+                            credit_note_id: string | null;
+                            credit_note_number: string | null;
+                            credits: number;
+                            currency: string;
+                            id: string;
+                            purchase_id: string;
+                            reason: string;
+                            /** @enum {string} */
+                            status: "pending" | "succeeded";
+                            tax_cents: number;
+                            total_cents: number;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/orgs/{org}/credit-purchases/quote": {
         parameters: {
             query?: never;
@@ -5606,7 +5740,7 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        events?: ("balance.low" | "credits.exhausted" | "overage.limit_warning" | "overage.limit_reached" | "purchase.succeeded" | "payment.failed" | "subscription.changed" | "subscription.canceled" | "auto_recharge.paused" | "webhook_endpoint.disabled" | "member.invited" | "user_limit.warning" | "user_limit.reached")[];
+                        events?: ("balance.low" | "credits.exhausted" | "overage.limit_warning" | "overage.limit_reached" | "purchase.succeeded" | "purchase.refunded" | "payment.failed" | "subscription.changed" | "subscription.canceled" | "auto_recharge.paused" | "webhook_endpoint.disabled" | "member.invited" | "user_limit.warning" | "user_limit.reached")[];
                         /** Format: uri */
                         url: string;
                     };

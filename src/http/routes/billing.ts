@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { refundPurchase } from '../../billing/refund-purchase.js';
 import type { BillingDeps } from '../../billing/deps.js';
 import { addPaymentMethod, deletePaymentMethod, listOrgPaymentMethods, makeDefaultPaymentMethod } from '../../billing/payment-methods.js';
 import { purchaseCredits, purchaseView, quotePurchase } from '../../billing/purchase-credits.js';
@@ -14,7 +15,7 @@ import { paymentFailedDescription } from '../../domain/payment-failures.js';
 import { Failure } from '../../domain/failures.js';
 import { decodeCursor, pageOf } from '../cursor.js';
 import { problemFor, sendProblem } from '../problem.js';
-import { Identifier, OrgParams, PageQuery, StringEnum, Timestamp, problems } from '../schemas.js';
+import { Identifier, OrgParams, PageQuery, StringEnum, Text, Timestamp, problems } from '../schemas.js';
 
 /** Tax as invoices and quotes show it: one line per tax with its rate, and the reverse-charge note. */
 const TaxLines = Type.Array(Type.Object({ name: Type.String(), rate_bps: Type.Number(), amount_cents: Type.Integer() }));
@@ -43,6 +44,21 @@ const PurchaseSchema = Type.Object({
   status: StringEnum(['succeeded', 'pending', 'failed'] as const),
   invoice_id: Type.Union([Type.String(), Type.Null()]),
   failure_code: Type.Union([Type.String(), Type.Null()]),
+  created_at: Timestamp,
+});
+
+const RefundSchema = Type.Object({
+  id: Type.String(),
+  purchase_id: Type.String(),
+  credits: Type.Integer(),
+  amount_cents: Type.Integer(),
+  tax_cents: Type.Integer(),
+  total_cents: Type.Integer(),
+  currency: Type.String(),
+  status: StringEnum(['pending', 'succeeded'] as const),
+  reason: Type.String(),
+  credit_note_id: Type.Union([Type.String(), Type.Null()]),
+  credit_note_number: Type.Union([Type.String(), Type.Null()]),
   created_at: Timestamp,
 });
 
@@ -193,6 +209,32 @@ export const billingRoutes = (deps: BillingDeps): FastifyPluginAsyncTypebox =>
           return sendProblem(reply, { ...problem, ...{ purchase, failure_code: purchase.failure_code } });
         }
         return reply.status(purchase.status === 'pending' ? 202 : replayed ? 200 : 201).send(purchase);
+      },
+    });
+
+    app.post('/v1/orgs/:org/credit-purchases/:id/refund', {
+      config: { access: 'platform' },
+      schema: {
+        tags: ['billing'],
+        summary: 'Refund a purchase’s unused credits (all by default, never more), their price and tax share, with a credit note',
+        description:
+          'Takes back the credits (a `refund` ledger entry) and pays their price and the matching share of tax back through the payment provider; once the provider confirms, the refund has its credit note (CN-…). `status` is `pending` while the provider could not be reached: the credits are taken back and the refund is finished by a retry with the same `idempotency_key` or by the jobs. Nothing left → 422 `NOTHING_TO_REFUND`.',
+        params: Type.Object({ ...OrgParams.properties, id: Identifier(100) }),
+        body: Type.Object(
+          { credits: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000_000 })), reason: Text({ maxLength: 500 }), idempotency_key: Type.Optional(Identifier(200)) },
+          { additionalProperties: false },
+        ),
+        response: { 200: RefundSchema, 201: RefundSchema, ...problems(401, 403, 404, 409, 422) },
+      },
+      handler: async (request, reply) => {
+        const { replayed, refund } = await refundPurchase(deps, {
+          orgId: request.params.org,
+          purchaseId: request.params.id,
+          credits: request.body.credits,
+          reason: request.body.reason,
+          idempotencyKey: request.body.idempotency_key,
+        });
+        return reply.status(replayed ? 200 : 201).send(refund);
       },
     });
 

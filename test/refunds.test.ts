@@ -1,0 +1,157 @@
+/**
+ * Refunds (issue 17, point 1): a purchase's unused credits are taken back — all by default, fewer on
+ * request, never more than its own grant has left — their price and tax share paid back through the
+ * provider, and a credit note (CN-…) issued. Figures are worked by hand: 1 credit costs 1 ¢ on the
+ * Starter plan; Germany's VAT is 19%.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startHarness, type Harness } from './support/harness.js';
+import { addCard, createOrgAt, purchase } from './support/billing.js';
+import { advance, balance, leavePlanCredits, record } from './support/metering.js';
+import { as, signIn } from './support/sessions.js';
+import { ProviderUnavailable, type PaymentProvider } from '../src/providers/payments.js';
+import { runDueJobs } from '../src/jobs/run-due-jobs.js';
+
+let h: Harness;
+/** While true, the provider's refund answers as if Stripe could not be reached. */
+let refundsUnreachable = false;
+const unreachableRefunds = (provider: PaymentProvider): PaymentProvider => ({
+  ...provider,
+  refund: (input) => (refundsUnreachable ? Promise.reject(new ProviderUnavailable('refunds are unreachable in this test')) : provider.refund(input)),
+});
+
+beforeAll(async () => {
+  h = await startHarness({ wrapProvider: unreachableRefunds });
+});
+afterAll(() => h.close());
+afterEach(() => {
+  refundsUnreachable = false;
+  return h.expectCleanAudit();
+});
+
+interface Refund {
+  id: string;
+  purchase_id: string;
+  credits: number;
+  amount_cents: number;
+  tax_cents: number;
+  total_cents: number;
+  status: string;
+  credit_note_id: string | null;
+  credit_note_number: string | null;
+}
+
+/** An org with no plan credits left and `credits` bought, so usage draws on the purchase. */
+async function orgWithPurchase(credits: number, address: { country?: string; region?: string } = { region: 'CA' }) {
+  const org = await createOrgAt(h, { plan: 'starter', ...address });
+  await leavePlanCredits(h, org, 0);
+  await addCard(h, org);
+  const bought = await purchase(h, org, credits);
+  expect(bought.statusCode, bought.body).toBe(201);
+  return { org, purchase: bought.json() as { id: string; credits: number; amount_cents: number; tax_cents: number; total_cents: number; invoice_id: string } };
+}
+
+const refund = (org: string, purchaseId: string, body: Record<string, unknown>) => h.api('POST', `/v1/orgs/${org}/credit-purchases/${purchaseId}/refund`, { reason: 'Bought by mistake', ...body });
+const builtinRefunds = () => h.db.selectFrom('builtin_refunds').selectAll().execute();
+
+describe('refunding a credit purchase', () => {
+  it('takes back every unused credit by default, pays back the price and tax, and issues credit note CN-000001', async () => {
+    const { org, purchase: bought } = await orgWithPurchase(1_000, { country: 'DE' });
+    expect(bought).toMatchObject({ amount_cents: 1_000, tax_cents: 190, total_cents: 1_190 });
+    const response = await refund(org, bought.id, {});
+    expect(response.statusCode, response.body).toBe(201);
+    expect(response.json()).toMatchObject({ purchase_id: bought.id, credits: 1_000, amount_cents: 1_000, tax_cents: 190, total_cents: 1_190, status: 'succeeded', credit_note_number: 'CN-000001' });
+    expect((await balance(h, org)).purchased.remaining).toBe(0);
+    const paidBack = (await builtinRefunds()).filter((row) => row.idempotency_key === `refund:${(response.json() as Refund).id}`);
+    expect(paidBack.map((row) => Number(row.amount_cents))).toEqual([1_190]);
+    const entries = await h.db.selectFrom('ledger_entries').select(['kind', 'reason', 'account', 'credits', 'note']).where('org_id', '=', org).where('kind', '=', 'refund').execute();
+    expect(entries).toEqual([{ kind: 'refund', reason: 'refund', account: 'purchased', credits: -1_000, note: 'Bought by mistake' }]);
+    const events = await h.db.selectFrom('events').select(['type', 'data']).where('org_id', '=', org).where('type', '=', 'purchase.refunded').execute();
+    expect(events).toHaveLength(1);
+    expect(events[0]!.data).toMatchObject({ credits: 1_000, total_cents: 1_190, credit_note_number: 'CN-000001' });
+    const [audit] = (await h.api('GET', `/v1/orgs/${org}/audit-log?action=purchase.refunded`)).json().items as { actor: { kind: string }; after: Record<string, unknown> }[];
+    expect(audit).toMatchObject({ actor: { kind: 'api_key' }, after: { credits: 1_000, total_cents: 1_190, reason: 'Bought by mistake' } });
+    // Nothing left: a second refund is refused and pays nothing.
+    const again = await refund(org, bought.id, {});
+    expect(again.statusCode).toBe(422);
+    expect(again.json()).toMatchObject({ code: 'NOTHING_TO_REFUND' });
+    expect(await builtinRefunds().then((rows) => rows.filter((row) => row.charge_id === paidBack[0]!.charge_id))).toHaveLength(1);
+  });
+
+  it('in parts, the tax shares add up to the cent: 333 → $3.33 + $0.63, 333 → $3.33 + $0.64, the rest (334) → $3.34 + $0.63', async () => {
+    const { org, purchase: bought } = await orgWithPurchase(1_000, { country: 'DE' });
+    const parts = [];
+    for (const credits of [333, 333, 5_000]) {
+      const response = await refund(org, bought.id, { credits });
+      expect(response.statusCode, response.body).toBe(201);
+      parts.push(response.json() as Refund);
+    }
+    // 190 × 333/1000 = 63.27 → 63; × 666/1000 = 126.54 → 127 (64 more); the whole 190 (63 more).
+    expect(parts.map((part) => [part.credits, part.amount_cents, part.tax_cents])).toEqual([
+      [333, 333, 63],
+      [333, 333, 64],
+      [334, 334, 63],
+    ]);
+    expect(parts.map((part) => part.credit_note_number)).toEqual(expect.arrayContaining([expect.stringMatching(/^CN-\d{6}$/)]));
+    expect(new Set(parts.map((part) => part.credit_note_number)).size).toBe(3);
+  });
+
+  it('after part of the purchase was used, only the unused credits and their share of the price go back', async () => {
+    const { org, purchase: bought } = await orgWithPurchase(1_000);
+    const used = await record(h, org, { tokens: 300_000 });
+    expect(used.sources).toEqual([{ source: 'purchased', credits: 300 }]);
+    const response = await refund(org, bought.id, {});
+    expect(response.json()).toMatchObject({ credits: 700, amount_cents: 700, tax_cents: 0, total_cents: 700, status: 'succeeded' });
+    expect((await balance(h, org)).purchased.remaining).toBe(0);
+  });
+
+  it('racing 100 simultaneous records on the same credits, never takes more than remain: used + refunded = bought', async () => {
+    const { org, purchase: bought } = await orgWithPurchase(1_000);
+    const records = Array.from({ length: 100 }, (_, index) =>
+      h.api('POST', `/v1/orgs/${org}/ai/usage`, { idempotency_key: `race-${org}-${index}`, user_id: 'u', feature: 'assistant', action: 'chat', tokens: 5_000 }),
+    );
+    const [refunded, ...answers] = await Promise.all([refund(org, bought.id, {}), ...records]);
+    expect(answers.every((answer) => answer.statusCode === 201)).toBe(true);
+    const charged = answers.reduce((sum, answer) => sum + (answer.json() as { charged: number }).charged, 0);
+    expect(refunded!.statusCode, refunded!.body).toBe(201);
+    expect((refunded!.json() as Refund).credits + charged).toBe(1_000);
+    expect((await balance(h, org)).purchased.remaining).toBe(0);
+  });
+
+  it('the same idempotency key never refunds twice; the same key for another amount is a conflict', async () => {
+    const { org, purchase: bought } = await orgWithPurchase(1_000);
+    const first = await refund(org, bought.id, { credits: 100, idempotency_key: 'support-ticket-42' });
+    const replay = await refund(org, bought.id, { credits: 100, idempotency_key: 'support-ticket-42' });
+    expect(first.statusCode).toBe(201);
+    expect(replay.statusCode).toBe(200);
+    expect(replay.json()).toEqual(first.json());
+    expect((await refund(org, bought.id, { credits: 200, idempotency_key: 'support-ticket-42' })).json()).toMatchObject({ code: 'IDEMPOTENCY_CONFLICT' });
+    expect((await balance(h, org)).purchased.remaining).toBe(900);
+  });
+
+  it('is for the platform key only; an unknown or unpaid purchase is refused; a bad body names its fields', async () => {
+    const { org, purchase: bought } = await orgWithPurchase(1_000);
+    const admin = await signIn(h, `admin@${org}.test`, 'admin-password');
+    expect((await h.api('POST', `/v1/orgs/${org}/credit-purchases/${bought.id}/refund`, { reason: 'mine' }, as(admin))).statusCode).toBe(403);
+    expect((await refund(org, 'cp_nothing', {})).json()).toMatchObject({ code: 'PURCHASE_NOT_FOUND' });
+    const bad = await h.api('POST', `/v1/orgs/${org}/credit-purchases/${bought.id}/refund`, { credits: 1.5 });
+    expect(bad.statusCode).toBe(422);
+    expect(Object.keys((bad.json() as { errors: Record<string, unknown> }).errors).sort()).toEqual(['credits', 'reason']);
+    expect((await balance(h, org)).purchased.remaining).toBe(1_000);
+  });
+
+  it('when the provider cannot be reached, the credits are taken back and the refund stays pending; the jobs finish it with its credit note', async () => {
+    const { org, purchase: bought } = await orgWithPurchase(1_000);
+    refundsUnreachable = true;
+    const pending = await refund(org, bought.id, { credits: 400 });
+    expect(pending.json()).toMatchObject({ credits: 400, status: 'pending', credit_note_number: null });
+    expect((await balance(h, org)).purchased.remaining).toBe(600);
+    refundsUnreachable = false;
+    await advance(h, { seconds: 120 });
+    await runDueJobs(h.deps);
+    const row = await h.db.selectFrom('refunds').select(['status', 'credit_note_number']).where('refund_id', '=', (pending.json() as Refund).id).executeTakeFirstOrThrow();
+    expect(row.status).toBe('succeeded');
+    expect(Number(row.credit_note_number)).toBeGreaterThan(0);
+    expect((await builtinRefunds()).filter((paid) => paid.idempotency_key === `refund:${(pending.json() as Refund).id}`).map((paid) => Number(paid.amount_cents))).toEqual([400]);
+  });
+});
