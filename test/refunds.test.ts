@@ -4,7 +4,11 @@
  * provider, and a credit note (CN-…) issued. Figures are worked by hand: 1 credit costs 1 ¢ on the
  * Starter plan; Germany's VAT is 19%.
  */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '../src/config.js';
 import { startHarness, type Harness } from './support/harness.js';
 import { addCard, createOrgAt, purchase } from './support/billing.js';
 import { advance, balance, leavePlanCredits, record } from './support/metering.js';
@@ -153,5 +157,51 @@ describe('refunding a credit purchase', () => {
     expect(row.status).toBe('succeeded');
     expect(Number(row.credit_note_number)).toBeGreaterThan(0);
     expect((await builtinRefunds()).filter((paid) => paid.idempotency_key === `refund:${(pending.json() as Refund).id}`).map((paid) => Number(paid.amount_cents))).toEqual([400]);
+  });
+
+  it('the credit note: its page data, its PDF read back, a billing history entry, and the purchase marked refunded', async () => {
+    const { org, purchase: bought } = await orgWithPurchase(1_000, { country: 'DE' });
+    const first = (await refund(org, bought.id, { credits: 250, reason: 'Duplicate order' })).json() as Refund;
+    const note = await h.api('GET', `/v1/orgs/${org}/credit-notes/${first.credit_note_id}`);
+    expect(note.statusCode, note.body).toBe(200);
+    const invoice = (await h.api('GET', `/v1/orgs/${org}/invoices/${bought.invoice_id}`)).json() as { number: string };
+    // 250 of 1,000 credits: $2.50 and 19% VAT of it, $0.475 → $0.48 (half up).
+    expect(note.json()).toMatchObject({
+      kind: 'credit_note',
+      number: first.credit_note_number,
+      purchase_id: bought.id,
+      invoice_id: bought.invoice_id,
+      invoice_number: invoice.number,
+      reason: 'Duplicate order',
+      credits: 250,
+      unit_price_cents: 1,
+      amount_cents: 250,
+      tax_cents: 48,
+      total_cents: 298,
+      refunded_to: { brand: 'visa', last4: '4242' },
+    });
+    const pdf = await h.api('GET', `/v1/orgs/${org}/credit-notes/${first.credit_note_id}/pdf`);
+    expect(pdf.statusCode).toBe(200);
+    expect(pdf.headers['content-type']).toBe('application/pdf');
+    const dir = path.join(PROJECT_ROOT, 'test-artifacts', 'credit-notes');
+    mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, 'credit-note-from-api.pdf');
+    writeFileSync(file, pdf.rawPayload);
+    const text = execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
+    for (const expected of [`Credit note ${first.credit_note_number}`, 'Refunded', invoice.number, 'Duplicate order', '250', '$2.50', '$0.48', '$2.98', 'Total refunded', 'Germany', 'Visa •••• 4242']) {
+      expect(text, text).toContain(expected);
+    }
+    execFileSync('pdftoppm', ['-png', '-r', '60', '-f', '1', '-l', '1', '-singlefile', file, path.join(dir, 'credit-note-from-api')]);
+
+    const history = (await h.api('GET', `/v1/orgs/${org}/billing-history`)).json() as { items: { kind: string; id: string; description: string; amount_cents: number; invoice_number: string | null; credit_note_number: string | null }[] };
+    expect(history.items.filter((item) => item.kind === 'credit_note')).toEqual([expect.objectContaining({ kind: 'credit_note', id: first.credit_note_id, description: 'Refund of 250 AI credits', amount_cents: 298, invoice_number: invoice.number, credit_note_number: first.credit_note_number })]);
+    const purchases = (await h.api('GET', `/v1/orgs/${org}/credit-purchases`)).json() as { items: { id: string; refunded_credits: number; refund_status: string | null }[] };
+    expect(purchases.items.find((item) => item.id === bought.id)).toMatchObject({ refunded_credits: 250, refund_status: 'partially_refunded' });
+    await refund(org, bought.id, {});
+    const after = (await h.api('GET', `/v1/orgs/${org}/credit-purchases`)).json() as typeof purchases;
+    expect(after.items.find((item) => item.id === bought.id)).toMatchObject({ refunded_credits: 1_000, refund_status: 'refunded' });
+    // Another org cannot read it.
+    const { org: other } = await orgWithPurchase(100);
+    expect((await h.api('GET', `/v1/orgs/${other}/credit-notes/${first.credit_note_id}`)).statusCode).toBe(404);
   });
 });

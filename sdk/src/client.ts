@@ -203,6 +203,12 @@ export function createClient(options: ClientOptions) {
       /** The invoice as a PDF file. */
       pdf: (org: string, id: string, call?: CallOptions) => raw<Uint8Array>('/v1/orgs/{org}/invoices/{id}/pdf', { org, id }, 'bytes', undefined, call),
     },
+    creditNotes: {
+      /** A credit note: money paid back on a credit purchase (its id is in the refund and in billing history). */
+      get: (org: string, id: string, call?: CallOptions) => request('get', '/v1/orgs/{org}/credit-notes/{id}', { path: { org, id }, ...call }),
+      /** The credit note as a PDF file. */
+      pdf: (org: string, id: string, call?: CallOptions) => raw<Uint8Array>('/v1/orgs/{org}/credit-notes/{id}/pdf', { org, id }, 'bytes', undefined, call),
+    },
     billingHistory: {
       list: (org: string, query?: Query<'/v1/orgs/{org}/billing-history', 'get'>, call?: CallOptions) =>
         request('get', '/v1/orgs/{org}/billing-history', { path: { org }, query, ...call }),

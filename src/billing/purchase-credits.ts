@@ -38,9 +38,12 @@ export interface PurchaseView {
   readonly invoice_id: string | null;
   readonly failure_code: string | null;
   readonly created_at: string;
+  /** Credits refunded so far (issue 17), and what that makes the purchase. */
+  readonly refunded_credits: number;
+  readonly refund_status: 'partially_refunded' | 'refunded' | null;
 }
 
-export function purchaseView(row: PurchaseRow): PurchaseView {
+export function purchaseView(row: PurchaseRow, refundedCredits = 0): PurchaseView {
   return {
     id: row.purchase_id,
     credits: row.credits,
@@ -53,6 +56,8 @@ export function purchaseView(row: PurchaseRow): PurchaseView {
     invoice_id: row.invoice_id,
     failure_code: row.failure_code,
     created_at: row.created_at.toISOString(),
+    refunded_credits: refundedCredits,
+    refund_status: refundedCredits === 0 ? null : refundedCredits >= row.credits ? 'refunded' : 'partially_refunded',
   };
 }
 

@@ -1,6 +1,7 @@
 import PDFDocument from 'pdfkit';
 import { assertInvoiceTotals, type InvoiceDocument } from '../domain/invoices.js';
-import { presentInvoice, type AddressBlockView, type InvoiceView, type LabelledValue, type LineRowView, type StatusTone } from '../domain/invoice-presentation.js';
+import { assertInvariant } from '../domain/credits.js';
+import { presentCreditNote, presentInvoice, type AddressBlockView, type CreditNoteFacts, type InvoiceView, type LabelledValue, type LineRowView, type StatusTone } from '../domain/invoice-presentation.js';
 
 /**
  * Renders an invoice (SPEC §8) to a PDF with pdfkit's built-in Helvetica, so no font files ship with
@@ -35,12 +36,22 @@ const COLUMNS: readonly Column[] = [
 
 export async function renderInvoicePdf(document: InvoiceDocument): Promise<Buffer> {
   assertInvoiceTotals(document);
-  const view = printable(presentInvoice(document));
+  return renderDocumentPdf(presentInvoice(document), new Date(document.issued_at));
+}
+
+/** A credit note (issue 17), laid out as an invoice is. */
+export async function renderCreditNotePdf(note: CreditNoteFacts): Promise<Buffer> {
+  assertInvariant(note.amount_cents + note.tax_cents === note.total_cents, `credit note ${note.number} does not add up`);
+  return renderDocumentPdf(presentCreditNote(note), new Date(note.issued_at));
+}
+
+async function renderDocumentPdf(presented: InvoiceView, issuedAt: Date): Promise<Buffer> {
+  const view = printable(presented);
   const doc = new PDFDocument({
     size: 'A4',
     margin: MARGIN,
     bufferPages: true,
-    info: { Title: view.title, Author: view.seller.lines[0] ?? '', CreationDate: new Date(document.issued_at) },
+    info: { Title: view.title, Author: view.seller.lines[0] ?? '', CreationDate: issuedAt },
   });
   const bytes = collect(doc);
   drawHeader(doc, view);

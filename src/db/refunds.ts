@@ -54,3 +54,29 @@ export async function completeRefund(tx: Db, input: { orgId: string; refundId: s
 export async function listPendingRefunds(db: Db, olderThan: Date, limit: number) {
   return db.selectFrom('refunds').select(['org_id', 'refund_id']).where('status', '=', 'pending').where('created_at', '<', olderThan).orderBy('created_at').limit(limit).execute();
 }
+
+/** A refund by its credit note, with what the note prints: the purchase's unit price, invoice and card. */
+export async function findCreditNote(db: Db, orgId: string, creditNoteId: string) {
+  return db
+    .selectFrom('refunds as r')
+    .innerJoin('credit_purchases as p', (join) => join.onRef('p.org_id', '=', 'r.org_id').onRef('p.purchase_id', '=', 'r.purchase_id'))
+    .leftJoin('payment_methods as m', (join) => join.onRef('m.org_id', '=', 'p.org_id').onRef('m.payment_method_id', '=', 'p.payment_method_id'))
+    .selectAll('r')
+    .select(['p.unit_price_cents', 'p.invoice_id', 'm.brand as card_brand', 'm.last4 as card_last4'])
+    .where('r.org_id', '=', orgId)
+    .where('r.credit_note_id', '=', creditNoteId)
+    .executeTakeFirst();
+}
+
+/** Each purchase's refunded credits and whether a refund is still pending, for the purchase list. */
+export async function refundTotalsByPurchase(db: Db, orgId: string, purchaseIds: readonly string[]) {
+  if (purchaseIds.length === 0) return new Map<string, number>();
+  const rows = await db
+    .selectFrom('refunds')
+    .select(['purchase_id', (eb) => eb.fn.sum<string>('credits').as('credits')])
+    .where('org_id', '=', orgId)
+    .where('purchase_id', 'in', [...purchaseIds])
+    .groupBy('purchase_id')
+    .execute();
+  return new Map(rows.map((row) => [row.purchase_id, Number(row.credits)]));
+}

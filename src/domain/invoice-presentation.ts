@@ -223,6 +223,75 @@ export function presentInvoice(invoice: InvoiceFacts): InvoiceView {
   };
 }
 
+/**
+ * A credit note (issue 17): money paid back on a credit purchase's invoice, with the credits it took
+ * back. Its seller, customer and tax names are the credited invoice's, so the two documents match.
+ */
+export interface CreditNoteFacts {
+  readonly number: string;
+  readonly issued_at: string;
+  readonly currency: string;
+  readonly reason: string;
+  readonly credits: number;
+  readonly unit_price_cents: number;
+  readonly amount_cents: number;
+  readonly tax_cents: number;
+  readonly total_cents: number;
+  readonly invoice: Pick<InvoiceDocument, 'number' | 'seller' | 'billing_address' | 'tax' | 'tax_note'>;
+  /** The card the money goes back to, when known. */
+  readonly refunded_to: PaidWith | null;
+}
+
+/** The credit note as its page and its PDF print it, in the same shape as an invoice. */
+export function presentCreditNote(note: CreditNoteFacts): InvoiceView {
+  const money = (cents: number) => formatMoney(cents, note.currency);
+  const issued = formatInvoiceDate(note.issued_at);
+  const status = note.refunded_to === null ? `Refunded on ${issued}` : `Refunded to ${cardLabel(note.refunded_to)} on ${issued}`;
+  const total = { label: 'Total refunded', value: money(note.total_cents) };
+  // One tax on the invoice: its name and rate; several (state and local): their refunded sum as one row.
+  const [onlyTax, ...otherTaxes] = note.invoice.tax;
+  const taxRows =
+    onlyTax !== undefined && otherTaxes.length === 0
+      ? [{ label: `${onlyTax.name} at ${formatTaxRate(onlyTax.rate_bps)}`, value: money(note.tax_cents) }]
+      : [{ label: 'Tax', value: money(note.tax_cents) }];
+  return {
+    title: `Credit note ${note.number}`,
+    number: note.number,
+    kind: 'Credit note',
+    issueDate: issued,
+    period: '',
+    badge: 'Refunded',
+    tone: 'good',
+    status,
+    total,
+    receipt: null,
+    compactReceipt: null,
+    facts: [
+      { label: 'Credit note number', value: note.number },
+      { label: 'Type', value: 'Credit note' },
+      { label: 'Issue date', value: issued },
+      { label: 'Credits invoice', value: note.invoice.number },
+      { label: 'Reason', value: note.reason },
+      { label: 'Status', value: status },
+      total,
+    ],
+    seller: { title: 'From', lines: addressLines(note.invoice.seller) },
+    billTo: { title: 'Credit to', lines: addressLines(note.invoice.billing_address) },
+    columns: { description: 'Description', quantity: 'Quantity', unitPrice: 'Unit price', amount: 'Amount' },
+    lines: [
+      {
+        description: `Unused AI credits taken back (invoice ${note.invoice.number})`,
+        quantity: formatQuantity(note.credits),
+        unitPrice: money(note.unit_price_cents),
+        amount: money(note.amount_cents),
+      },
+    ],
+    subtotal: { label: 'Subtotal', value: money(note.amount_cents) },
+    taxRows,
+    taxNote: note.invoice.tax_note,
+  };
+}
+
 function parseTimestamp(iso: string): Date {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) throw new RangeError(`invoice timestamp "${iso}" is not valid`);

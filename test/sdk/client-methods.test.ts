@@ -412,6 +412,10 @@ describe('payment methods, purchases, invoices', () => {
     expect(refunded).toMatchObject({ purchase_id: bought.id, credits: 400, status: 'succeeded', credit_note_number: expect.stringMatching(/^CN-\d{6}$/) });
     expect(await loupe.purchases.refund(id, bought.id, { credits: 400, reason: 'sdk test refund', idempotency_key: 'sdk-refund-1' })).toEqual(refunded);
     expect((await loupe.balance.get(id)).purchased.remaining).toBe(600);
+    const note = await loupe.creditNotes.get(id, refunded.credit_note_id ?? '');
+    expect(note).toMatchObject({ number: refunded.credit_note_number, credits: 400, total_cents: refunded.total_cents, invoice_id: bought.invoice_id });
+    const pdf = await loupe.creditNotes.pdf(id, refunded.credit_note_id ?? '');
+    expect(Buffer.from(pdf.subarray(0, 5)).toString('latin1')).toBe('%PDF-');
     await h.expectCleanAudit();
   });
 

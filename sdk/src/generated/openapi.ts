@@ -1809,7 +1809,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Subscription charges, credit purchases and failed payments, newest first */
+        /** Subscription charges, credit purchases, failed payments and credit notes (refunds), newest first */
         get: {
             parameters: {
                 query?: {
@@ -1833,13 +1833,15 @@ export interface paths {
                         "application/json": {
                             items: {
                                 amount_cents: number;
+                                /** @description CN-…: a credit note’s number (its id is `id`); null for the other kinds */
+                                credit_note_number: string | null;
                                 currency: string;
                                 description: string;
                                 id: string;
                                 invoice_id: string | null;
                                 invoice_number: string | null;
                                 /** @enum {string} */
-                                kind: "subscription_charge" | "credit_purchase" | "payment_failed";
+                                kind: "subscription_charge" | "credit_purchase" | "payment_failed" | "credit_note";
                                 /** Format: date-time */
                                 occurred_at: string;
                                 status: string;
@@ -2042,6 +2044,124 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/orgs/{org}/credit-notes/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A credit note: money paid back on a credit purchase, with the credits taken back */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    org: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            amount_cents: number;
+                            credits: number;
+                            currency: string;
+                            id: string;
+                            /** @description The credit purchase invoice this note credits */
+                            invoice_id: string;
+                            invoice_number: string;
+                            /** Format: date-time */
+                            issued_at: string;
+                            /** @enum {string} */
+                            kind: "credit_note";
+                            /** @description CN-000001…: a gapless series of its own */
+                            number: string;
+                            purchase_id: string;
+                            reason: string;
+                            refund_id: string;
+                            refunded_to: {
+                                brand: string;
+                                last4: string;
+                            } | null;
+                            tax_cents: number;
+                            total_cents: number;
+                            unit_price_cents: number;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{org}/credit-notes/{id}/pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The credit note as a PDF */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    org: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/orgs/{org}/credit-purchases": {
         parameters: {
             query?: never;
@@ -2079,6 +2199,9 @@ export interface paths {
                                 failure_code: string | null;
                                 id: string;
                                 invoice_id: string | null;
+                                refund_status: ("partially_refunded" | "refunded") | null;
+                                /** @description Credits refunded so far (0 when none) */
+                                refunded_credits: number;
                                 /** @enum {string} */
                                 status: "succeeded" | "pending" | "failed";
                                 tax_cents: number;
@@ -2145,6 +2268,9 @@ export interface paths {
                             failure_code: string | null;
                             id: string;
                             invoice_id: string | null;
+                            refund_status: ("partially_refunded" | "refunded") | null;
+                            /** @description Credits refunded so far (0 when none) */
+                            refunded_credits: number;
                             /** @enum {string} */
                             status: "succeeded" | "pending" | "failed";
                             tax_cents: number;
@@ -2168,6 +2294,9 @@ export interface paths {
                             failure_code: string | null;
                             id: string;
                             invoice_id: string | null;
+                            refund_status: ("partially_refunded" | "refunded") | null;
+                            /** @description Credits refunded so far (0 when none) */
+                            refunded_credits: number;
                             /** @enum {string} */
                             status: "succeeded" | "pending" | "failed";
                             tax_cents: number;
@@ -2191,6 +2320,9 @@ export interface paths {
                             failure_code: string | null;
                             id: string;
                             invoice_id: string | null;
+                            refund_status: ("partially_refunded" | "refunded") | null;
+                            /** @description Credits refunded so far (0 when none) */
+                            refunded_credits: number;
                             /** @enum {string} */
                             status: "succeeded" | "pending" | "failed";
                             tax_cents: number;

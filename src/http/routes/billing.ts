@@ -1,13 +1,16 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { refundPurchase } from '../../billing/refund-purchase.js';
+import { loadCreditNote } from '../../billing/credit-notes.js';
+import { refundTotalsByPurchase } from '../../db/refunds.js';
+import { formatCreditNoteNumber } from '../../domain/refunds.js';
 import type { BillingDeps } from '../../billing/deps.js';
 import { addPaymentMethod, deletePaymentMethod, listOrgPaymentMethods, makeDefaultPaymentMethod } from '../../billing/payment-methods.js';
 import { purchaseCredits, purchaseView, quotePurchase } from '../../billing/purchase-credits.js';
 import { formatInvoiceNumber, invoiceDocument } from '../../billing/issue-invoice.js';
 import { payInvoiceNow } from '../../billing/collect-invoice.js';
 import { upcomingInvoice } from '../../billing/upcoming-invoice.js';
-import { renderInvoicePdf } from '../../billing/render-invoice-pdf.js';
+import { renderCreditNotePdf, renderInvoicePdf } from '../../billing/render-invoice-pdf.js';
 import { listPurchases } from '../../db/purchases.js';
 import { findInvoice, findInvoiceCards, listInvoices } from '../../db/invoices.js';
 import { listBillingHistory } from '../../db/billing-history.js';
@@ -45,6 +48,8 @@ const PurchaseSchema = Type.Object({
   invoice_id: Type.Union([Type.String(), Type.Null()]),
   failure_code: Type.Union([Type.String(), Type.Null()]),
   created_at: Timestamp,
+  refunded_credits: Type.Integer({ description: 'Credits refunded so far (0 when none)' }),
+  refund_status: Type.Union([StringEnum(['partially_refunded', 'refunded'] as const), Type.Null()]),
 });
 
 const RefundSchema = Type.Object({
@@ -273,7 +278,11 @@ export const billingRoutes = (deps: BillingDeps): FastifyPluginAsyncTypebox =>
         querystring: Type.Object({ limit: PageQuery.limit }, { additionalProperties: false }),
         response: { 200: Type.Object({ items: Type.Array(PurchaseSchema), next_cursor: Type.Null() }), ...problems(401, 404) },
       },
-      handler: async (request) => ({ items: (await listPurchases(deps.db, request.params.org, request.query.limit ?? 50)).map(purchaseView), next_cursor: null }),
+      handler: async (request) => {
+        const rows = await listPurchases(deps.db, request.params.org, request.query.limit ?? 50);
+        const refunded = await refundTotalsByPurchase(deps.db, request.params.org, rows.map((row) => row.purchase_id));
+        return { items: rows.map((row) => purchaseView(row, refunded.get(row.purchase_id) ?? 0)), next_cursor: null };
+      },
     });
 
     app.get('/v1/orgs/:org/invoices', {
@@ -358,18 +367,52 @@ export const billingRoutes = (deps: BillingDeps): FastifyPluginAsyncTypebox =>
       },
     });
 
+    const CreditNoteSchema = Type.Object({
+      id: Type.String(),
+      number: Type.String({ description: 'CN-000001…: a gapless series of its own' }),
+      kind: StringEnum(['credit_note'] as const),
+      refund_id: Type.String(),
+      purchase_id: Type.String(),
+      invoice_id: Type.String({ description: 'The credit purchase invoice this note credits' }),
+      invoice_number: Type.String(),
+      reason: Type.String(),
+      credits: Type.Integer(),
+      unit_price_cents: Type.Integer(),
+      amount_cents: Type.Integer(),
+      tax_cents: Type.Integer(),
+      total_cents: Type.Integer(),
+      currency: Type.String(),
+      issued_at: Timestamp,
+      refunded_to: Type.Union([Type.Object({ brand: Type.String(), last4: Type.String() }), Type.Null()]),
+    });
+
+    app.get('/v1/orgs/:org/credit-notes/:id', {
+      config: { access: 'org-member' },
+      schema: { tags: ['invoices'], summary: 'A credit note: money paid back on a credit purchase, with the credits taken back', params: InvoiceParams, response: { 200: CreditNoteSchema, ...problems(401, 404) } },
+      handler: async (request) => (await loadCreditNote(deps, request.params.org, request.params.id)).view,
+    });
+
+    app.get('/v1/orgs/:org/credit-notes/:id/pdf', {
+      config: { access: 'org-member' },
+      schema: { tags: ['invoices'], summary: 'The credit note as a PDF', params: InvoiceParams, produces: ['application/pdf'] },
+      handler: async (request, reply) => {
+        const { view, facts } = await loadCreditNote(deps, request.params.org, request.params.id);
+        return reply.type('application/pdf').header('content-disposition', `attachment; filename="credit-note-${view.number}.pdf"`).send(await renderCreditNotePdf(facts));
+      },
+    });
+
     app.get('/v1/orgs/:org/billing-history', {
       config: { access: 'org-member' },
       schema: {
         tags: ['invoices'],
-        summary: 'Subscription charges, credit purchases and failed payments, newest first',
+        summary: 'Subscription charges, credit purchases, failed payments and credit notes (refunds), newest first',
         params: OrgParams,
         querystring: Type.Object(PageQuery, { additionalProperties: false }),
         response: {
           200: Type.Object({
             items: Type.Array(
               Type.Object({
-                kind: StringEnum(['subscription_charge', 'credit_purchase', 'payment_failed'] as const),
+                kind: StringEnum(['subscription_charge', 'credit_purchase', 'payment_failed', 'credit_note'] as const),
                 id: Type.String(),
                 occurred_at: Timestamp,
                 description: Type.String(),
@@ -378,6 +421,7 @@ export const billingRoutes = (deps: BillingDeps): FastifyPluginAsyncTypebox =>
                 status: Type.String(),
                 invoice_id: Type.Union([Type.String(), Type.Null()]),
                 invoice_number: Type.Union([Type.String(), Type.Null()]),
+                credit_note_number: Type.Union([Type.String(), Type.Null()], { description: 'CN-…: a credit note’s number (its id is `id`); null for the other kinds' }),
               }),
             ),
             next_cursor: Type.Union([Type.String(), Type.Null()]),
@@ -399,6 +443,7 @@ export const billingRoutes = (deps: BillingDeps): FastifyPluginAsyncTypebox =>
             description: row.kind === 'payment_failed' ? paymentFailedDescription(failureCode) : row.description,
             occurred_at: row.occurred_at.toISOString(),
             invoice_number: row.invoice_number === null ? null : formatInvoiceNumber(Number(row.invoice_number)),
+            credit_note_number: row.credit_note_number === null ? null : formatCreditNoteNumber(Number(row.credit_note_number)),
           })),
           next_cursor,
         };

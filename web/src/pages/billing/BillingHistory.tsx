@@ -22,7 +22,7 @@ export function BillingHistory() {
       <h3 id="billing-history-heading" className="history-heading">
         Billing history
       </h3>
-      <p className="muted">Subscription charges, credit purchases and failed payments, newest first.</p>
+      <p className="muted">Subscription charges, credit purchases, refunds and failed payments, newest first.</p>
       {history.isPending && <Loading />}
       {history.isError && <LoadFailed error={history.error} what="The billing history" />}
       {history.isSuccess && entries.length === 0 && <p className="muted">Nothing billed yet.</p>}
@@ -38,6 +38,14 @@ export function BillingHistory() {
               <time dateTime={entry.occurred_at}>{formatInvoiceDate(entry.occurred_at)}</time>
               <span className="history-description">
                 {entry.description}
+                {entry.kind === 'credit_note' && entry.credit_note_number && (
+                  <>
+                    {' · '}
+                    <a href={`/v1/orgs/${orgId}/credit-notes/${entry.id}/pdf`} download onClick={(event) => event.stopPropagation()}>
+                      Credit note {entry.credit_note_number} (PDF)
+                    </a>
+                  </>
+                )}
                 {entry.invoice_id && entry.invoice_number && (
                   <>
                     {' · '}
@@ -70,6 +78,7 @@ const HISTORY_STATUSES: Readonly<Record<string, HistoryStatus>> = {
   pending: { label: 'Pending', tone: 'attention' },
   open: { label: 'Due', tone: 'attention' },
   void: { label: 'Void', tone: 'neutral' },
+  refunded: { label: 'Refunded', tone: 'neutral' },
 };
 
 /** The entry's status in the word an invoice uses (Paid, Due, Void), or Declined, Failed: never the API's code. */
