@@ -119,6 +119,7 @@ const GOOD_BODIES: Record<string, () => Json> = {
   'PUT /v1/orgs/{org}/settings/auto-recharge': () => ({ enabled: true, threshold_credits: 100, amount_credits: 100 }),
   'POST /v1/orgs/{org}/payment-methods': () => ({ card_number: '4242 4242 4242 4242', exp_month: 12, exp_year: 2030, cvc: '123' }),
   'POST /v1/orgs/{org}/credit-purchases': () => ({ credits: 100, idempotency_key: unique('purchase') }),
+  'POST /v1/orgs/{org}/credit-purchases/{id}/refund': () => ({ credits: 10, reason: 'isolation probe', idempotency_key: unique('refund') }),
   'POST /v1/orgs/{org}/subscription/change': () => ({ plan: 'team' }),
   'PUT /v1/orgs/{org}/contract': () => ({ base_price_cents: 1, included_credits: 1, included_users: 1 }),
   'POST /v1/orgs/{org}/webhook-endpoints': () => ({ url: 'http://127.0.0.1:9/intruder', events: ['balance.low'] }),
@@ -180,6 +181,7 @@ interface Tenant {
   paymentMethodId: string;
   invoiceId: string;
   purchaseId: string;
+  creditNoteId: string;
   holdId: string;
   webhookEndpointId: string;
   notificationId: string;
@@ -205,6 +207,8 @@ async function provision(): Promise<Tenant> {
   expect(bought.statusCode, bought.body).toBe(201);
   const { id: purchaseId, invoice_id: invoiceId } = bought.json() as { id: string; invoice_id: string };
   expect(invoiceId).toEqual(expect.any(String));
+  const refunded = await h.api('POST', `/v1/orgs/${id}/credit-purchases/${purchaseId}/refund`, { credits: 10, reason: 'provisioning' });
+  expect(refunded.statusCode, refunded.body).toBe(201);
   await record(h, id, { tokens: 5_000 });
   await record(h, id, { tokens: 7_000, user_id: 'user-2' });
   const endpoint = await h.api('POST', `/v1/orgs/${id}/webhook-endpoints`, { url: 'http://127.0.0.1:9/hook' });
@@ -226,6 +230,7 @@ async function provision(): Promise<Tenant> {
     paymentMethodId: card.id,
     invoiceId,
     purchaseId,
+    creditNoteId: (refunded.json() as { credit_note_id: string }).credit_note_id,
     holdId: hold.hold_id!,
     webhookEndpointId: (endpoint.json() as { id: string }).id,
     notificationId: items[0]!.id,
@@ -248,6 +253,8 @@ function subResourceId(operation: Operation, name: string, owner: Tenant): strin
     notifications: owner.notificationId,
     invitations: owner.invitationId,
     members: owner.memberUserId,
+    'credit-purchases': owner.purchaseId,
+    'credit-notes': owner.creditNoteId,
   };
   const found = ids[collection ?? ''];
   if (found === undefined) throw new Error(`${keyOf(operation)}: no fixture for {id} under ${collection}; add one`);
@@ -359,6 +366,7 @@ describe('tenant isolation over every org operation', () => {
     expect(operations.length).toBeGreaterThanOrEqual(40);
     expect(operations.filter((operation) => operation.platformOnly).map(keyOf).sort()).toEqual([
       'GET /v1/orgs/{org}/contract',
+      'POST /v1/orgs/{org}/credit-purchases/{id}/refund',
       'POST /v1/orgs/{org}/grants',
       'PUT /v1/orgs/{org}/contract',
     ]);
@@ -400,6 +408,8 @@ describe('tenant isolation over every org operation', () => {
       'DELETE /v1/orgs/{org}/members/{id}',
       'DELETE /v1/orgs/{org}/payment-methods/{id}',
       'DELETE /v1/orgs/{org}/webhook-endpoints/{id}',
+      'GET /v1/orgs/{org}/credit-notes/{id}',
+      'GET /v1/orgs/{org}/credit-notes/{id}/pdf',
       'GET /v1/orgs/{org}/invoices/{id}',
       'GET /v1/orgs/{org}/invoices/{id}/pdf',
       'GET /v1/orgs/{org}/webhook-endpoints/{id}/deliveries',

@@ -2403,7 +2403,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Refund a purchase’s unused credits (all by default, never more), their price and tax share, with a credit note
+         * Refund a purchase’s unused credits (all by default, never more), their price and tax share, with a credit note (platform key)
          * @description Takes back the credits (a `refund` ledger entry) and pays their price and the matching share of tax back through the payment provider; once the provider confirms, the refund has its credit note (CN-…). `status` is `pending` while the provider could not be reached: the credits are taken back and the refund is finished by a retry with the same `idempotency_key` or by the jobs. Nothing left → 422 `NOTHING_TO_REFUND`.
          */
         post: {
