@@ -126,6 +126,9 @@ class StripeStandIn {
       return ok(paymentMethodObject(paymentMethodId, action === 'attach' ? (body.customer ?? null) : null));
     }
     if (method === 'POST' && path === '/v1/payment_intents') return this.paymentIntent(body, metadata, id('pi'));
+    if (method === 'POST' && path === '/v1/refunds') {
+      return ok({ id: id('re'), object: 'refund', amount: Number(body.amount), payment_intent: body.payment_intent, status: 'succeeded', metadata });
+    }
     if (method === 'POST' && path === '/v1/products') {
       if (this.productExists) {
         return { status: 400, body: { error: { type: 'invalid_request_error', code: 'resource_already_exists', message: 'Product already exists.' } } };
@@ -323,6 +326,23 @@ describe('Stripe provider requests', () => {
     });
   });
 
+  it('refunds through the Refunds API on the purchase’s PaymentIntent, under the caller’s idempotency key', async () => {
+    const refunded = await provider().refund({
+      providerPaymentId: 'pi_standin_7',
+      amountCents: 1_190,
+      currency: 'USD',
+      idempotencyKey: 'refund:rf_123',
+      metadata: { loupe_org_id: 'org_1', loupe_purchase_id: 'pur_123', loupe_refund_id: 'rf_123' },
+    });
+    expect(refunded).toEqual({ providerRefundId: expect.stringMatching(/^re_standin_/) });
+    expect(onlyRequest()).toMatchObject({
+      method: 'POST',
+      path: '/v1/refunds',
+      body: { payment_intent: 'pi_standin_7', amount: '1190', 'metadata[loupe_refund_id]': 'rf_123', 'metadata[loupe_purchase_id]': 'pur_123' },
+      idempotencyKey: 'refund:rf_123',
+    });
+  });
+
   it('reports a declined charge as failed with card_declined', async () => {
     const outcome = await provider().charge({ ...CHARGE, providerRef: 'pm_card_chargeDeclined' });
     expect(outcome).toEqual({ status: 'failed', providerPaymentId: null, failureCode: 'card_declined', message: 'Your card was declined.' });
@@ -423,6 +443,7 @@ describe('Stripe provider outages', () => {
       () => stripe.removePaymentMethod('pm_card_visa'),
       () => stripe.requestSubscriptionChange({ customerId: 'cus_42', subscriptionRef: null, desired: PRO }),
       () => stripe.requestSubscriptionChange({ customerId: 'cus_42', subscriptionRef: 'sub_123', desired: PRO }),
+      () => stripe.refund({ providerPaymentId: 'pi_1', amountCents: 100, currency: 'USD', idempotencyKey: 'refund:rf_1', metadata: {} }),
     ];
     for (const call of calls) expect(await rejection(call())).toBeInstanceOf(ProviderUnavailable);
   });
