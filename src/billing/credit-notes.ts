@@ -24,6 +24,8 @@ export interface CreditNoteView {
   readonly currency: string;
   readonly issued_at: string;
   readonly refunded_to: { readonly brand: string; readonly last4: string } | null;
+  /** What the note prints of the invoice it credits: its number, seller, customer, tax names and note. */
+  readonly invoice: CreditNoteFacts['invoice'];
 }
 
 /** The credit note and what its page and PDF print (domain/invoice-presentation.ts presents it). */
@@ -51,6 +53,7 @@ export async function loadCreditNote(deps: BillingDeps, orgId: string, creditNot
     currency: found.currency,
     issued_at: found.updated_at.toISOString(),
     refunded_to: refundedTo,
+    invoice: { number: document.number, seller: document.seller, billing_address: document.billing_address, tax: document.tax, tax_note: document.tax_note },
   };
-  return { view, facts: { ...view, invoice: document } };
+  return { view, facts: view };
 }

@@ -80,3 +80,16 @@ export async function refundTotalsByPurchase(db: Db, orgId: string, purchaseIds:
     .execute();
   return new Map(rows.map((row) => [row.purchase_id, Number(row.credits)]));
 }
+
+/** The credit notes issued against a credit purchase invoice, oldest first. */
+export async function listCreditNotesOfInvoice(db: Db, orgId: string, invoiceId: string) {
+  return db
+    .selectFrom('refunds as r')
+    .innerJoin('credit_purchases as p', (join) => join.onRef('p.org_id', '=', 'r.org_id').onRef('p.purchase_id', '=', 'r.purchase_id'))
+    .select(['r.credit_note_id', 'r.credit_note_number', 'r.credits', 'r.total_cents', 'r.currency', 'r.updated_at'])
+    .where('r.org_id', '=', orgId)
+    .where('p.invoice_id', '=', invoiceId)
+    .where('r.status', '=', 'succeeded')
+    .orderBy('r.credit_note_number')
+    .execute();
+}

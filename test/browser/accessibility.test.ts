@@ -23,6 +23,7 @@ interface Seeded {
   invoiceId: string;
   invoiceNumber: string;
   invitationPath: string;
+  creditNoteId: string;
 }
 
 type Viewer = 'nobody' | 'admin' | 'member';
@@ -152,6 +153,13 @@ const SCREENS: readonly Screen[] = [
     },
   },
   {
+    name: 'a credit note',
+    viewer: 'admin',
+    open: async (page, seeded) => {
+      await openPath(page, `/billing/credit-notes/${seeded.creditNoteId}`, 'Credit note CN-000001');
+    },
+  },
+  {
     name: 'Audit log',
     viewer: 'admin',
     open: async (page) => {
@@ -264,7 +272,10 @@ async function seed(h: Harness): Promise<Seeded> {
   const org = await createOrgAt(h, { plan: 'team', region: 'CA' });
   const adminEmail = `admin@${org}.test`;
   await addCard(h, org);
-  expect((await purchase(h, org, 5_000)).statusCode).toBe(201);
+  const bought = await purchase(h, org, 5_000);
+  expect(bought.statusCode).toBe(201);
+  const refunded = await h.api('POST', `/v1/orgs/${org}/credit-purchases/${(bought.json() as { id: string }).id}/refund`, { credits: 500, reason: 'Bought twice by mistake' });
+  expect(refunded.statusCode, refunded.body).toBe(201);
   const memberEmail = `maria@${org}.test`;
   const member = await h.api('POST', `/v1/orgs/${org}/members`, { email: memberEmail, name: 'Maria Member', role: 'member', password: MEMBER_PASSWORD });
   expect(member.statusCode, member.body).toBe(201);
@@ -295,7 +306,8 @@ async function seed(h: Harness): Promise<Seeded> {
   const invitationPath = await invite(h, { org, adminEmail, email: `nina@${org}.test` });
   const invoice = (await invoices(h, org)).find((candidate) => candidate.kind !== 'credit_purchase');
   expect(invoice).toBeDefined();
-  return { org, adminEmail, memberEmail, invoiceId: invoice!.id, invoiceNumber: invoice!.number, invitationPath };
+  const creditNoteId = (refunded.json() as { credit_note_id: string }).credit_note_id;
+  return { org, adminEmail, memberEmail, invoiceId: invoice!.id, invoiceNumber: invoice!.number, invitationPath, creditNoteId };
 }
 
 /** The path (with its #token) of the link in the invitation e-mail sent to `email`. */

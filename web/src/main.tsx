@@ -12,6 +12,7 @@ import { MemberLimitsPage } from './pages/MemberLimitsPage.js';
 import { AuditLogPage } from './pages/AuditLogPage.js';
 import { BillingPage } from './pages/billing/BillingPage.js';
 import { InvoiceDetailPage } from './pages/billing/InvoiceDetailPage.js';
+import { CreditNotePage } from './pages/billing/CreditNotePage.js';
 import { BillingFaqPage } from './pages/BillingFaqPage.js';
 import { PricingPage } from './pages/PricingPage.js';
 import { ProfilePage } from './pages/Profile.js';
@@ -54,6 +55,7 @@ function App() {
           <Route path="/admin/audit-log" element={<AuditLogPage />} />
           <Route path="/billing" element={<BillingPage />} />
           <Route path="/billing/invoices/:invoiceId" element={<InvoiceDetailPage />} />
+          <Route path="/billing/credit-notes/:creditNoteId" element={<CreditNotePage />} />
           {/* Under /billing, so that the side navigation's Billing stays marked; /pricing is the name the help page uses. */}
           <Route path="/billing/plans" element={<PricingPage />} />
           <Route path="/pricing" element={<Navigate to="/billing/plans" replace />} />

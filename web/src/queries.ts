@@ -29,6 +29,7 @@ export const keys = {
   openInvoices: (orgId: string) => [...keys.invoices(orgId), 'open'] as const,
   upcomingInvoice: (orgId: string) => [...keys.invoices(orgId), 'upcoming'] as const,
   billingHistory: (orgId: string) => ['billing-history', orgId] as const,
+  creditNote: (orgId: string, creditNoteId: string) => ['credit-note', orgId, creditNoteId] as const,
   creditQuote: (orgId: string, credits: number | null) => ['credit-quote', orgId, credits] as const,
   /** Every page of usage, whatever the filters. */
   usage: (orgId: string) => ['usage', orgId] as const,

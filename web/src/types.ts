@@ -26,6 +26,8 @@ export type InvoiceSummary = Item<InvoicePage>;
 /** The next period invoice as it stands now: a draft, with the date it is billed. */
 export type UpcomingInvoice = SuccessBody<'/v1/orgs/{org}/invoices/upcoming', 'get'>;
 export type Invoice = SuccessBody<'/v1/orgs/{org}/invoices/{id}', 'get'>;
+/** A refund's credit note: the credits taken back, the money paid back, and the invoice it credits. */
+export type CreditNote = SuccessBody<'/v1/orgs/{org}/credit-notes/{id}', 'get'>;
 export type Address = Invoice['seller'];
 export type BillingHistoryPage = SuccessBody<'/v1/orgs/{org}/billing-history', 'get'>;
 export type BillingHistoryEntry = Item<BillingHistoryPage>;

@@ -2075,6 +2075,33 @@ export interface paths {
                             credits: number;
                             currency: string;
                             id: string;
+                            invoice: {
+                                billing_address: {
+                                    city?: string;
+                                    country: string;
+                                    line1?: string;
+                                    name: string;
+                                    postal_code?: string;
+                                    region?: string;
+                                    vat_id?: string | null;
+                                };
+                                number: string;
+                                seller: {
+                                    city?: string;
+                                    country: string;
+                                    line1?: string;
+                                    name: string;
+                                    postal_code?: string;
+                                    region?: string;
+                                    vat_id?: string | null;
+                                };
+                                tax: {
+                                    amount_cents: number;
+                                    name: string;
+                                    rate_bps: number;
+                                }[];
+                                tax_note: string | null;
+                            };
                             /** @description The credit purchase invoice this note credits */
                             invoice_id: string;
                             invoice_number: string;
@@ -3202,6 +3229,16 @@ export interface paths {
                                 region?: string;
                                 vat_id?: string | null;
                             };
+                            /** @description Refunds of this credit purchase invoice, as credit notes (issue 17); empty for other invoices */
+                            credit_notes: {
+                                credits: number;
+                                currency: string;
+                                id: string;
+                                /** Format: date-time */
+                                issued_at: string;
+                                number: string;
+                                total_cents: number;
+                            }[];
                             lines: {
                                 amount_cents: number;
                                 description: string;
@@ -3325,6 +3362,16 @@ export interface paths {
                                 region?: string;
                                 vat_id?: string | null;
                             };
+                            /** @description Refunds of this credit purchase invoice, as credit notes (issue 17); empty for other invoices */
+                            credit_notes: {
+                                credits: number;
+                                currency: string;
+                                id: string;
+                                /** Format: date-time */
+                                issued_at: string;
+                                number: string;
+                                total_cents: number;
+                            }[];
                             lines: {
                                 amount_cents: number;
                                 description: string;

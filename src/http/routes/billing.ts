@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { refundPurchase } from '../../billing/refund-purchase.js';
 import { loadCreditNote } from '../../billing/credit-notes.js';
-import { refundTotalsByPurchase } from '../../db/refunds.js';
+import { listCreditNotesOfInvoice, refundTotalsByPurchase } from '../../db/refunds.js';
 import { formatCreditNoteNumber } from '../../domain/refunds.js';
 import type { BillingDeps } from '../../billing/deps.js';
 import { addPaymentMethod, deletePaymentMethod, listOrgPaymentMethods, makeDefaultPaymentMethod } from '../../billing/payment-methods.js';
@@ -112,6 +112,10 @@ const InvoiceDetail = Type.Intersect([
     lines: InvoiceLines,
     tax: TaxLines,
     tax_note: TaxNote,
+    credit_notes: Type.Array(
+      Type.Object({ id: Type.String(), number: Type.String(), credits: Type.Integer(), total_cents: Type.Integer(), currency: Type.String(), issued_at: Timestamp }),
+      { description: 'Refunds of this credit purchase invoice, as credit notes (issue 17); empty for other invoices' },
+    ),
   }),
 ]);
 
@@ -329,8 +333,20 @@ export const billingRoutes = (deps: BillingDeps): FastifyPluginAsyncTypebox =>
     app.get('/v1/orgs/:org/invoices/:id', {
       config: { access: 'org-member' },
       schema: { tags: ['invoices'], summary: 'An invoice with its lines and tax', params: InvoiceParams, response: { 200: InvoiceDetail, ...problems(401, 404) } },
-      // The document's readonly arrays are what the schema describes.
-      handler: async (request) => (await loadInvoice(request.params.org, request.params.id)) as never,
+      handler: async (request) => {
+        const invoice = await loadInvoice(request.params.org, request.params.id);
+        const notes = await listCreditNotesOfInvoice(deps.db, request.params.org, request.params.id);
+        const creditNotes = notes.map((note) => ({
+          id: note.credit_note_id!,
+          number: formatCreditNoteNumber(Number(note.credit_note_number)),
+          credits: note.credits,
+          total_cents: note.total_cents,
+          currency: note.currency,
+          issued_at: note.updated_at.toISOString(),
+        }));
+        // The document's readonly arrays are what the schema describes.
+        return { ...invoice, credit_notes: creditNotes } as never;
+      },
     });
 
     app.post('/v1/orgs/:org/invoices/:id/pay', {
@@ -384,12 +400,14 @@ export const billingRoutes = (deps: BillingDeps): FastifyPluginAsyncTypebox =>
       currency: Type.String(),
       issued_at: Timestamp,
       refunded_to: Type.Union([Type.Object({ brand: Type.String(), last4: Type.String() }), Type.Null()]),
+      invoice: Type.Object({ number: Type.String(), seller: Address, billing_address: Address, tax: TaxLines, tax_note: TaxNote }),
     });
 
     app.get('/v1/orgs/:org/credit-notes/:id', {
       config: { access: 'org-member' },
       schema: { tags: ['invoices'], summary: 'A credit note: money paid back on a credit purchase, with the credits taken back', params: InvoiceParams, response: { 200: CreditNoteSchema, ...problems(401, 404) } },
-      handler: async (request) => (await loadCreditNote(deps, request.params.org, request.params.id)).view,
+      // The document's readonly arrays are what the schema describes.
+      handler: async (request) => (await loadCreditNote(deps, request.params.org, request.params.id)).view as never,
     });
 
     app.get('/v1/orgs/:org/credit-notes/:id/pdf', {

@@ -32,7 +32,7 @@ export function BillingHistory() {
             <li
               key={`${entry.kind}-${entry.id}`}
               className={[entry.status === 'failed' ? 'failed' : '', entry.invoice_id ? 'clickable' : ''].join(' ').trim() || undefined}
-              onClick={entry.invoice_id ? () => navigate(invoicePath(entry.invoice_id!)) : undefined}
+              onClick={entryPath(entry) ? () => navigate(entryPath(entry)!) : undefined}
             >
               {/* The date the invoice carries (UTC), so an entry and its invoice never show two dates. */}
               <time dateTime={entry.occurred_at}>{formatInvoiceDate(entry.occurred_at)}</time>
@@ -41,9 +41,9 @@ export function BillingHistory() {
                 {entry.kind === 'credit_note' && entry.credit_note_number && (
                   <>
                     {' · '}
-                    <a href={`/v1/orgs/${orgId}/credit-notes/${entry.id}/pdf`} download onClick={(event) => event.stopPropagation()}>
-                      Credit note {entry.credit_note_number} (PDF)
-                    </a>
+                    <Link to={`/billing/credit-notes/${encodeURIComponent(entry.id)}`} onClick={(event) => event.stopPropagation()}>
+                      Credit note {entry.credit_note_number}
+                    </Link>
                   </>
                 )}
                 {entry.invoice_id && entry.invoice_number && (
@@ -90,4 +90,10 @@ function HistoryStatusTag({ entry }: { entry: BillingHistoryEntry }) {
         ? { label: 'Declined', tone: 'bad' }
         : (HISTORY_STATUSES[entry.status] ?? { label: 'Unknown', tone: 'neutral' });
   return <span className={statusTagClass(status.tone)}>{status.label}</span>;
+}
+
+/** Where a click on an entry goes: a credit note's own page, else the entry's invoice. */
+function entryPath(entry: BillingHistoryPage['items'][number]): string | null {
+  if (entry.kind === 'credit_note') return `/billing/credit-notes/${encodeURIComponent(entry.id)}`;
+  return entry.invoice_id ? invoicePath(entry.invoice_id) : null;
 }

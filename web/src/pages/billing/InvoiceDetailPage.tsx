@@ -1,4 +1,3 @@
-import { Fragment } from 'react';
 import { Link, useParams } from 'react-router';
 import { useQuery } from '@tanstack/react-query';
 import { api } from '../../api.js';
@@ -6,37 +5,10 @@ import { useSession } from '../../auth.js';
 import { LoadFailed, Loading } from '../../components/Status.js';
 import { keys } from '../../queries.js';
 import type { Invoice } from '../../types.js';
-import { presentInvoice, type AddressBlockView, type LabelledValue } from '../../../../src/domain/invoice-presentation.js';
+import { formatMoney } from '../../format.js';
+import { formatInvoiceDate, presentInvoice } from '../../../../src/domain/invoice-presentation.js';
 import { statusTagClass } from './labels.js';
-import { ScrollRegion } from '../../components/ScrollRegion.js';
-
-function AddressBlock({ block }: { block: AddressBlockView }) {
-  return (
-    <div>
-      <h3>{block.title}</h3>
-      <address>
-        {block.lines.map((line, index) => (
-          <Fragment key={index}>
-            {index > 0 && <br />}
-            {line}
-          </Fragment>
-        ))}
-      </address>
-    </div>
-  );
-}
-
-/** A line under the charges: subtotal, a tax, or the total. */
-function SumRow({ row, total = false }: { row: LabelledValue; total?: boolean }) {
-  return (
-    <tr className={total ? 'total' : undefined}>
-      <th scope="row" colSpan={3}>
-        {row.label}
-      </th>
-      <td className="num">{row.value}</td>
-    </tr>
-  );
-}
+import { DocumentBody } from './DocumentBody.js';
 
 /** Invoice details: period, plan, lines, tax and total, with the PDF. */
 export function InvoiceDetailPage() {
@@ -76,73 +48,26 @@ export function InvoiceDetailPage() {
         </a>
       </div>
 
-      <section className="card" aria-labelledby="invoice-summary-heading">
-        <h2 id="invoice-summary-heading">Summary</h2>
-        <dl className="facts">
-          {view.facts.map((fact) => (
-            <Fragment key={fact.label}>
-              <dt>{fact.label}</dt>
-              <dd>{fact === view.total ? <strong>{fact.value}</strong> : fact.value}</dd>
-            </Fragment>
-          ))}
-        </dl>
-        <div className="addresses">
-          <AddressBlock block={view.seller} />
-          <AddressBlock block={view.billTo} />
-        </div>
-      </section>
-
-      <section className="card" aria-labelledby="invoice-lines-heading">
-        <h2 id="invoice-lines-heading">Charges</h2>
-        <ScrollRegion label="Charges">
-          <table className="invoice-lines">
-            <thead>
-              <tr>
-                <th scope="col">{view.columns.description}</th>
-                <th scope="col" className="num">
-                  {view.columns.quantity}
-                </th>
-                <th scope="col" className="num">
-                  {view.columns.unitPrice}
-                </th>
-                <th scope="col" className="num">
-                  {view.columns.amount}
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {view.lines.length === 0 && (
-                <tr>
-                  <td colSpan={4} className="muted">
-                    No charges on this invoice.
-                  </td>
-                </tr>
-              )}
-              {view.lines.map((line, index) => (
-                <tr key={index}>
-                  <td>{line.description}</td>
-                  <td className="num">{line.quantity}</td>
-                  <td className="num">{line.unitPrice}</td>
-                  <td className="num">{line.amount}</td>
-                </tr>
-              ))}
-            </tbody>
-            <tfoot>
-              <SumRow row={view.subtotal} />
-              {view.taxRows.map((row, index) => (
-                <SumRow key={index} row={row} />
-              ))}
-              <SumRow row={view.total} total />
-            </tfoot>
-          </table>
-        </ScrollRegion>
-        {view.receipt && (
-          <p className="receipt" data-testid="invoice-receipt">
-            {view.receipt}
-          </p>
-        )}
-        {view.taxNote && <p className="tax-note">{view.taxNote}</p>}
-      </section>
+      <DocumentBody view={view} />
+      <CreditNotesOfInvoice notes={data.credit_notes} />
     </div>
+  );
+}
+
+/** The refunds of a credit purchase, each a credit note with its own page. */
+function CreditNotesOfInvoice({ notes }: { notes: Invoice['credit_notes'] }) {
+  if (notes.length === 0) return null;
+  return (
+    <section className="card" aria-labelledby="invoice-refunds-heading">
+      <h2 id="invoice-refunds-heading">Refunds</h2>
+      <ul className="credit-notes">
+        {notes.map((note) => (
+          <li key={note.id}>
+            <Link to={`/billing/credit-notes/${encodeURIComponent(note.id)}`}>Credit note {note.number}</Link>
+            {` · ${formatInvoiceDate(note.issued_at)} · ${note.credits.toLocaleString('en-US')} credits taken back · ${formatMoney(note.total_cents, note.currency)} refunded`}
+          </li>
+        ))}
+      </ul>
+    </section>
   );
 }
