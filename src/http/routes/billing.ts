@@ -330,23 +330,26 @@ export const billingRoutes = (deps: BillingDeps): FastifyPluginAsyncTypebox =>
       return invoiceDocument(found.invoice, found.lines, cards.get(invoiceId) ?? null);
     };
 
+    /** The invoice as its page shows it: the document, and the credit notes of its refunds. */
+    const invoiceDetail = async (orgId: string, invoiceId: string) => {
+      const invoice = await loadInvoice(orgId, invoiceId);
+      const notes = await listCreditNotesOfInvoice(deps.db, orgId, invoiceId);
+      const creditNotes = notes.map((note) => ({
+        id: note.credit_note_id!,
+        number: formatCreditNoteNumber(Number(note.credit_note_number)),
+        credits: note.credits,
+        total_cents: note.total_cents,
+        currency: note.currency,
+        issued_at: note.updated_at.toISOString(),
+      }));
+      return { ...invoice, credit_notes: creditNotes };
+    };
+
     app.get('/v1/orgs/:org/invoices/:id', {
       config: { access: 'org-member' },
       schema: { tags: ['invoices'], summary: 'An invoice with its lines and tax', params: InvoiceParams, response: { 200: InvoiceDetail, ...problems(401, 404) } },
-      handler: async (request) => {
-        const invoice = await loadInvoice(request.params.org, request.params.id);
-        const notes = await listCreditNotesOfInvoice(deps.db, request.params.org, request.params.id);
-        const creditNotes = notes.map((note) => ({
-          id: note.credit_note_id!,
-          number: formatCreditNoteNumber(Number(note.credit_note_number)),
-          credits: note.credits,
-          total_cents: note.total_cents,
-          currency: note.currency,
-          issued_at: note.updated_at.toISOString(),
-        }));
-        // The document's readonly arrays are what the schema describes.
-        return { ...invoice, credit_notes: creditNotes } as never;
-      },
+      // The document's readonly arrays are what the schema describes.
+      handler: async (request) => (await invoiceDetail(request.params.org, request.params.id)) as never,
     });
 
     app.post('/v1/orgs/:org/invoices/:id/pay', {
@@ -366,7 +369,7 @@ export const billingRoutes = (deps: BillingDeps): FastifyPluginAsyncTypebox =>
           throw new Failure('PAYMENT_DECLINED', `${paymentFailedDescription(code)} The invoice is still open.`);
         }
         if (result !== 'paid' && found?.invoice.status !== 'paid') throw new Failure('PAYMENT_PROVIDER_UNAVAILABLE', 'The payment provider did not answer; the invoice is still open. Try again.');
-        return (await loadInvoice(request.params.org, request.params.id)) as never;
+        return (await invoiceDetail(request.params.org, request.params.id)) as never;
       },
     });
 
