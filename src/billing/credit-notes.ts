@@ -6,30 +6,21 @@ import { formatCreditNoteNumber } from '../domain/refunds.js';
 import type { BillingDeps } from './deps.js';
 import { formatInvoiceNumber, invoiceDocument } from './issue-invoice.js';
 
-/** A credit note as the API answers it: the refund's money and credits, and the invoice it credits. */
-export interface CreditNoteView {
+/**
+ * A credit note as the API answers it: what it prints (CreditNoteFacts: the money, the credits, the
+ * invoice it credits) and the ids that tie it to its refund, purchase and invoice.
+ */
+export interface CreditNoteView extends CreditNoteFacts {
   readonly id: string;
-  readonly number: string;
   readonly kind: 'credit_note';
   readonly refund_id: string;
   readonly purchase_id: string;
   readonly invoice_id: string;
   readonly invoice_number: string;
-  readonly reason: string;
-  readonly credits: number;
-  readonly unit_price_cents: number;
-  readonly amount_cents: number;
-  readonly tax_cents: number;
-  readonly total_cents: number;
-  readonly currency: string;
-  readonly issued_at: string;
-  readonly refunded_to: { readonly brand: string; readonly last4: string } | null;
-  /** What the note prints of the invoice it credits: its number, seller, customer, tax names and note. */
-  readonly invoice: CreditNoteFacts['invoice'];
 }
 
 /** The credit note and what its page and PDF print (domain/invoice-presentation.ts presents it). */
-export async function loadCreditNote(deps: BillingDeps, orgId: string, creditNoteId: string): Promise<{ view: CreditNoteView; facts: CreditNoteFacts }> {
+export async function loadCreditNote(deps: BillingDeps, orgId: string, creditNoteId: string): Promise<CreditNoteView> {
   const found = await findCreditNote(deps.db, orgId, creditNoteId);
   if (!found || found.credit_note_number === null || found.invoice_id === null) throw new Failure('NOT_FOUND', `There is no credit note ${creditNoteId} in this organization.`);
   const invoice = await findInvoice(deps.db, orgId, found.invoice_id);
@@ -55,5 +46,5 @@ export async function loadCreditNote(deps: BillingDeps, orgId: string, creditNot
     refunded_to: refundedTo,
     invoice: { number: document.number, seller: document.seller, billing_address: document.billing_address, tax: document.tax, tax_note: document.tax_note },
   };
-  return { view, facts: view };
+  return view;
 }

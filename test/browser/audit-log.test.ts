@@ -7,7 +7,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { createOrgAt } from '../support/billing.js';
-import { HAS_CHROMIUM, loaded, NARROW, shot, signInWithCookie, useBrowserSuite, WIDE } from '../support/browser.js';
+import { HAS_CHROMIUM, loaded, NARROW, shot, signInWithCookie, useBrowserSuite, WIDE, sidewaysScroll } from '../support/browser.js';
 import { as, signIn } from '../support/sessions.js';
 
 /** Waits for an assertion about the page to become true (playwright-core has no expect of its own). */
@@ -20,11 +20,7 @@ describe.skipIf(!HAS_CHROMIUM)('Audit log', () => {
 
   const rows = () => page.getByRole('main').locator('table.audit-table tbody tr');
   const rowTexts = () => rows().allInnerTexts();
-  const sideways = () =>
-    page.evaluate(() => {
-      const root = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
-      return root.scrollWidth - root.clientWidth;
-    });
+  const sideways = () => sidewaysScroll(page);
 
   it('shows each change in words, by whom, with the values a setting changed; filters by kind; exports the same as CSV', async () => {
     const h = suite.h;

@@ -13,7 +13,7 @@ import type { Page } from 'playwright-core';
 import type { Harness } from '../support/harness.js';
 import { addCard, CARDS, createOrgAt, invoices, org as orgView } from '../support/billing.js';
 import { advance, leavePlanCredits, record, setOnDemand } from '../support/metering.js';
-import { expectNoAxeViolations, HAS_CHROMIUM, loaded, NARROW, shot, signInWithCookie, useBrowserSuite, WIDE } from '../support/browser.js';
+import { expectNoAxeViolations, HAS_CHROMIUM, loaded, NARROW, shot, signInWithCookie, useBrowserSuite, WIDE, sidewaysScroll } from '../support/browser.js';
 
 const ADMIN_PASSWORD = 'admin-password';
 const DAY_MS = 86_400_000;
@@ -213,10 +213,7 @@ describe.skipIf(!HAS_CHROMIUM)('Billing shows the money', () => {
       expect(box.x).toBeGreaterThanOrEqual(0);
       expect(box.x + box.width).toBeLessThanOrEqual(NARROW.width);
     }
-    const overflow = await page.evaluate(() => {
-      const root = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
-      return root.scrollWidth - root.clientWidth;
-    });
+    const overflow = await sidewaysScroll(page);
     expect(overflow).toBeLessThanOrEqual(0);
     await shot(page, 'plan-comparison-390');
 

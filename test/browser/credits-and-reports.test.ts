@@ -9,7 +9,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import type { Harness } from '../support/harness.js';
 import { addCard, createOrgAt, org as orgView } from '../support/billing.js';
 import { advance, balance, leavePlanCredits, record, setOnDemand } from '../support/metering.js';
-import { expectNoAxeViolations, HAS_CHROMIUM, loaded, NARROW, shot, signInWithCookie, useBrowserSuite, WIDE } from '../support/browser.js';
+import { expectNoAxeViolations, HAS_CHROMIUM, loaded, NARROW, shot, signInWithCookie, useBrowserSuite, WIDE, sidewaysScroll } from '../support/browser.js';
 
 const ADMIN_PASSWORD = 'admin-password';
 const MEMBER_PASSWORD = 'member-password';
@@ -224,11 +224,7 @@ describe.skipIf(!HAS_CHROMIUM)('AI credits, AI features and reports', () => {
     const box = (await credits.boundingBox())!;
     expect(box.x + box.width).toBeLessThanOrEqual(NARROW.width);
     await page.getByRole('row').filter({ hasText: 'Maria Member' }).getByText(localTime).waitFor();
-    const sideways = () =>
-      page.evaluate(() => {
-        const root = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
-        return root.scrollWidth - root.clientWidth;
-      });
+    const sideways = () => sidewaysScroll(page);
     expect(await sideways()).toBe(0);
     await shot(page, 'usage-table-390');
     for (const path of ['/reports', '/admin/ai-features']) {

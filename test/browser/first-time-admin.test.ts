@@ -7,7 +7,7 @@ import type { Page, Request } from 'playwright-core';
 import type { Harness } from '../support/harness.js';
 import { addCard, createOrgAt } from '../support/billing.js';
 import { balance } from '../support/metering.js';
-import { HAS_CHROMIUM, loaded, NARROW, shot, signIn, useBrowserSuite, WIDE } from '../support/browser.js';
+import { HAS_CHROMIUM, loaded, NARROW, shot, signIn, useBrowserSuite, WIDE, sidewaysScroll } from '../support/browser.js';
 
 const ADMIN_PASSWORD = 'admin-password';
 const admin = (org: string) => `admin@${org}.test`;
@@ -206,10 +206,7 @@ describe.skipIf(!HAS_CHROMIUM)('a first-time admin', () => {
     const box = await bar.boundingBox();
     // One row of controls (two at 390 px, where the org name has its own), and nothing wider than the screen.
     expect(box!.height).toBeLessThan(viewport.width < 500 ? 110 : 70);
-    const overflow = await page.evaluate(() => {
-      const root = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
-      return root.scrollWidth - root.clientWidth;
-    });
+    const overflow = await sidewaysScroll(page);
     expect(overflow).toBeLessThanOrEqual(0);
     expect(await page.locator('.org-name').getAttribute('title')).toBe(longOrg);
     await page.getByTestId('topbar-balance').waitFor();

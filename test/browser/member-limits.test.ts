@@ -8,7 +8,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { Harness } from '../support/harness.js';
 import { createOrgAt } from '../support/billing.js';
-import { HAS_CHROMIUM, loaded, NARROW, shot, signInWithCookie, useBrowserSuite, WIDE } from '../support/browser.js';
+import { HAS_CHROMIUM, loaded, NARROW, shot, signInWithCookie, useBrowserSuite, WIDE, sidewaysScroll } from '../support/browser.js';
 
 const ADMIN_PASSWORD = 'admin-password';
 const MEMBER_PASSWORD = 'member-password';
@@ -52,12 +52,7 @@ describe.skipIf(!HAS_CHROMIUM)('Member limits', () => {
     page.evaluate((name) => (globalThis as unknown as { document: { activeElement: { getAttribute(name: string): string | null } | null } }).document.activeElement?.getAttribute(name), attribute);
   /** Scrolled to the top, so that a full-page screenshot shows the top bar where it belongs. */
   const toTop = () => page.evaluate(() => (globalThis as unknown as { scrollTo(x: number, y: number): void }).scrollTo(0, 0));
-  /** How far the page scrolls sideways: 0 when everything fits the screen. */
-  const sideways = () =>
-    page.evaluate(() => {
-      const root = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
-      return root.scrollWidth - root.clientWidth;
-    });
+  const sideways = () => sidewaysScroll(page);
   const saved = () => page.getByRole('status').filter({ hasText: 'Member limits saved.' });
 
   async function open(email: string, password: string, path: string): Promise<void> {

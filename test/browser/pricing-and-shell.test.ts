@@ -7,7 +7,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
 import type { Harness } from '../support/harness.js';
 import { addCard, createOrgAt, purchase } from '../support/billing.js';
-import { HAS_CHROMIUM, loaded, NARROW, shot, signInWithCookie, useBrowserSuite, WIDE } from '../support/browser.js';
+import { HAS_CHROMIUM, loaded, NARROW, shot, signInWithCookie, useBrowserSuite, WIDE, sidewaysScroll } from '../support/browser.js';
 
 const ADMIN_PASSWORD = 'admin-password';
 const admin = (org: string) => `admin@${org}.test`;
@@ -29,11 +29,7 @@ const FAQ = [
 type Box = { x: number; y: number; width: number; height: number };
 
 /** How far the page is wider than the window (0 when nothing scrolls sideways). */
-const sidewaysOverflow = (page: Page) =>
-  page.evaluate(() => {
-    const root = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
-    return root.scrollWidth - root.clientWidth;
-  });
+const sidewaysOverflow = (page: Page) => sidewaysScroll(page);
 
 async function boxOf(locator: Locator): Promise<Box> {
   const box = await locator.boundingBox();

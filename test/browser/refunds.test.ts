@@ -6,18 +6,14 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { addCard, createOrgAt, purchase } from '../support/billing.js';
-import { HAS_CHROMIUM, loaded, NARROW, shot, signInWithCookie, useBrowserSuite, WIDE } from '../support/browser.js';
+import { HAS_CHROMIUM, loaded, NARROW, shot, signInWithCookie, useBrowserSuite, WIDE, sidewaysScroll } from '../support/browser.js';
 
 describe.skipIf(!HAS_CHROMIUM)('Refunds and credit notes', () => {
   const suite = useBrowserSuite();
   let page: Page;
   beforeEach(() => void ({ page } = suite));
 
-  const sideways = () =>
-    page.evaluate(() => {
-      const root = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
-      return root.scrollWidth - root.clientWidth;
-    });
+  const sideways = () => sidewaysScroll(page);
 
   it('billing history lists the credit note; its page shows what was taken back and refunded, and links the invoice, which lists its refunds', async () => {
     const h = suite.h;

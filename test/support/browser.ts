@@ -31,6 +31,14 @@ export async function launchChromium(): Promise<Browser> {
   });
 }
 
+/** How far the page scrolls sideways, in CSS pixels: 0 when everything fits the screen. */
+export function sidewaysScroll(page: Page): Promise<number> {
+  return page.evaluate(() => {
+    const root = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
+    return root.scrollWidth - root.clientWidth;
+  });
+}
+
 /** Signs in through the login form and waits for the app's side navigation. */
 export async function signIn(page: Page, baseUrl: string, email: string, password: string): Promise<void> {
   await page.goto(`${baseUrl}/`);

@@ -410,15 +410,15 @@ export const billingRoutes = (deps: BillingDeps): FastifyPluginAsyncTypebox =>
       config: { access: 'org-member' },
       schema: { tags: ['invoices'], summary: 'A credit note: money paid back on a credit purchase, with the credits taken back', params: InvoiceParams, response: { 200: CreditNoteSchema, ...problems(401, 404) } },
       // The document's readonly arrays are what the schema describes.
-      handler: async (request) => (await loadCreditNote(deps, request.params.org, request.params.id)).view as never,
+      handler: async (request) => (await loadCreditNote(deps, request.params.org, request.params.id)) as never,
     });
 
     app.get('/v1/orgs/:org/credit-notes/:id/pdf', {
       config: { access: 'org-member' },
       schema: { tags: ['invoices'], summary: 'The credit note as a PDF', params: InvoiceParams, produces: ['application/pdf'] },
       handler: async (request, reply) => {
-        const { view, facts } = await loadCreditNote(deps, request.params.org, request.params.id);
-        return reply.type('application/pdf').header('content-disposition', `attachment; filename="credit-note-${view.number}.pdf"`).send(await renderCreditNotePdf(facts));
+        const note = await loadCreditNote(deps, request.params.org, request.params.id);
+        return reply.type('application/pdf').header('content-disposition', `attachment; filename="credit-note-${note.number}.pdf"`).send(await renderCreditNotePdf(note));
       },
     });
 

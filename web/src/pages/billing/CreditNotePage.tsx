@@ -2,12 +2,10 @@ import { Link, useParams } from 'react-router';
 import { useQuery } from '@tanstack/react-query';
 import { api } from '../../api.js';
 import { useSession } from '../../auth.js';
-import { LoadFailed, Loading } from '../../components/Status.js';
 import { keys } from '../../queries.js';
 import type { CreditNote } from '../../types.js';
 import { presentCreditNote } from '../../../../src/domain/invoice-presentation.js';
-import { statusTagClass } from './labels.js';
-import { DocumentBody } from './DocumentBody.js';
+import { DocumentBody, DocumentPage } from './DocumentBody.js';
 
 /** A credit note (issue 17): the credits a refund took back and the money paid back, with its PDF and the invoice it credits. */
 export function CreditNotePage() {
@@ -17,37 +15,18 @@ export function CreditNotePage() {
     queryKey: keys.creditNote(orgId, creditNoteId),
     queryFn: () => api<CreditNote>('GET', `/v1/orgs/${orgId}/credit-notes/${encodeURIComponent(creditNoteId)}`),
   });
-  const back = (
-    <p>
-      <Link to="/billing">Back to Billing</Link>
-    </p>
-  );
-  if (note.isPending || note.isError) {
-    return (
-      <div className="invoice-page">
-        {back}
-        <h1>Credit note</h1>
-        {note.isPending ? <Loading /> : <LoadFailed error={note.error} what="The credit note" />}
-      </div>
-    );
-  }
   const data = note.data;
   // The same words, dates and amounts as the PDF: both come from domain/invoice-presentation.ts.
-  const view = presentCreditNote(data);
+  const view = data ? presentCreditNote(data) : null;
+  const pdf = data ? { href: `/v1/orgs/${orgId}/credit-notes/${encodeURIComponent(data.id)}/pdf`, filename: `credit-note-${data.number}.pdf` } : null;
   return (
-    <div className="invoice-page">
-      {back}
-      <div className="invoice-head">
-        <h1>{view.title}</h1>
-        <span className={statusTagClass(view.tone)}>{view.badge}</span>
-        <a className="button primary" href={`/v1/orgs/${orgId}/credit-notes/${encodeURIComponent(data.id)}/pdf`} download={`credit-note-${data.number}.pdf`}>
-          Download PDF
-        </a>
-      </div>
-      <p>
-        It credits <Link to={`/billing/invoices/${encodeURIComponent(data.invoice_id)}`}>invoice {data.invoice_number}</Link>.
-      </p>
-      <DocumentBody view={view} linesHeading="What was refunded" />
-    </div>
+    <DocumentPage heading="Credit note" what="The credit note" document={{ isPending: note.isPending, error: note.error, view }} pdf={pdf}>
+      {data && (
+        <p>
+          It credits <Link to={`/billing/invoices/${encodeURIComponent(data.invoice_id)}`}>invoice {data.invoice_number}</Link>.
+        </p>
+      )}
+      {view && <DocumentBody view={view} linesHeading="What was refunded" />}
+    </DocumentPage>
   );
 }

@@ -1,4 +1,7 @@
-import { Fragment } from 'react';
+import { Fragment, type ReactNode } from 'react';
+import { Link } from 'react-router';
+import { LoadFailed, Loading } from '../../components/Status.js';
+import { statusTagClass } from './labels.js';
 import type { AddressBlockView, InvoiceView, LabelledValue } from '../../../../src/domain/invoice-presentation.js';
 import { ScrollRegion } from '../../components/ScrollRegion.js';
 
@@ -105,5 +108,43 @@ export function DocumentBody({ view, linesHeading = 'Charges' }: { view: Invoice
           {view.taxNote && <p className="tax-note">{view.taxNote}</p>}
         </section>
     </>
+  );
+}
+
+/**
+ * An invoice's or a credit note's page: the way back to Billing, the title with its status badge and
+ * Download PDF, then `children`. While the document loads, or when it cannot, a heading and why.
+ */
+export function DocumentPage(props: {
+  heading: string;
+  what: string;
+  document: { isPending: boolean; error: unknown; view: InvoiceView | null };
+  pdf: { href: string; filename: string } | null;
+  children?: ReactNode;
+}) {
+  const { view } = props.document;
+  return (
+    <div className="invoice-page">
+      <p>
+        <Link to="/billing">Back to Billing</Link>
+      </p>
+      {view === null || props.pdf === null ? (
+        <>
+          <h1>{props.heading}</h1>
+          {props.document.isPending ? <Loading /> : <LoadFailed error={props.document.error} what={props.what} />}
+        </>
+      ) : (
+        <>
+          <div className="invoice-head">
+            <h1>{view.title}</h1>
+            <span className={statusTagClass(view.tone)}>{view.badge}</span>
+            <a className="button primary" href={props.pdf.href} download={props.pdf.filename}>
+              Download PDF
+            </a>
+          </div>
+          {props.children}
+        </>
+      )}
+    </div>
   );
 }

@@ -2,13 +2,11 @@ import { Link, useParams } from 'react-router';
 import { useQuery } from '@tanstack/react-query';
 import { api } from '../../api.js';
 import { useSession } from '../../auth.js';
-import { LoadFailed, Loading } from '../../components/Status.js';
 import { keys } from '../../queries.js';
 import type { Invoice } from '../../types.js';
 import { formatMoney } from '../../format.js';
 import { formatInvoiceDate, presentInvoice } from '../../../../src/domain/invoice-presentation.js';
-import { statusTagClass } from './labels.js';
-import { DocumentBody } from './DocumentBody.js';
+import { DocumentBody, DocumentPage } from './DocumentBody.js';
 
 /** Invoice details: period, plan, lines, tax and total, with the PDF. */
 export function InvoiceDetailPage() {
@@ -18,39 +16,15 @@ export function InvoiceDetailPage() {
     queryKey: keys.invoice(orgId, invoiceId),
     queryFn: () => api<Invoice>('GET', `/v1/orgs/${orgId}/invoices/${encodeURIComponent(invoiceId)}`),
   });
-  const back = (
-    <p>
-      <Link to="/billing">Back to Billing</Link>
-    </p>
-  );
-
-  if (invoice.isPending || invoice.isError) {
-    return (
-      <div className="invoice-page">
-        {back}
-        <h1>Invoice</h1>
-        {invoice.isPending ? <Loading /> : <LoadFailed error={invoice.error} what="The invoice" />}
-      </div>
-    );
-  }
-
   const data = invoice.data;
   // The same words, dates and amounts as the PDF: both come from domain/invoice-presentation.ts.
-  const view = presentInvoice(data);
+  const view = data ? presentInvoice(data) : null;
+  const pdf = data ? { href: `/v1/orgs/${orgId}/invoices/${encodeURIComponent(data.id)}/pdf`, filename: `invoice-${data.number}.pdf` } : null;
   return (
-    <div className="invoice-page">
-      {back}
-      <div className="invoice-head">
-        <h1>{view.title}</h1>
-        <span className={statusTagClass(view.tone)}>{view.badge}</span>
-        <a className="button primary" href={`/v1/orgs/${orgId}/invoices/${encodeURIComponent(data.id)}/pdf`} download={`invoice-${data.number}.pdf`}>
-          Download PDF
-        </a>
-      </div>
-
-      <DocumentBody view={view} />
-      <CreditNotesOfInvoice notes={data.credit_notes} />
-    </div>
+    <DocumentPage heading="Invoice" what="The invoice" document={{ isPending: invoice.isPending, error: invoice.error, view }} pdf={pdf}>
+      {view && <DocumentBody view={view} />}
+      {data && <CreditNotesOfInvoice notes={data.credit_notes} />}
+    </DocumentPage>
   );
 }
 
