@@ -100,6 +100,14 @@ describe('refunding a credit purchase', () => {
     expect(new Set(parts.map((part) => part.credit_note_number)).size).toBe(3);
   });
 
+  it('a US state that taxes SaaS (New York, 4%): 333 of 1,000 credits pay back $3.33 + $0.13 (40 × 0.333 = 13.32)', async () => {
+    const { org, purchase: bought } = await orgWithPurchase(1_000, { region: 'NY' });
+    expect(bought).toMatchObject({ amount_cents: 1_000, tax_cents: 40, total_cents: 1_040 });
+    expect((await refund(org, bought.id, { credits: 333 })).json()).toMatchObject({ credits: 333, amount_cents: 333, tax_cents: 13, total_cents: 346 });
+    // The rest: 667 credits, $6.67 + the 27 ¢ of tax left (40 − 13).
+    expect((await refund(org, bought.id, {})).json()).toMatchObject({ credits: 667, amount_cents: 667, tax_cents: 27, total_cents: 694 });
+  });
+
   it('after part of the purchase was used, only the unused credits and their share of the price go back', async () => {
     const { org, purchase: bought } = await orgWithPurchase(1_000);
     const used = await record(h, org, { tokens: 300_000 });
