@@ -698,6 +698,26 @@ describe('regressions found by this suite', () => {
     expectInvalid(backwards, 'to');
   });
 
+  it('every RFC 3339 spelling is taken (offsets of ±00:MM, lowercase t and z); the documented range [2000, 2200) is kept', async () => {
+    const org = await h.createOrg();
+    const usedAt = (occurredAt: string) => h.api('POST', `/v1/orgs/${org}/ai/usage`, usageBody({ occurred_at: occurredAt }));
+    // 00:10 at +00:30 is 23:40 the day before in UTC; the offset's minutes must count (they were lost when the hours were 00).
+    for (const [sent, utc] of [
+      ['2026-01-20T00:10:00+00:30', '2026-01-19T23:40:00.000Z'],
+      ['2026-01-20T00:10:00-00:30', '2026-01-20T00:40:00.000Z'],
+      ['2026-01-20T01:10:00+00:30', '2026-01-20T00:40:00.000Z'],
+      ['2026-01-20t00:10:00z', '2026-01-20T00:10:00.000Z'],
+    ] as const) {
+      const answer = await usedAt(sent);
+      expect(answer.statusCode, `${sent}: ${answer.body}`).toBe(201);
+      const row = await h.db.selectFrom('usage_records').select('occurred_at').where('usage_id', '=', (answer.json() as { id: string }).id).executeTakeFirstOrThrow();
+      expect(row.occurred_at.toISOString(), sent).toBe(utc);
+    }
+    for (const outside of ['1999-12-31T23:59:59Z', '2200-01-01T00:00:00Z']) expectInvalid(await usedAt(outside), 'occurred_at');
+    expectInvalid(await h.api('GET', `/v1/orgs/${org}/usage?from=${encodeURIComponent('2026-01-20T00:10:00+00:30')}&to=x`), 'to');
+    expect((await h.api('GET', `/v1/orgs/${org}/usage?from=${encodeURIComponent('2026-01-20T00:10:00+00:30')}`)).statusCode).toBe(200);
+  });
+
   it('a NUL character in free text is refused naming the field', async () => {
     const org = await h.createOrg();
     const before = await snapshot(org);

@@ -36,7 +36,10 @@ export const Identifier = (maxLength = 200) => Type.String({ minLength: 1, maxLe
 export const Tokens = Type.Integer({ minimum: 0, maximum: MAX_TOKENS_PER_REQUEST, description: `0 to ${MAX_TOKENS_PER_REQUEST.toLocaleString('en-US')} tokens` });
 export const Credits = Type.Integer({ minimum: 0 });
 export const NullableCredits = Type.Union([Type.Integer(), Type.Null()]);
-export const Timestamp = Type.String({ format: 'date-time' });
+export const Timestamp = Type.String({
+  format: 'date-time',
+  description: 'An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.',
+});
 
 export const PageQuery = {
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),

@@ -1,5 +1,6 @@
 import { Ajv, type Options } from 'ajv';
 import addFormatsPlugin from 'ajv-formats';
+import { fullFormats } from 'ajv-formats/dist/formats.js';
 import type { FastifySchemaCompiler } from 'fastify';
 
 /**
@@ -15,24 +16,21 @@ const stringAjv = withTimestamps(addFormats(new Ajv({ ...shared, coerceTypes: 'a
 /** Sane bounds for any timestamp the API takes: usage, expiries, filters, the test clock. */
 export const EARLIEST_TIMESTAMP = Date.parse('2000-01-01T00:00:00Z');
 export const LATEST_TIMESTAMP = Date.parse('2200-01-01T00:00:00Z');
-const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/i;
+/** ajv-formats' own full RFC 3339 date-time check: calendar dates, offsets of any minutes, t/z in either case. */
+const isRfc3339DateTime = (fullFormats['date-time'] as { validate: (value: string) => boolean }).validate;
 
 /**
- * RFC 3339 date-times that JavaScript can represent (no leap second "23:59:60", no 31 February)
- * between 2000 and 2200; anything else would reach the database as an invalid date.
+ * RFC 3339 date-times (ajv-formats' check) that JavaScript can represent, from 2000-01-01 up to but
+ * not including 2200-01-01 (the documented range of every timestamp the API takes). A leap second
+ * ("23:59:60") is valid RFC 3339 but no JavaScript date, so it is refused rather than moved.
  */
 function withTimestamps(ajv: Ajv): Ajv {
   return ajv.addFormat('date-time', {
     type: 'string',
     validate: (value: string) => {
-      if (!RFC3339.test(value)) return false;
+      if (!isRfc3339DateTime(value)) return false;
       const time = Date.parse(value);
-      if (Number.isNaN(time) || time < EARLIEST_TIMESTAMP || time >= LATEST_TIMESTAMP) return false;
-      // Date.parse rolls 2026-02-31 over to March; the calendar date must survive the round trip.
-      const [date] = value.split('T');
-      const offset = /([+-]\d{2}):(\d{2})$/.exec(value);
-      const offsetMs = offset ? (Number(offset[1]) * 60 + Math.sign(Number(offset[1])) * Number(offset[2])) * 60_000 : 0;
-      return new Date(time + offsetMs).toISOString().slice(0, 10) === date;
+      return !Number.isNaN(time) && time >= EARLIEST_TIMESTAMP && time < LATEST_TIMESTAMP;
     },
   });
 }

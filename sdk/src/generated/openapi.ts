@@ -150,7 +150,10 @@ export interface paths {
                     content: {
                         "application/json": {
                             items: {
-                                /** Format: date-time */
+                                /**
+                                 * Format: date-time
+                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                                 */
                                 created_at: string;
                                 id: string;
                                 name: string;
@@ -203,7 +206,10 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            /** Format: date-time */
+                            /**
+                             * Format: date-time
+                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                             */
                             created_at: string;
                             id: string;
                             key: string;
@@ -332,8 +338,10 @@ export interface paths {
                     action?: string;
                     actor?: string;
                     cursor?: string;
+                    /** @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second. */
                     from?: string;
                     limit?: number;
+                    /** @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second. */
                     to?: string;
                 };
                 header?: never;
@@ -358,7 +366,10 @@ export interface paths {
                                     name?: string;
                                 };
                                 after?: unknown;
-                                /** Format: date-time */
+                                /**
+                                 * Format: date-time
+                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                                 */
                                 at: string;
                                 before?: unknown;
                                 id: string;
@@ -378,7 +389,10 @@ export interface paths {
                                     name?: string;
                                 };
                                 after?: unknown;
-                                /** Format: date-time */
+                                /**
+                                 * Format: date-time
+                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                                 */
                                 at: string;
                                 before?: unknown;
                                 id: string;
@@ -837,7 +851,10 @@ export interface paths {
                             email: string;
                             /** @description Sign in with that account’s password to accept. */
                             existing_account: boolean;
-                            /** Format: date-time */
+                            /**
+                             * Format: date-time
+                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                             */
                             expires_at: string;
                             name: string;
                             org: {
@@ -932,10 +949,16 @@ export interface paths {
                                 invitation: {
                                     /** @description Only in the platform key’s answer: the link the invitee opens (also e-mailed to them). */
                                     accept_url?: string;
-                                    /** Format: date-time */
+                                    /**
+                                     * Format: date-time
+                                     * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                                     */
                                     created_at: string;
                                     email: string;
-                                    /** Format: date-time */
+                                    /**
+                                     * Format: date-time
+                                     * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                                     */
                                     expires_at: string;
                                     id: string;
                                     name: string;
@@ -959,16 +982,25 @@ export interface paths {
                                 postal_code?: string;
                                 region?: string;
                             };
-                            /** Format: date-time */
+                            /**
+                             * Format: date-time
+                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                             */
                             created_at: string;
                             id: string;
                             name: string;
                             plan: string;
                             subscription: {
                                 cancel_at_period_end: boolean;
-                                /** Format: date-time */
+                                /**
+                                 * Format: date-time
+                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                                 */
                                 current_period_end: string;
-                                /** Format: date-time */
+                                /**
+                                 * Format: date-time
+                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                                 */
                                 current_period_start: string;
                                 scheduled_plan: string | null;
                                 status: string;
@@ -1055,16 +1087,25 @@ export interface paths {
                                 postal_code?: string;
                                 region?: string;
                             };
-                            /** Format: date-time */
+                            /**
+                             * Format: date-time
+                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                             */
                             created_at: string;
                             id: string;
                             name: string;
                             plan: string;
                             subscription: {
                                 cancel_at_period_end: boolean;
-                                /** Format: date-time */
+                                /**
+                                 * Format: date-time
+                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                                 */
                                 current_period_end: string;
-                                /** Format: date-time */
+                                /**
+                                 * Format: date-time
+                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                                 */
                                 current_period_start: string;
                                 scheduled_plan: string | null;
                                 status: string;
@@ -1140,16 +1181,25 @@ export interface paths {
                                 postal_code?: string;
                                 region?: string;
                             };
-                            /** Format: date-time */
+                            /**
+                             * Format: date-time
+                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                             */
                             created_at: string;
                             id: string;
                             name: string;
                             plan: string;
                             subscription: {
                                 cancel_at_period_end: boolean;
-                                /** Format: date-time */
+                                /**
+                                 * Format: date-time
+                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                                 */
                                 current_period_end: string;
-                                /** Format: date-time */
+                                /**
+                                 * Format: date-time
+                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                                 */
                                 current_period_start: string;
                                 scheduled_plan: string | null;
                                 status: string;
@@ -1244,7 +1294,10 @@ export interface paths {
                             allowed: true;
                             /** @description Credits a new request may use; null = unbounded (on-demand with no cap). */
                             available: number | null;
-                            /** Format: date-time */
+                            /**
+                             * Format: date-time
+                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                             */
                             expires_at: string;
                             held_credits: number;
                             hold_id: string;
@@ -1404,7 +1457,10 @@ export interface paths {
                         feature: "assistant" | "reports" | "documents" | "inspections" | "analytics";
                         hold_id?: string;
                         idempotency_key: string;
-                        /** Format: date-time */
+                        /**
+                         * Format: date-time
+                         * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                         */
                         occurred_at?: string;
                         /** @description 0 to 100,000,000 tokens */
                         tokens: number;
@@ -1525,8 +1581,10 @@ export interface paths {
                     action?: string;
                     actor?: string;
                     cursor?: string;
+                    /** @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second. */
                     from?: string;
                     limit?: number;
+                    /** @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second. */
                     to?: string;
                 };
                 header?: never;
@@ -1553,7 +1611,10 @@ export interface paths {
                                     name?: string;
                                 };
                                 after?: unknown;
-                                /** Format: date-time */
+                                /**
+                                 * Format: date-time
+                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                                 */
                                 at: string;
                                 before?: unknown;
                                 id: string;
@@ -1573,7 +1634,10 @@ export interface paths {
                                     name?: string;
                                 };
                                 after?: unknown;
-                                /** Format: date-time */
+                                /**
+                                 * Format: date-time
+                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                                 */
                                 at: string;
                                 before?: unknown;
                                 id: string;
@@ -1648,7 +1712,9 @@ export interface paths {
                 query?: {
                     action?: string;
                     actor?: string;
+                    /** @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second. */
                     from?: string;
+                    /** @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second. */
                     to?: string;
                 };
                 header?: never;
@@ -1754,13 +1820,22 @@ export interface paths {
                                 used: number;
                             };
                             period: {
-                                /** Format: date-time */
+                                /**
+                                 * Format: date-time
+                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                                 */
                                 end: string;
-                                /** Format: date-time */
+                                /**
+                                 * Format: date-time
+                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                                 */
                                 start: string;
                             };
                             plan: {
-                                /** Format: date-time */
+                                /**
+                                 * Format: date-time
+                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                                 */
                                 expires_at: string;
                                 granted: number;
                                 remaining: number;
@@ -1842,7 +1917,10 @@ export interface paths {
                                 invoice_number: string | null;
                                 /** @enum {string} */
                                 kind: "subscription_charge" | "credit_purchase" | "payment_failed" | "credit_note";
-                                /** Format: date-time */
+                                /**
+                                 * Format: date-time
+                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                                 */
                                 occurred_at: string;
                                 status: string;
                             }[];
@@ -2105,7 +2183,10 @@ export interface paths {
                             /** @description The credit purchase invoice this note credits */
                             invoice_id: string;
                             invoice_number: string;
-                            /** Format: date-time */
+                            /**
+                             * Format: date-time
+                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                             */
                             issued_at: string;
                             /** @enum {string} */
                             kind: "credit_note";
@@ -2219,7 +2300,10 @@ export interface paths {
                         "application/json": {
                             items: {
                                 amount_cents: number;
-                                /** Format: date-time */
+                                /**
+                                 * Format: date-time
+                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                                 */
                                 created_at: string;
                                 credits: number;
                                 currency: string;
@@ -2288,7 +2372,10 @@ export interface paths {
                     content: {
                         "application/json": {
                             amount_cents: number;
-                            /** Format: date-time */
+                            /**
+                             * Format: date-time
+                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                             */
                             created_at: string;
                             credits: number;
                             currency: string;
@@ -2314,7 +2401,10 @@ export interface paths {
                     content: {
                         "application/json": {
                             amount_cents: number;
-                            /** Format: date-time */
+                            /**
+                             * Format: date-time
+                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                             */
                             created_at: string;
                             credits: number;
                             currency: string;
@@ -2340,7 +2430,10 @@ export interface paths {
                     content: {
                         "application/json": {
                             amount_cents: number;
-                            /** Format: date-time */
+                            /**
+                             * Format: date-time
+                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                             */
                             created_at: string;
                             credits: number;
                             currency: string;
@@ -2461,7 +2554,10 @@ export interface paths {
                     content: {
                         "application/json": {
                             amount_cents: number;
-                            /** Format: date-time */
+                            /**
+                             * Format: date-time
+                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                             */
                             created_at: string;
                             credit_note_id: string | null;
                             credit_note_number: string | null;
@@ -2485,7 +2581,10 @@ export interface paths {
                     content: {
                         "application/json": {
                             amount_cents: number;
-                            /** Format: date-time */
+                            /**
+                             * Format: date-time
+                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                             */
                             created_at: string;
                             credit_note_id: string | null;
                             credit_note_number: string | null;
@@ -2667,7 +2766,10 @@ export interface paths {
                             items: {
                                 attempts: number;
                                 body: string;
-                                /** Format: date-time */
+                                /**
+                                 * Format: date-time
+                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                                 */
                                 created_at: string;
                                 event_id: string;
                                 id: string;
@@ -2747,7 +2849,10 @@ export interface paths {
                             credit_purchases: {
                                 [key: string]: unknown;
                             }[];
-                            /** Format: date-time */
+                            /**
+                             * Format: date-time
+                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                             */
                             exported_at: string;
                             invoices: {
                                 [key: string]: unknown;
@@ -2765,7 +2870,10 @@ export interface paths {
                                 billing_address: {
                                     [key: string]: unknown;
                                 };
-                                /** Format: date-time */
+                                /**
+                                 * Format: date-time
+                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                                 */
                                 created_at: string;
                                 id: string;
                                 name: string;
@@ -2860,7 +2968,10 @@ export interface paths {
                 content: {
                     "application/json": {
                         credits: number;
-                        /** Format: date-time */
+                        /**
+                         * Format: date-time
+                         * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                         */
                         expires_at?: string;
                         reason: string;
                         /** @enum {string} */
@@ -2878,7 +2989,10 @@ export interface paths {
                         "application/json": {
                             /** @description Credits a new request may use; null = unbounded (on-demand with no cap). */
                             available: number | null;
-                            /** Format: date-time */
+                            /**
+                             * Format: date-time
+                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                             */
                             created_at: string;
                             credits: number;
                             expires_at: string | null;
@@ -2962,10 +3076,16 @@ export interface paths {
                             items: {
                                 /** @description Only in the platform key’s answer: the link the invitee opens (also e-mailed to them). */
                                 accept_url?: string;
-                                /** Format: date-time */
+                                /**
+                                 * Format: date-time
+                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                                 */
                                 created_at: string;
                                 email: string;
-                                /** Format: date-time */
+                                /**
+                                 * Format: date-time
+                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                                 */
                                 expires_at: string;
                                 id: string;
                                 name: string;
@@ -3108,7 +3228,10 @@ export interface paths {
                             items: {
                                 currency: string;
                                 id: string;
-                                /** Format: date-time */
+                                /**
+                                 * Format: date-time
+                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                                 */
                                 issued_at: string;
                                 /** @enum {string} */
                                 kind: "period" | "credit_purchase";
@@ -3119,9 +3242,15 @@ export interface paths {
                                     brand: string;
                                     last4: string;
                                 } | null;
-                                /** Format: date-time */
+                                /**
+                                 * Format: date-time
+                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                                 */
                                 period_end: string;
-                                /** Format: date-time */
+                                /**
+                                 * Format: date-time
+                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                                 */
                                 period_start: string;
                                 /** @enum {string} */
                                 status: "open" | "paid" | "void";
@@ -3199,7 +3328,10 @@ export interface paths {
                         "application/json": {
                             currency: string;
                             id: string;
-                            /** Format: date-time */
+                            /**
+                             * Format: date-time
+                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                             */
                             issued_at: string;
                             /** @enum {string} */
                             kind: "period" | "credit_purchase";
@@ -3210,9 +3342,15 @@ export interface paths {
                                 brand: string;
                                 last4: string;
                             } | null;
-                            /** Format: date-time */
+                            /**
+                             * Format: date-time
+                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                             */
                             period_end: string;
-                            /** Format: date-time */
+                            /**
+                             * Format: date-time
+                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                             */
                             period_start: string;
                             /** @enum {string} */
                             status: "open" | "paid" | "void";
@@ -3234,7 +3372,10 @@ export interface paths {
                                 credits: number;
                                 currency: string;
                                 id: string;
-                                /** Format: date-time */
+                                /**
+                                 * Format: date-time
+                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                                 */
                                 issued_at: string;
                                 number: string;
                                 total_cents: number;
@@ -3332,7 +3473,10 @@ export interface paths {
                         "application/json": {
                             currency: string;
                             id: string;
-                            /** Format: date-time */
+                            /**
+                             * Format: date-time
+                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                             */
                             issued_at: string;
                             /** @enum {string} */
                             kind: "period" | "credit_purchase";
@@ -3343,9 +3487,15 @@ export interface paths {
                                 brand: string;
                                 last4: string;
                             } | null;
-                            /** Format: date-time */
+                            /**
+                             * Format: date-time
+                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                             */
                             period_end: string;
-                            /** Format: date-time */
+                            /**
+                             * Format: date-time
+                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                             */
                             period_start: string;
                             /** @enum {string} */
                             status: "open" | "paid" | "void";
@@ -3367,7 +3517,10 @@ export interface paths {
                                 credits: number;
                                 currency: string;
                                 id: string;
-                                /** Format: date-time */
+                                /**
+                                 * Format: date-time
+                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                                 */
                                 issued_at: string;
                                 number: string;
                                 total_cents: number;
@@ -3546,7 +3699,10 @@ export interface paths {
                                 region?: string;
                                 vat_id?: string | null;
                             };
-                            /** Format: date-time */
+                            /**
+                             * Format: date-time
+                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                             */
                             billing_date: string;
                             currency: string;
                             id: null;
@@ -3563,9 +3719,15 @@ export interface paths {
                             }[];
                             number: null;
                             paid_at: null;
-                            /** Format: date-time */
+                            /**
+                             * Format: date-time
+                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                             */
                             period_end: string;
-                            /** Format: date-time */
+                            /**
+                             * Format: date-time
+                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                             */
                             period_start: string;
                             plan: {
                                 base_price_cents: number;
@@ -3719,10 +3881,16 @@ export interface paths {
                             invitation: {
                                 /** @description Only in the platform key’s answer: the link the invitee opens (also e-mailed to them). */
                                 accept_url?: string;
-                                /** Format: date-time */
+                                /**
+                                 * Format: date-time
+                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                                 */
                                 created_at: string;
                                 email: string;
-                                /** Format: date-time */
+                                /**
+                                 * Format: date-time
+                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                                 */
                                 expires_at: string;
                                 id: string;
                                 name: string;
@@ -3980,7 +4148,10 @@ export interface paths {
                         "application/json": {
                             items: {
                                 body: string;
-                                /** Format: date-time */
+                                /**
+                                 * Format: date-time
+                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                                 */
                                 created_at: string;
                                 event_id: string;
                                 id: string;
@@ -4181,7 +4352,10 @@ export interface paths {
                                 id: string;
                                 /** @description The card’s latest charge failed: when, and why as a sentence. Null when it went through or was never charged. */
                                 last_charge_failed: {
-                                    /** Format: date-time */
+                                    /**
+                                     * Format: date-time
+                                     * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                                     */
                                     at: string;
                                     reason: string;
                                 } | null;
@@ -4257,7 +4431,10 @@ export interface paths {
                             id: string;
                             /** @description The card’s latest charge failed: when, and why as a sentence. Null when it went through or was never charged. */
                             last_charge_failed: {
-                                /** Format: date-time */
+                                /**
+                                 * Format: date-time
+                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                                 */
                                 at: string;
                                 reason: string;
                             } | null;
@@ -4427,7 +4604,10 @@ export interface paths {
                             id: string;
                             /** @description The card’s latest charge failed: when, and why as a sentence. Null when it went through or was never charged. */
                             last_charge_failed: {
-                                /** Format: date-time */
+                                /**
+                                 * Format: date-time
+                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                                 */
                                 at: string;
                                 reason: string;
                             } | null;
@@ -5186,7 +5366,10 @@ export interface paths {
                             pending_change: {
                                 cancel_at_period_end?: boolean;
                                 plan?: string;
-                                /** Format: date-time */
+                                /**
+                                 * Format: date-time
+                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                                 */
                                 requested_at: string;
                             };
                         };
@@ -5283,7 +5466,10 @@ export interface paths {
                             pending_change: {
                                 cancel_at_period_end?: boolean;
                                 plan?: string;
-                                /** Format: date-time */
+                                /**
+                                 * Format: date-time
+                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                                 */
                                 requested_at: string;
                             };
                         };
@@ -5373,7 +5559,10 @@ export interface paths {
                             pending_change: {
                                 cancel_at_period_end?: boolean;
                                 plan?: string;
-                                /** Format: date-time */
+                                /**
+                                 * Format: date-time
+                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                                 */
                                 requested_at: string;
                             };
                         };
@@ -5446,8 +5635,10 @@ export interface paths {
                     action?: string;
                     cursor?: string;
                     feature?: string;
+                    /** @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second. */
                     from?: string;
                     limit?: number;
+                    /** @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second. */
                     to?: string;
                     user_id?: string;
                 };
@@ -5472,7 +5663,10 @@ export interface paths {
                                 credits: number;
                                 feature: string;
                                 id: string;
-                                /** Format: date-time */
+                                /**
+                                 * Format: date-time
+                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                                 */
                                 occurred_at: string;
                                 tokens: number;
                                 uncollected: number;
@@ -5533,7 +5727,9 @@ export interface paths {
                 query?: {
                     action?: string;
                     feature?: string;
+                    /** @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second. */
                     from?: string;
+                    /** @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second. */
                     to?: string;
                     user_id?: string;
                 };
@@ -5604,9 +5800,15 @@ export interface paths {
                                 runs_out_before_period_end: boolean;
                             };
                             period: {
-                                /** Format: date-time */
+                                /**
+                                 * Format: date-time
+                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                                 */
                                 end: string;
-                                /** Format: date-time */
+                                /**
+                                 * Format: date-time
+                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                                 */
                                 start: string;
                             };
                             top_features: {
@@ -5683,11 +5885,13 @@ export interface paths {
                 query?: {
                     action?: string;
                     feature?: string;
+                    /** @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second. */
                     from?: string;
                     /** @description default feature */
                     group_by?: "feature" | "user" | "action";
                     /** @description UTC days, or ISO weeks starting Monday 00:00 UTC (default day) */
                     interval?: "day" | "week";
+                    /** @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second. */
                     to?: string;
                     user_id?: string;
                 };
@@ -5706,7 +5910,10 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            /** Format: date-time */
+                            /**
+                             * Format: date-time
+                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                             */
                             from: string;
                             /** @enum {string} */
                             group_by: "feature" | "user" | "action";
@@ -5722,12 +5929,18 @@ export interface paths {
                                     charged: number;
                                     credits: number;
                                     requests: number;
-                                    /** Format: date-time */
+                                    /**
+                                     * Format: date-time
+                                     * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                                     */
                                     start: string;
                                     tokens: number;
                                 }[];
                             }[];
-                            /** Format: date-time */
+                            /**
+                             * Format: date-time
+                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                             */
                             to: string;
                             totals: {
                                 charged: number;
@@ -5865,7 +6078,10 @@ export interface paths {
                     content: {
                         "application/json": {
                             items: {
-                                /** Format: date-time */
+                                /**
+                                 * Format: date-time
+                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                                 */
                                 created_at: string;
                                 disabled_at: string | null;
                                 events: string[];
@@ -5933,7 +6149,10 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            /** Format: date-time */
+                            /**
+                             * Format: date-time
+                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                             */
                             created_at: string;
                             disabled_at: string | null;
                             events: string[];
@@ -6094,7 +6313,10 @@ export interface paths {
                             items: {
                                 attempts: {
                                     attempt: number;
-                                    /** Format: date-time */
+                                    /**
+                                     * Format: date-time
+                                     * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                                     */
                                     attempted_at: string;
                                     duration_ms: number;
                                     error: string | null;
@@ -6219,7 +6441,10 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            /** Format: date-time */
+                            /**
+                             * Format: date-time
+                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                             */
                             now: string;
                         };
                     };
@@ -6255,7 +6480,10 @@ export interface paths {
                 content: {
                     "application/json": {
                         seconds?: number;
-                        /** Format: date-time */
+                        /**
+                         * Format: date-time
+                         * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                         */
                         to?: string;
                     };
                 };
@@ -6268,7 +6496,10 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            /** Format: date-time */
+                            /**
+                             * Format: date-time
+                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                             */
                             now: string;
                         };
                     };
@@ -6363,7 +6594,10 @@ export interface paths {
                             feature: "assistant" | "reports" | "documents" | "inspections" | "analytics";
                             hold_id?: string;
                             idempotency_key: string;
-                            /** Format: date-time */
+                            /**
+                             * Format: date-time
+                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                             */
                             occurred_at?: string;
                             org_id: string;
                             /** @description 0 to 100,000,000 tokens */
