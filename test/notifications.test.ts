@@ -211,6 +211,29 @@ describe('auto-recharge', () => {
   });
 });
 
+describe('auto-recharge and faults', () => {
+  it('a fault that is not the card’s answer (here the charge throws) does not pause auto-recharge: the request stays for a retry', async () => {
+    const exploding = true;
+    const local = await startHarness({
+      wrapProvider: (provider) => ({ ...provider, charge: (input) => (exploding ? Promise.reject(new Error('charge exploded')) : provider.charge(input)) }),
+    });
+    try {
+      const id = await createOrgAt(local, { plan: 'starter' });
+      await addCard(local, id);
+      expect((await local.api('PUT', `/v1/orgs/${id}/settings/auto-recharge`, { enabled: true, threshold_credits: 500, amount_credits: 1_000 })).statusCode).toBe(200);
+      await leavePlanCredits(local, id, 400);
+      await advance(local, { seconds: 1 });
+      expect((await local.api('GET', `/v1/orgs/${id}/settings/auto-recharge`)).json()).toMatchObject({ enabled: true, paused: false });
+      const paused = await local.db.selectFrom('events').select('type').where('org_id', '=', id).where('type', '=', 'auto_recharge.paused').execute();
+      expect(paused).toEqual([]);
+      const requests = await local.db.selectFrom('auto_recharges').select(['status', 'failure_code']).where('org_id', '=', id).execute();
+      expect(requests).toEqual([{ status: 'pending', failure_code: null }]);
+    } finally {
+      await local.close();
+    }
+  });
+});
+
 describe('without SMTP_URL', () => {
   it('e-mails are kept in the database and listed', async () => {
     const local = await startHarness();

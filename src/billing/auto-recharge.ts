@@ -1,4 +1,6 @@
 import { publishEvent } from '../notifications/publish.js';
+import { Failure } from '../domain/failures.js';
+import { forEachOrg, logOrgJobFailure } from './for-each-org.js';
 import type { BillingDeps } from './deps.js';
 import { purchaseCredits } from './purchase-credits.js';
 
@@ -11,7 +13,12 @@ import { purchaseCredits } from './purchase-credits.js';
 const LEASE_MS = 60_000;
 const BATCH_SIZE = 50;
 
-/** Buys the credits of each pending request; a decline pauses auto-recharge and tells the admins. */
+/**
+ * Buys the credits of each pending request. Only the card's decline pauses auto-recharge and tells the
+ * admins; a purchase the rules refuse (no card, a subscription that ended) ends the request without
+ * pausing; anything else (the database, an invariant) is a fault: logged, and the request is tried
+ * again once its lease runs out.
+ */
 export async function runAutoRecharges(deps: BillingDeps): Promise<number> {
   const now = deps.clock.now();
   const claimed = await deps.db.transaction().execute(async (tx) => {
@@ -30,7 +37,7 @@ export async function runAutoRecharges(deps: BillingDeps): Promise<number> {
     }
     return due;
   });
-  for (const request of claimed) await rechargeOnce(deps, request);
+  await forEachOrg({ job: 'auto-recharge', items: claimed.map((request) => ({ ...request, orgId: request.org_id })), log: logOrgJobFailure }, (request) => rechargeOnce(deps, request));
   return claimed.length;
 }
 
@@ -45,8 +52,11 @@ async function rechargeOnce(deps: BillingDeps, request: { org_id: string; rechar
     status = purchase.status;
     failureCode = purchase.failure_code;
   } catch (error) {
-    failureCode = (error as { code?: string }).code ?? 'error';
+    // A fault is not the card's answer: let the job log it and try again.
+    if (!(error instanceof Failure)) throw error;
+    failureCode = error.code;
   }
+  const declined = status === 'failed' && purchaseId !== null;
   await deps.db.transaction().execute(async (tx) => {
     const now = deps.clock.now();
     await tx
@@ -55,7 +65,7 @@ async function rechargeOnce(deps: BillingDeps, request: { org_id: string; rechar
       .where('org_id', '=', request.org_id)
       .where('recharge_id', '=', request.recharge_id)
       .execute();
-    if (status === 'failed') {
+    if (declined) {
       await tx.updateTable('org_settings').set({ auto_recharge_paused_at: now }).where('org_id', '=', request.org_id).execute();
       await publishEvent(tx, { orgId: request.org_id, type: 'auto_recharge.paused', data: { recharge_id: request.recharge_id, failure_code: failureCode }, now }, deps);
     }
