@@ -43,10 +43,6 @@ export async function markEventsFannedOut(tx: Db, events: readonly { org_id: str
   }
 }
 
-export async function listEvents(db: Db, orgId: string) {
-  return db.selectFrom('events').selectAll().where('org_id', '=', orgId).orderBy('created_at').orderBy('event_id').execute();
-}
-
 /** Remembers a provider event; false when it was seen before (a replay), so it is applied once. */
 export async function rememberProviderEvent(tx: Db, event: { eventId: string; type: string; orgId: string | null; now: Date; outcome: string }): Promise<boolean> {
   const inserted = await tx

@@ -22,10 +22,6 @@ export async function lockPurchase(tx: Db, orgId: string, purchaseId: string) {
   return tx.selectFrom('credit_purchases').selectAll().where('org_id', '=', orgId).where('purchase_id', '=', purchaseId).forUpdate().executeTakeFirst();
 }
 
-export async function findPurchase(db: Db, orgId: string, purchaseId: string) {
-  return db.selectFrom('credit_purchases').selectAll().where('org_id', '=', orgId).where('purchase_id', '=', purchaseId).executeTakeFirst();
-}
-
 export async function updatePurchase(
   tx: Db,
   orgId: string,

@@ -1,4 +1,4 @@
-import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+import type { ColumnType, Generated, Selectable } from 'kysely';
 
 /** Kysely's view of the tables created by migrations/. Every org-owned table keys on org_id first. */
 export interface Database {
@@ -562,4 +562,3 @@ export type SubscriptionRow = Selectable<SubscriptionsTable>;
 export type OrgSettingsRow = Selectable<OrgSettingsTable>;
 export type OrgRow = Selectable<OrgsTable>;
 export type UsageRow = Selectable<UsageRecordsTable>;
-export type NewLedgerEntry = Insertable<LedgerEntriesTable>;

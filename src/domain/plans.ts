@@ -1,7 +1,5 @@
 /** The plan catalog (SPEC §3). The defaults live in config/plans.json; LOUPE_PLANS_FILE replaces them. */
 
-export const DEFAULT_AI_MODULES = ['assistant', 'reports', 'documents', 'inspections', 'analytics'] as const;
-
 export interface Plan {
   readonly id: string;
   readonly name: string;
