@@ -17,6 +17,7 @@ const GLOBAL_TABLES = [
   'provider_events', // keyed by the provider's event id; org_id is filled in when known
   'builtin_charges', // the built-in provider's own records, keyed by its idempotency key
   'builtin_refunds',
+  'builtin_disputes',
   'login_failures', // failed sign-ins per e-mail, for the lockout
   'kysely_migration',
   'kysely_migration_lock',

@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from './support/harness.js';
 import { balance } from './support/metering.js';
 import { createOrgAt, org } from './support/billing.js';
+import { deliverStripeEvent, stripeEvent } from './support/stripe-events.js';
 
 /**
  * POST /v1/webhooks/stripe end to end: events signed by the Stripe SDK's own test helper, checked by
@@ -11,7 +12,6 @@ import { createOrgAt, org } from './support/billing.js';
 const SECRET = 'whsec_test_loupe_webhooks_0123456789';
 const stripe = new Stripe('sk_test_unused');
 let h: Harness;
-let sequence = 0;
 
 beforeAll(async () => {
   h = await startHarness({ stripeWebhookSecret: SECRET });
@@ -19,26 +19,8 @@ beforeAll(async () => {
 afterAll(() => h.close());
 afterEach(() => h.expectCleanAudit());
 
-function event(type: string, object: Record<string, unknown>, options: { id?: string; created?: number } = {}) {
-  sequence += 1;
-  return JSON.stringify({
-    id: options.id ?? `evt_test_${sequence}_${Date.now()}`,
-    object: 'event',
-    api_version: '2026-10-28.endive',
-    created: options.created ?? Math.floor(Date.now() / 1000),
-    type,
-    data: { object },
-    livemode: false,
-    pending_webhooks: 1,
-    request: { id: null, idempotency_key: null },
-  });
-}
-
-async function deliver(payload: string, options: { secret?: string; timestamp?: number; signature?: string } = {}) {
-  const signature =
-    options.signature ?? stripe.webhooks.generateTestHeaderString({ payload, secret: options.secret ?? SECRET, ...(options.timestamp ? { timestamp: options.timestamp } : {}) });
-  return h.app.inject({ method: 'POST', url: '/v1/webhooks/stripe', headers: { 'content-type': 'application/json', 'stripe-signature': signature }, payload });
-}
+const event = stripeEvent;
+const deliver = (payload: string, options: { secret?: string; timestamp?: number; signature?: string } = {}) => deliverStripeEvent(h, payload, { ...options, secret: options.secret ?? SECRET });
 
 const subscriptionObject = (orgId: string, metadata: Record<string, string>, cancel = false) => ({
   id: `sub_${orgId}`,

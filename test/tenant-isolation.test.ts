@@ -7,7 +7,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../src/config.js';
 import { startHarness, PLATFORM_KEY, type Harness } from './support/harness.js';
-import { addCard, createOrgAt, purchase } from './support/billing.js';
+import { addCard, CARDS, createOrgAt, purchase } from './support/billing.js';
 import { authorize, balance, leavePlanCredits, record } from './support/metering.js';
 
 /**
@@ -120,6 +120,7 @@ const GOOD_BODIES: Record<string, () => Json> = {
   'POST /v1/orgs/{org}/payment-methods': () => ({ card_number: '4242 4242 4242 4242', exp_month: 12, exp_year: 2030, cvc: '123' }),
   'POST /v1/orgs/{org}/credit-purchases': () => ({ credits: 100, idempotency_key: unique('purchase') }),
   'POST /v1/orgs/{org}/credit-purchases/{id}/refund': () => ({ credits: 10, reason: 'isolation probe', idempotency_key: unique('refund') }),
+  'POST /v1/orgs/{org}/disputes/{id}/decide': () => ({ outcome: 'lost' }),
   'POST /v1/orgs/{org}/subscription/change': () => ({ plan: 'team' }),
   'PUT /v1/orgs/{org}/contract': () => ({ base_price_cents: 1, included_credits: 1, included_users: 1 }),
   'POST /v1/orgs/{org}/webhook-endpoints': () => ({ url: 'http://127.0.0.1:9/intruder', events: ['balance.low'] }),
@@ -182,6 +183,7 @@ interface Tenant {
   invoiceId: string;
   purchaseId: string;
   creditNoteId: string;
+  disputeId: string;
   holdId: string;
   webhookEndpointId: string;
   notificationId: string;
@@ -209,6 +211,10 @@ async function provision(): Promise<Tenant> {
   expect(invoiceId).toEqual(expect.any(String));
   const refunded = await h.api('POST', `/v1/orgs/${id}/credit-purchases/${purchaseId}/refund`, { credits: 10, reason: 'provisioning' });
   expect(refunded.statusCode, refunded.body).toBe(201);
+  // A purchase with the disputed test card: its dispute opens at once.
+  const disputedCard = await addCard(h, id, CARDS.disputed);
+  expect((await purchase(h, id, 100, { payment_method_id: disputedCard.id })).statusCode).toBe(201);
+  const [dispute] = ((await h.api('GET', `/v1/orgs/${id}/disputes`)).json() as { items: { id: string }[] }).items;
   await record(h, id, { tokens: 5_000 });
   await record(h, id, { tokens: 7_000, user_id: 'user-2' });
   const endpoint = await h.api('POST', `/v1/orgs/${id}/webhook-endpoints`, { url: 'http://127.0.0.1:9/hook' });
@@ -231,6 +237,7 @@ async function provision(): Promise<Tenant> {
     invoiceId,
     purchaseId,
     creditNoteId: (refunded.json() as { credit_note_id: string }).credit_note_id,
+    disputeId: dispute!.id,
     holdId: hold.hold_id!,
     webhookEndpointId: (endpoint.json() as { id: string }).id,
     notificationId: items[0]!.id,
@@ -255,6 +262,7 @@ function subResourceId(operation: Operation, name: string, owner: Tenant): strin
     members: owner.memberUserId,
     'credit-purchases': owner.purchaseId,
     'credit-notes': owner.creditNoteId,
+    disputes: owner.disputeId,
   };
   const found = ids[collection ?? ''];
   if (found === undefined) throw new Error(`${keyOf(operation)}: no fixture for {id} under ${collection}; add one`);
@@ -329,6 +337,7 @@ async function snapshot(tenant: Tenant) {
     autoRecharge: await read('/settings/auto-recharge'),
     contract: await read('/contract'),
     paymentMethods: await read('/payment-methods'),
+    disputes: await read('/disputes'),
     usage: await read('/usage?limit=500'),
     invoices: await read('/invoices?limit=500'),
     purchases: await read('/credit-purchases?limit=500'),
@@ -367,6 +376,7 @@ describe('tenant isolation over every org operation', () => {
     expect(operations.filter((operation) => operation.platformOnly).map(keyOf).sort()).toEqual([
       'GET /v1/orgs/{org}/contract',
       'POST /v1/orgs/{org}/credit-purchases/{id}/refund',
+      'POST /v1/orgs/{org}/disputes/{id}/decide',
       'POST /v1/orgs/{org}/grants',
       'PUT /v1/orgs/{org}/contract',
     ]);
@@ -375,7 +385,8 @@ describe('tenant isolation over every org operation', () => {
     expect((bBefore.api.invoices.items as unknown[]).length).toBeGreaterThan(0);
     expect((bBefore.api.notifications.items as unknown[]).length).toBeGreaterThan(0);
     expect((bBefore.api.webhookEndpoints.items as unknown[]).length).toBe(1);
-    expect((bBefore.api.paymentMethods.items as unknown[]).length).toBe(1);
+    expect((bBefore.api.paymentMethods.items as unknown[]).length).toBe(2);
+    expect(bBefore.api.disputes.items).toEqual([expect.objectContaining({ status: 'open', frozen_credits: 100 })]);
     expect((bBefore.api.members.items as unknown[]).length).toBe(3);
     expect(bBefore.api.balance.held).toBeGreaterThan(0);
     checks += 9;

@@ -203,6 +203,13 @@ export function createClient(options: ClientOptions) {
       /** The invoice as a PDF file. */
       pdf: (org: string, id: string, call?: CallOptions) => raw<Uint8Array>('/v1/orgs/{org}/invoices/{id}/pdf', { org, id }, 'bytes', undefined, call),
     },
+    disputes: {
+      /** Card disputes of the org's credit purchases, newest first: open ones keep their credits frozen. */
+      list: (org: string, call?: CallOptions) => request('get', '/v1/orgs/{org}/disputes', { path: { org }, ...call }),
+      /** Decides an open dispute as the bank would (built-in provider only, platform key): won gives the credits back, lost takes them. */
+      decide: (org: string, id: string, body: Body<'/v1/orgs/{org}/disputes/{id}/decide', 'post'>, call?: CallOptions) =>
+        request('post', '/v1/orgs/{org}/disputes/{id}/decide', { path: { org, id }, body, ...call }),
+    },
     creditNotes: {
       /** A credit note: money paid back on a credit purchase (its id is in the refund and in billing history). */
       get: (org: string, id: string, call?: CallOptions) => request('get', '/v1/orgs/{org}/credit-notes/{id}', { path: { org, id }, ...call }),

@@ -8,6 +8,7 @@ export const AUDIT_ACTIONS = {
   'user_limits.updated': { money: false },
   'purchase.created': { money: true },
   'purchase.refunded': { money: true },
+  'purchase.disputed': { money: true },
   'subscription.change_requested': { money: true },
   'subscription.cancel_requested': { money: true },
   'subscription.resume_requested': { money: true },

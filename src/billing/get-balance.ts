@@ -10,7 +10,8 @@ import { sharedReads } from './shared-reads.js';
 export interface Balance {
   readonly available: number | null;
   readonly plan: { granted: number; remaining: number; expires_at: string };
-  readonly purchased: { remaining: number };
+  /** frozen: credits of purchases whose charge is disputed, out of use until the bank decides. */
+  readonly purchased: { remaining: number; frozen: number };
   readonly promotional: { remaining: number };
   readonly held: number;
   readonly overage: { enabled: boolean; limit: number; used: number; remaining: number | null };
@@ -64,7 +65,7 @@ function balanceFrom(deps: BillingDeps, summary: BalanceSummary): Balance {
   return {
     available: displayAvailable(available),
     plan: { granted: summary.planGrantedCredits, remaining: summary.planCredits, expires_at: summary.periodEnd.toISOString() },
-    purchased: { remaining: summary.purchasedCredits },
+    purchased: { remaining: summary.purchasedCredits, frozen: summary.frozenCredits },
     promotional: { remaining: summary.promotionalCredits },
     held: summary.heldCredits,
     overage: {

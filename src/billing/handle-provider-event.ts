@@ -16,6 +16,8 @@ import { issueFirstPeriodInvoice } from './period-invoices.js';
 import { RETENTION_DAYS_AFTER_CANCEL, startPeriod, termsOf } from '../ledger/rollover.js';
 import { settlePurchase } from './purchase-credits.js';
 import { settleInvoicePayment } from './collect-invoice.js';
+import { applyDisputeEvent } from './disputes.js';
+import { forEachOrg, logOrgJobFailure, type OrgJobFailureLog } from './for-each-org.js';
 
 export type EventOutcome = 'applied' | 'duplicate' | 'stale' | 'ignored';
 
@@ -32,10 +34,27 @@ export async function handleProviderEvent(deps: BillingDeps, event: ProviderEven
     case 'payment.succeeded':
     case 'payment.failed':
       return applyPaymentEvent(deps, event);
+    case 'dispute.opened':
+    case 'dispute.closed':
+      return applyDisputeEvent(deps, event);
     case 'ignored':
       await rememberProviderEvent(deps.db, { eventId: event.id, type: event.providerType, orgId: null, now: deps.clock.now(), outcome: 'ignored' });
       return 'ignored';
   }
+}
+
+/**
+ * Delivers the events the provider holds for us that no webhook brings (the built-in provider's
+ * disputes) through the same handler; answers how many were new. Run after a charge and by the jobs.
+ */
+export async function deliverProviderEvents(deps: BillingDeps, log: OrgJobFailureLog = logOrgJobFailure): Promise<number> {
+  let applied = 0;
+  // An event that fails (its purchase not settled yet) is logged and stays undelivered: a later run retries it.
+  const items = (await deps.provider.undeliveredEvents()).map((event) => ({ orgId: `(provider event ${event.id})`, event }));
+  await forEachOrg({ job: 'provider events', items, log }, async ({ event }) => {
+    if ((await handleProviderEvent(deps, event)) === 'applied') applied += 1;
+  });
+  return applied;
 }
 
 type Locked = Parameters<Parameters<typeof withOrgLedger>[2]>[0];

@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import type { PurchaseStanding } from '../db/refunds.js';
+import { refundStatus, type RefundStatus } from '../domain/refunds.js';
 import { findPurchaseByKey, insertPurchase, lockPurchase, updatePurchase, type PurchaseRow } from '../db/purchases.js';
 import { insertPayment } from '../db/invoices.js';
 import { publishEvent } from '../notifications/publish.js';
@@ -38,12 +40,16 @@ export interface PurchaseView {
   readonly invoice_id: string | null;
   readonly failure_code: string | null;
   readonly created_at: string;
-  /** Credits refunded so far (issue 17), and what that makes the purchase. */
+  /** Credits refunded so far (issue 17, lost disputes included), and what refunds and disputes make the purchase. */
   readonly refunded_credits: number;
-  readonly refund_status: 'partially_refunded' | 'refunded' | null;
+  readonly refund_status: RefundStatus | null;
+  /** The latest card dispute of its charge: open (its credits frozen), won or lost; null when none. */
+  readonly dispute_status: 'open' | 'won' | 'lost' | null;
 }
 
-export function purchaseView(row: PurchaseRow, refundedCredits = 0): PurchaseView {
+/** A purchase as the API shows it; `standing` (db/refunds.ts) says what refunds and disputes did to it. */
+export function purchaseView(row: PurchaseRow, standing?: PurchaseStanding): PurchaseView {
+  const refundedCredits = standing?.refundedCredits ?? 0;
   return {
     id: row.purchase_id,
     credits: row.credits,
@@ -57,7 +63,8 @@ export function purchaseView(row: PurchaseRow, refundedCredits = 0): PurchaseVie
     failure_code: row.failure_code,
     created_at: row.created_at.toISOString(),
     refunded_credits: refundedCredits,
-    refund_status: refundedCredits === 0 ? null : refundedCredits >= row.credits ? 'refunded' : 'partially_refunded',
+    refund_status: standing ? refundStatus(standing) : null,
+    dispute_status: standing?.dispute ?? null,
   };
 }
 

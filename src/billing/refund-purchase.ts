@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { lockPurchase } from '../db/purchases.js';
+import { hasOpenDispute } from '../db/disputes.js';
 import { completeRefund, findRefund, findRefundByKey, insertRefund, listPendingRefunds, refundedCredits, type RefundRow } from '../db/refunds.js';
 import { takeBackFromGrant } from '../domain/ledger.js';
 import { assertInvariant } from '../domain/credits.js';
@@ -78,29 +79,26 @@ export async function refundPurchase(deps: BillingDeps, input: RefundInput): Pro
     if (purchase.status !== 'succeeded' || purchase.grant_id === null || purchase.provider_payment_id === null) {
       throw new Failure('PURCHASE_NOT_REFUNDABLE', `Purchase ${input.purchaseId} is ${purchase.status}: only a paid purchase can be refunded.`);
     }
+    if (await hasOpenDispute(tx, input.orgId, purchase.purchase_id)) {
+      throw new Failure('PURCHASE_DISPUTED', `The charge of purchase ${input.purchaseId} is disputed: its credits are frozen until the bank decides, and a lost dispute returns the money by itself.`);
+    }
     const before = await refundedCredits(tx, input.orgId, purchase.purchase_id);
     const { book: next, taken } = takeBackFromGrant(book, { grantId: purchase.grant_id, credits: input.credits ?? purchase.credits, note: input.reason });
     if (taken === 0) throw new Failure('NOTHING_TO_REFUND', `None of the ${purchase.credits.toLocaleString('en-US')} credits of purchase ${purchase.purchase_id} are left: they were used or refunded.`);
     const money = refundMoney({ credits: purchase.credits, amountCents: purchase.amount_cents, taxCents: purchase.tax_cents }, before, taken);
     const row = await insertRefund(tx, {
-      org_id: input.orgId,
-      refund_id: newId('rf'),
-      purchase_id: purchase.purchase_id,
-      grant_id: purchase.grant_id,
-      idempotency_key: input.idempotencyKey ?? null,
-      request_hash: requestHash,
+      orgId: input.orgId,
+      refundId: newId('rf'),
+      kind: 'refund',
+      purchaseId: purchase.purchase_id,
+      grantId: purchase.grant_id,
+      idempotencyKey: input.idempotencyKey ?? null,
+      requestHash,
       reason: input.reason,
       credits: taken,
-      amount_cents: money.amountCents,
-      tax_cents: money.taxCents,
-      total_cents: money.totalCents,
+      money,
       currency: purchase.currency,
-      status: 'pending',
-      provider_refund_id: null,
-      credit_note_id: null,
-      credit_note_number: null,
-      created_at: book.now,
-      updated_at: book.now,
+      now: book.now,
     });
     assertInvariant(row !== undefined, 'a refund key checked under the purchase lock was taken');
     await recordAudit(tx, {

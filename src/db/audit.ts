@@ -32,7 +32,7 @@ const CHECKS: Record<string, (orgId: string | null, now: Date) => ReturnType<typ
 
   'each grant balance equals the sum of its entries': (orgId) => sql`
     SELECT g.org_id, format('grant %s remaining %s, entries sum %s', g.grant_id, g.remaining_credits, coalesce(sum(e.credits), 0)) AS detail
-    FROM grants g LEFT JOIN ledger_entries e ON e.org_id = g.org_id AND e.grant_id = g.grant_id
+    FROM grants g LEFT JOIN ledger_entries e ON e.org_id = g.org_id AND e.grant_id = g.grant_id AND e.account <> 'frozen'
     WHERE ${orgId}::text IS NULL OR g.org_id = ${orgId}
     GROUP BY g.org_id, g.grant_id, g.remaining_credits
     HAVING g.remaining_credits <> coalesce(sum(e.credits), 0)`,
@@ -92,7 +92,7 @@ const CHECKS: Record<string, (orgId: string | null, now: Date) => ReturnType<typ
     SELECT org_id, format('entry %s (%s on %s) moves %s credits the wrong way', entry_id, kind, account, credits) AS detail
     FROM ledger_entries
     WHERE (${orgId}::text IS NULL OR org_id = ${orgId})
-      AND ((kind IN ('usage', 'expiry', 'refund') AND credits > 0) OR (kind IN ('overage', 'hold', 'grant') AND credits < 0)
+      AND ((kind IN ('usage', 'expiry', 'refund', 'dispute_lost') AND credits > 0) OR (kind IN ('overage', 'hold', 'grant') AND credits < 0)
         OR (kind = 'hold_release' AND credits > 0))`,
 
   'each succeeded purchase has exactly one purchased grant and one invoice of its amount': (orgId) => sql`
@@ -161,7 +161,7 @@ const CHECKS: Record<string, (orgId: string | null, now: Date) => ReturnType<typ
   "each grant's refund entries equal its refunds, and no purchase is refunded beyond its credits or its price": (orgId) => sql`
     WITH entries AS (
       SELECT org_id, grant_id, -sum(credits)::bigint AS credits FROM ledger_entries
-      WHERE kind = 'refund' AND (${orgId}::text IS NULL OR org_id = ${orgId}) GROUP BY org_id, grant_id),
+      WHERE kind IN ('refund', 'dispute_lost') AND (${orgId}::text IS NULL OR org_id = ${orgId}) GROUP BY org_id, grant_id),
     refunded AS (
       SELECT org_id, purchase_id, grant_id, sum(credits)::bigint AS credits, sum(amount_cents)::bigint AS amount_cents,
         sum(tax_cents)::bigint AS tax_cents, sum(total_cents)::bigint AS total_cents
@@ -172,6 +172,8 @@ const CHECKS: Record<string, (orgId: string | null, now: Date) => ReturnType<typ
     FROM refunded r
     FULL JOIN entries e ON e.org_id = r.org_id AND e.grant_id = r.grant_id
     LEFT JOIN credit_purchases p ON p.org_id = r.org_id AND p.purchase_id = r.purchase_id
+    -- A purged org's purchases and ledger are gone while its credit notes stay archived: nothing to compare.
+    JOIN orgs o ON o.org_id = coalesce(r.org_id, e.org_id) AND o.purged_at IS NULL
     WHERE coalesce(e.credits, 0) <> coalesce(r.credits, 0) OR p.purchase_id IS NULL OR p.grant_id IS DISTINCT FROM r.grant_id
       OR r.credits > p.credits OR r.amount_cents > p.amount_cents OR r.tax_cents > p.tax_cents OR r.total_cents > p.total_cents`,
 
@@ -180,6 +182,30 @@ const CHECKS: Record<string, (orgId: string | null, now: Date) => ReturnType<typ
     FROM refunds
     WHERE (${orgId}::text IS NULL OR org_id = ${orgId})
       AND ((status = 'succeeded') <> (credit_note_number IS NOT NULL) OR (status = 'pending' AND created_at < ${now}::timestamptz - interval '1 hour'))`,
+
+  'frozen credits equal the open disputes, grant by grant': (orgId) => sql`
+    WITH entries AS (
+      SELECT org_id, grant_id, sum(credits)::bigint AS credits FROM ledger_entries
+      WHERE account = 'frozen' AND (${orgId}::text IS NULL OR org_id = ${orgId}) GROUP BY org_id, grant_id),
+    open AS (
+      SELECT org_id, grant_id, sum(frozen_credits)::bigint AS credits FROM disputes
+      WHERE status = 'open' AND (${orgId}::text IS NULL OR org_id = ${orgId}) GROUP BY org_id, grant_id)
+    SELECT coalesce(o.org_id, e.org_id) AS org_id,
+      format('grant %s: frozen entries %s credits, open disputes %s', coalesce(o.grant_id, e.grant_id), coalesce(e.credits, 0), coalesce(o.credits, 0)) AS detail
+    FROM open o FULL JOIN entries e ON e.org_id = o.org_id AND e.grant_id = o.grant_id
+    WHERE coalesce(e.credits, 0) <> coalesce(o.credits, 0)`,
+
+  'a lost dispute took back its frozen credits with a credit note, a won one gave them back': (orgId) => sql`
+    SELECT d.org_id, format('dispute %s is %s with %s frozen credits; refund %s (%s, %s credits); given back %s', d.dispute_id, d.status, d.frozen_credits,
+      coalesce(r.refund_id, 'none'), coalesce(r.kind, '-'), coalesce(r.credits::text, '-'), coalesce(w.credits, 0)) AS detail
+    FROM disputes d
+    LEFT JOIN refunds r ON r.org_id = d.org_id AND r.refund_id = d.refund_id
+    LEFT JOIN LATERAL (SELECT sum(e.credits)::bigint AS credits FROM ledger_entries e
+      WHERE e.org_id = d.org_id AND e.grant_id = d.grant_id AND e.reason = 'dispute_won' AND e.account <> 'frozen') w ON true
+    WHERE (${orgId}::text IS NULL OR d.org_id = ${orgId})
+      AND ((d.status = 'lost' AND (r.refund_id IS NULL OR r.kind <> 'dispute_lost' OR r.credits <> d.frozen_credits OR r.status <> 'succeeded'))
+        OR (d.status <> 'lost' AND d.refund_id IS NOT NULL)
+        OR (d.status = 'won' AND coalesce(w.credits, 0) < d.frozen_credits))`,
 
   'credit note numbers run from 1 without gaps': (orgId) => sql`
     SELECT '*' AS org_id, format('%s credit notes numbered %s to %s', count(*), min(credit_note_number), max(credit_note_number)) AS detail

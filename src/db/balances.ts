@@ -12,6 +12,8 @@ import type { ContractTerms } from './schema.js';
 export interface BalanceSummary {
   readonly planCredits: number;
   readonly purchasedCredits: number;
+  /** Purchased credits frozen by open card disputes (not spendable, not in purchasedCredits). */
+  readonly frozenCredits: number;
   readonly promotionalCredits: number;
   readonly heldCredits: number;
   readonly overageUsedCredits: number;
@@ -31,6 +33,7 @@ export interface BalanceSummary {
 interface SummaryRow {
   plan_credits: string;
   purchased_credits: string;
+  frozen_credits: string;
   promotional_credits: string;
   held_credits: string;
   overage_used_credits: string;
@@ -52,6 +55,7 @@ const BALANCE_SUMMARY = `
     s.plan_id, s.status, s.current_period_start, s.current_period_end,
     st.on_demand_enabled, st.monthly_limit_credits, st.low_balance_threshold,
     (SELECT c.terms FROM contracts c WHERE c.org_id = b.org_id) AS contract,
+    (SELECT coalesce(sum(d.frozen_credits), 0) FROM disputes d WHERE d.org_id = b.org_id AND d.status = 'open') AS frozen_credits,
     (SELECT coalesce(sum(g.granted_credits), 0) FROM grants g
       WHERE g.org_id = b.org_id AND g.bucket = 'plan' AND g.expires_at = s.current_period_end) AS plan_granted,
     (b.next_due_at IS NOT NULL AND b.next_due_at <= $2) AS work_due
@@ -67,6 +71,7 @@ export async function readBalanceSummary(db: Db, orgId: string, now: Date): Prom
   return {
     planCredits: Number(row.plan_credits),
     purchasedCredits: Number(row.purchased_credits),
+    frozenCredits: Number(row.frozen_credits),
     promotionalCredits: Number(row.promotional_credits),
     heldCredits: Number(row.held_credits),
     overageUsedCredits: Number(row.overage_used_credits),

@@ -19,8 +19,8 @@ export interface HistoryRow {
 
 /**
  * Billing history (SPEC §8): subscription charges (period invoices), credit purchases (with their
- * invoice when paid, or the decline), failed payment attempts and credit notes (refunds the provider
- * confirmed, with the purchase's invoice they credit), newest first, by keyset.
+ * invoice when paid, or the decline; `disputed` while a card dispute of the charge is open), failed payment attempts and credit notes (refunds the provider
+ * confirmed and lost card disputes, with the purchase's invoice they credit), newest first, by keyset.
  */
 export async function listBillingHistory(db: Db, orgId: string, page: { limit: number; after?: { at: Date; id: string } | undefined }): Promise<HistoryRow[]> {
   const after = page.after ? sql`WHERE (occurred_at, id) < (${page.after.at}, ${page.after.id})` : sql``;
@@ -33,7 +33,10 @@ export async function listBillingHistory(db: Db, orgId: string, page: { limit: n
       UNION ALL
       SELECT 'credit_purchase', p.purchase_id, p.created_at,
              CASE WHEN p.auto_recharge THEN 'Auto-recharge: ' ELSE '' END || to_char(p.credits, 'FM999,999,999') || ' AI credits',
-             p.total_cents, p.currency, p.status, p.invoice_id, i.number, NULL, NULL
+             p.total_cents, p.currency,
+             CASE WHEN EXISTS (SELECT 1 FROM disputes d WHERE d.org_id = p.org_id AND d.purchase_id = p.purchase_id AND d.status = 'open')
+               THEN 'disputed' ELSE p.status END,
+             p.invoice_id, i.number, NULL, NULL
         FROM credit_purchases p LEFT JOIN invoices i ON i.org_id = p.org_id AND i.invoice_id = p.invoice_id
        WHERE p.org_id = ${orgId}
       UNION ALL
@@ -42,7 +45,8 @@ export async function listBillingHistory(db: Db, orgId: string, page: { limit: n
         FROM payments y JOIN invoices i ON i.org_id = y.org_id AND i.invoice_id = y.invoice_id
        WHERE y.org_id = ${orgId} AND y.status = 'failed'
       UNION ALL
-      SELECT 'credit_note', r.credit_note_id, r.updated_at, 'Refund of ' || to_char(r.credits, 'FM999,999,999') || ' AI credits',
+      SELECT 'credit_note', r.credit_note_id, r.updated_at,
+             CASE WHEN r.kind = 'dispute_lost' THEN 'Card dispute lost: ' ELSE 'Refund of ' END || to_char(r.credits, 'FM999,999,999') || ' AI credits',
              r.total_cents, r.currency, 'refunded', p.invoice_id, i.number, NULL, r.credit_note_number
         FROM refunds r
         JOIN credit_purchases p ON p.org_id = r.org_id AND p.purchase_id = r.purchase_id

@@ -9,6 +9,7 @@ export const EVENT_TYPES = [
   'overage.limit_reached',
   'purchase.succeeded',
   'purchase.refunded',
+  'purchase.disputed',
   'payment.failed',
   'subscription.changed',
   'subscription.canceled',

@@ -16,6 +16,7 @@ import * as userLimits from './migrations/0013-user-limits.js';
 import * as auditLog from './migrations/0014-audit-log.js';
 import * as platformAudit from './migrations/0015-platform-audit.js';
 import * as refunds from './migrations/0016-refunds.js';
+import * as disputes from './migrations/0017-disputes.js';
 
 /** Versioned migrations, applied in name order. Add a file to migrations/ and a line here. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -35,6 +36,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0014-audit-log': auditLog,
   '0015-platform-audit': platformAudit,
   '0016-refunds': refunds,
+  '0017-disputes': disputes,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

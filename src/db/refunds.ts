@@ -1,14 +1,50 @@
-import { sql, type Insertable, type Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { Db } from './database.js';
 import type { RefundsTable } from './schema.js';
 
 export type RefundRow = Selectable<RefundsTable>;
 
+/** A refund as its use case decides it; it starts pending, without a credit note. */
+export interface NewRefund {
+  readonly orgId: string;
+  readonly refundId: string;
+  readonly kind: 'refund' | 'dispute_lost';
+  readonly purchaseId: string;
+  readonly grantId: string;
+  readonly idempotencyKey: string | null;
+  readonly requestHash: string;
+  readonly reason: string;
+  readonly credits: number;
+  readonly money: { readonly amountCents: number; readonly taxCents: number; readonly totalCents: number };
+  readonly currency: string;
+  readonly now: Date;
+}
+
 /** Inserts a pending refund; undefined when its idempotency key was used for this purchase already. */
-export async function insertRefund(tx: Db, row: Insertable<RefundsTable>): Promise<RefundRow | undefined> {
+export async function insertRefund(tx: Db, refund: NewRefund): Promise<RefundRow | undefined> {
   return tx
     .insertInto('refunds')
-    .values(row)
+    .values({
+      org_id: refund.orgId,
+      refund_id: refund.refundId,
+      kind: refund.kind,
+      purchase_id: refund.purchaseId,
+      grant_id: refund.grantId,
+      idempotency_key: refund.idempotencyKey,
+      request_hash: refund.requestHash,
+      reason: refund.reason,
+      credits: refund.credits,
+      amount_cents: refund.money.amountCents,
+      tax_cents: refund.money.taxCents,
+      total_cents: refund.money.totalCents,
+      currency: refund.currency,
+      status: 'pending',
+      provider_refund_id: null,
+      credit_note_id: null,
+      credit_note_number: null,
+      created_at: refund.now,
+      updated_at: refund.now,
+    })
     .onConflict((conflict) => conflict.columns(['org_id', 'purchase_id', 'idempotency_key']).doNothing())
     .returningAll()
     .executeTakeFirst();
@@ -68,17 +104,46 @@ export async function findCreditNote(db: Db, orgId: string, creditNoteId: string
     .executeTakeFirst();
 }
 
-/** Each purchase's refunded credits and whether a refund is still pending, for the purchase list. */
-export async function refundTotalsByPurchase(db: Db, orgId: string, purchaseIds: readonly string[]) {
-  if (purchaseIds.length === 0) return new Map<string, number>();
+/** Where a purchase stands after its refunds and disputes (domain/refunds.ts `refundStatus`). */
+export interface PurchaseStanding {
+  readonly purchaseId: string;
+  readonly invoiceId: string | null;
+  readonly credits: number;
+  readonly totalCents: number;
+  /** Refunds and lost disputes so far: credits taken back and money returned. */
+  readonly refundedCredits: number;
+  readonly refundedCents: number;
+  /** The latest dispute of its charge, if any. */
+  readonly dispute: 'open' | 'won' | 'lost' | null;
+}
+
+/** The standing of the purchases named by id, or of those the named invoices billed. */
+export async function purchaseStandings(db: Db, orgId: string, filter: { purchaseIds: readonly string[] } | { invoiceIds: readonly string[] }): Promise<PurchaseStanding[]> {
+  const ids = 'purchaseIds' in filter ? filter.purchaseIds : filter.invoiceIds;
+  if (ids.length === 0) return [];
   const rows = await db
-    .selectFrom('refunds')
-    .select(['purchase_id', (eb) => eb.fn.sum<string>('credits').as('credits')])
-    .where('org_id', '=', orgId)
-    .where('purchase_id', 'in', [...purchaseIds])
-    .groupBy('purchase_id')
+    .selectFrom('credit_purchases as p')
+    .select((eb) => [
+      'p.purchase_id',
+      'p.invoice_id',
+      'p.credits',
+      'p.total_cents',
+      eb.fn.coalesce(eb.selectFrom('refunds as r').select((inner) => inner.fn.sum<number>('r.credits').as('c')).whereRef('r.org_id', '=', 'p.org_id').whereRef('r.purchase_id', '=', 'p.purchase_id'), sql<number>`0`).as('refunded_credits'),
+      eb.fn.coalesce(eb.selectFrom('refunds as r').select((inner) => inner.fn.sum<number>('r.total_cents').as('c')).whereRef('r.org_id', '=', 'p.org_id').whereRef('r.purchase_id', '=', 'p.purchase_id'), sql<number>`0`).as('refunded_cents'),
+      eb.selectFrom('disputes as d').select('d.status').whereRef('d.org_id', '=', 'p.org_id').whereRef('d.purchase_id', '=', 'p.purchase_id').orderBy('d.opened_at', 'desc').orderBy('d.dispute_id', 'desc').limit(1).as('dispute'),
+    ])
+    .where('p.org_id', '=', orgId)
+    .where('purchaseIds' in filter ? 'p.purchase_id' : 'p.invoice_id', 'in', [...ids])
     .execute();
-  return new Map(rows.map((row) => [row.purchase_id, Number(row.credits)]));
+  return rows.map((row) => ({
+    purchaseId: row.purchase_id,
+    invoiceId: row.invoice_id,
+    credits: row.credits,
+    totalCents: row.total_cents,
+    refundedCredits: Number(row.refunded_credits),
+    refundedCents: Number(row.refunded_cents),
+    dispute: row.dispute ?? null,
+  }));
 }
 
 /** The credit notes issued against a credit purchase invoice, oldest first. */

@@ -28,6 +28,8 @@ export interface Database {
   builtin_charges: BuiltinChargesTable;
   builtin_refunds: BuiltinRefundsTable;
   refunds: RefundsTable;
+  disputes: DisputesTable;
+  builtin_disputes: BuiltinDisputesTable;
   credit_note_counter: { singleton: Generated<boolean>; last_number: number };
   notifications: NotificationsTable;
   email_messages: EmailMessagesTable;
@@ -500,6 +502,8 @@ export interface ProviderEventsTable {
 export interface RefundsTable {
   org_id: string;
   refund_id: string;
+  /** refund: the platform paid money back; dispute_lost: the card network took it back (migration 0017). */
+  kind: ColumnType<'refund' | 'dispute_lost', 'refund' | 'dispute_lost' | undefined, never>;
   purchase_id: string;
   grant_id: string;
   idempotency_key: string | null;
@@ -519,6 +523,38 @@ export interface RefundsTable {
   credit_note_number: number | null;
   created_at: Date;
   updated_at: Date;
+}
+
+/** A card dispute of a credit purchase (migration 0017): its unused credits stay frozen while it is open. */
+export interface DisputesTable {
+  org_id: string;
+  dispute_id: string;
+  provider_dispute_id: string;
+  purchase_id: string;
+  grant_id: string;
+  status: 'open' | 'won' | 'lost';
+  /** The credits the dispute moved to the frozen account when it opened. */
+  frozen_credits: number;
+  /** What the cardholder disputes (the card network takes it back if the dispute is lost). */
+  amount_cents: number;
+  currency: string;
+  /** The provider's reason code (fraudulent, product_not_received …). */
+  reason: string;
+  /** A lost dispute: the refund (kind dispute_lost) recording the money taken back, with its credit note. */
+  refund_id: string | null;
+  opened_at: Date;
+  closed_at: Date | null;
+}
+
+/** The built-in provider's disputes (test card 4000 0000 0000 0259). */
+export interface BuiltinDisputesTable {
+  dispute_id: string;
+  charge_id: string;
+  amount_cents: number;
+  currency: string;
+  status: 'needs_response' | 'won' | 'lost';
+  created_at: Date;
+  closed_at: Date | null;
 }
 
 export interface BuiltinRefundsTable {

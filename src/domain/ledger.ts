@@ -10,11 +10,14 @@ import { assertInvariant } from './credits.js';
 export const CREDIT_BUCKETS = ['plan', 'purchased', 'promotional'] as const;
 export type CreditBucket = (typeof CREDIT_BUCKETS)[number];
 
-/** Where an entry's credits count: a grant bucket, the reserved credits, or the period's overage. */
-export const LEDGER_ACCOUNTS = [...CREDIT_BUCKETS, 'held', 'overage'] as const;
+/**
+ * Where an entry's credits count: a grant bucket, the reserved credits, the period's overage, or the
+ * credits of disputed purchases, frozen until the dispute closes.
+ */
+export const LEDGER_ACCOUNTS = [...CREDIT_BUCKETS, 'held', 'overage', 'frozen'] as const;
 export type LedgerAccount = (typeof LEDGER_ACCOUNTS)[number];
 
-export const ENTRY_KINDS = ['grant', 'usage', 'overage', 'hold', 'hold_release', 'expiry', 'adjustment', 'refund'] as const;
+export const ENTRY_KINDS = ['grant', 'usage', 'overage', 'hold', 'hold_release', 'expiry', 'adjustment', 'refund', 'dispute', 'dispute_lost'] as const;
 export type EntryKind = (typeof ENTRY_KINDS)[number];
 
 export const ENTRY_REASONS = [
@@ -31,6 +34,9 @@ export const ENTRY_REASONS = [
   'period_ended',
   'grant_expired',
   'refund',
+  'dispute_opened',
+  'dispute_won',
+  'dispute_lost',
 ] as const;
 export type EntryReason = (typeof ENTRY_REASONS)[number];
 
@@ -349,6 +355,49 @@ export function takeBackFromGrant(book: LedgerBook, input: { grantId: string; cr
     [{ kind: 'refund', reason: 'refund', account: grant.bucket, credits: -taken, grantId: grant.id, note: input.note }],
   );
   return { book: next, taken };
+}
+
+/**
+ * A card dispute opens (issue 17): every unused credit of the disputed purchase's grant moves to the
+ * frozen account, where no usage can reach it, and the answer says how many moved. Credits a hold
+ * reserves are not set aside, as with a refund.
+ */
+export function freezeGrant(book: LedgerBook, grantId: string): { book: LedgerBook; frozen: number } {
+  const grant = book.grants.find((candidate) => candidate.id === grantId);
+  if (!grant || grant.remainingCredits === 0) return { book, frozen: 0 };
+  const frozen = grant.remainingCredits;
+  const next = withEntries(
+    book,
+    { grants: book.grants.map((candidate) => (candidate.id === grantId ? { ...candidate, remainingCredits: 0 } : candidate)) },
+    [
+      { kind: 'dispute', reason: 'dispute_opened', account: grant.bucket, credits: -frozen, grantId },
+      { kind: 'dispute', reason: 'dispute_opened', account: 'frozen', credits: frozen, grantId },
+    ],
+  );
+  return { book: next, frozen };
+}
+
+/**
+ * A dispute is won: its frozen credits go back to the grant they came from. The grant may have been
+ * left empty by the freeze, and so not be among the book's live grants: the caller passes it as stored.
+ */
+export function unfreezeGrant(book: LedgerBook, input: { grant: Grant; credits: number }): LedgerBook {
+  assertInvariant(Number.isSafeInteger(input.credits) && input.credits >= 0, 'a dispute gives back a whole number of credits');
+  if (input.credits === 0) return book;
+  const live = book.grants.find((candidate) => candidate.id === input.grant.id) ?? { ...input.grant, remainingCredits: 0 };
+  const restored = { ...live, remainingCredits: live.remainingCredits + input.credits };
+  const others = book.grants.filter((candidate) => candidate.id !== restored.id);
+  return withEntries(book, { grants: [...others, restored].sort((a, b) => a.creationOrder - b.creationOrder) }, [
+    { kind: 'dispute', reason: 'dispute_won', account: 'frozen', credits: -input.credits, grantId: restored.id },
+    { kind: 'dispute', reason: 'dispute_won', account: restored.bucket, credits: input.credits, grantId: restored.id },
+  ]);
+}
+
+/** A dispute is lost: its frozen credits are taken away for good (the card network took the money back). */
+export function loseFrozenCredits(book: LedgerBook, input: { grantId: string; credits: number }): LedgerBook {
+  assertInvariant(Number.isSafeInteger(input.credits) && input.credits >= 0, 'a lost dispute takes a whole number of credits');
+  if (input.credits === 0) return book;
+  return withEntries(book, {}, [{ kind: 'dispute_lost', reason: 'dispute_lost', account: 'frozen', credits: -input.credits, grantId: input.grantId }]);
 }
 
 function expireGrant(book: LedgerBook, grantId: string, reason: EntryReason): LedgerBook {

@@ -37,3 +37,35 @@ export function refundMoney(purchase: RefundablePurchase, refundedBefore: number
 export function formatCreditNoteNumber(number: number): string {
   return `CN-${String(number).padStart(6, '0')}`;
 }
+
+/**
+ * The money a lost card dispute took back: the disputed amount, never more than the purchase has not
+ * yet had refunded, split into price and tax in the purchase's own proportion (rounded half up to the
+ * cent). When it takes everything that is left, it is exactly the price and tax left: $11.90 disputed
+ * of a $10.00 + $1.90 purchase of which $3.33 + $0.63 was refunded takes back $6.67 + $1.27.
+ */
+export function disputeLostMoney(purchase: { amountCents: number; taxCents: number }, refunded: { amountCents: number; taxCents: number }, disputedCents: number): RefundMoney {
+  assertInvariant(Number.isSafeInteger(disputedCents) && disputedCents >= 0, 'a dispute is of a whole, non-negative number of cents');
+  const leftAmount = purchase.amountCents - refunded.amountCents;
+  const leftTax = purchase.taxCents - refunded.taxCents;
+  assertInvariant(leftAmount >= 0 && leftTax >= 0, 'a purchase is never refunded beyond its price or tax');
+  const totalCents = Math.min(disputedCents, leftAmount + leftTax);
+  if (totalCents === leftAmount + leftTax) return { amountCents: leftAmount, taxCents: leftTax, totalCents };
+  let taxCents = Math.min(leftTax, share(purchase.taxCents, totalCents, purchase.amountCents + purchase.taxCents));
+  if (totalCents - taxCents > leftAmount) taxCents = totalCents - leftAmount;
+  return { amountCents: totalCents - taxCents, taxCents, totalCents };
+}
+
+export type RefundStatus = 'disputed' | 'refunded' | 'partially_refunded';
+
+/**
+ * What a purchase (and its invoice) shows after refunds and disputes: `disputed` while a dispute is
+ * open; `refunded` once every credit was taken back or all the money returned (a lost dispute
+ * returns the money even for credits already used); `partially_refunded` after some; else null.
+ */
+export function refundStatus(standing: { credits: number; totalCents: number; refundedCredits: number; refundedCents: number; dispute: 'open' | 'won' | 'lost' | null }): RefundStatus | null {
+  if (standing.dispute === 'open') return 'disputed';
+  if (standing.refundedCredits >= standing.credits || (standing.totalCents > 0 && standing.refundedCents >= standing.totalCents)) return 'refunded';
+  if (standing.refundedCredits > 0 || standing.refundedCents > 0) return 'partially_refunded';
+  return null;
+}

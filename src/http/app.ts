@@ -29,6 +29,7 @@ import { usageRoutes } from './routes/usage.js';
 import { userLimitRoutes } from './routes/user-limits.js';
 import { auditLogRoutes } from './routes/audit-log.js';
 import { billingRoutes } from './routes/billing.js';
+import { disputeRoutes } from './routes/disputes.js';
 import { subscriptionRoutes } from './routes/subscription.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { analyticsRoutes } from './routes/analytics.js';
@@ -253,6 +254,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(userLimitRoutes(deps));
   await app.register(auditLogRoutes(deps));
   await app.register(billingRoutes(deps));
+  await app.register(disputeRoutes(deps));
   await app.register(subscriptionRoutes(deps));
   await app.register(webhookRoutes(deps, options.stripeWebhook));
   await app.register(analyticsRoutes(deps));

@@ -6,6 +6,7 @@ import { issuePendingPeriodInvoices } from '../billing/period-invoices.js';
 import { fanOutPendingEvents } from '../notifications/publish.js';
 import { reconcilePendingPurchases } from '../billing/reconcile-payments.js';
 import { finishPendingRefunds } from '../billing/refund-purchase.js';
+import { deliverProviderEvents } from '../billing/handle-provider-event.js';
 import { dispatchEmails } from './dispatch-notifications.js';
 import { dispatchWebhooks, startWebhookDispatcher } from './webhook-dispatcher.js';
 import { startScheduler } from './scheduler.js';
@@ -22,6 +23,7 @@ export async function runBillingJobs(deps: BillingDeps): Promise<void> {
   await reconcilePendingPurchases(deps);
   await finishPendingRefunds(deps);
   await runAutoRecharges(deps);
+  await deliverProviderEvents(deps);
   await runPurges(deps);
   await fanOutPendingEvents(deps, null);
   await dispatchEmails(deps);

@@ -10,6 +10,7 @@ const SAMPLES: Record<EventType, Record<string, unknown>> = {
   'overage.limit_reached': { limit_credits: 1_000 },
   'purchase.succeeded': { credits: 500 },
   'purchase.refunded': { purchase_id: 'cp_1', refund_id: 'rf_1', credits: 400, total_cents: 864, credit_note_number: 'CN-000001' },
+  'purchase.disputed': { purchase_id: 'cp_1', dispute_id: 'dsp_1', status: 'lost', frozen_credits: 600, amount_cents: 1_190, currency: 'USD', reason: 'fraudulent', total_cents: 1_190, credit_note_number: 'CN-000002' },
   'payment.failed': { amount_cents: 4_900, failure_code: 'card_declined', number: 'LB-000001' },
   'subscription.changed': { plan: 'team', plan_name: 'Team', scheduled_plan: 'starter', scheduled_plan_name: 'Starter', cancel_at_period_end: false, current_period_end: '2026-12-22T00:00:00.000Z' },
   'subscription.canceled': { ended_at: '2026-12-22T00:00:00.000Z' },

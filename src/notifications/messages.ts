@@ -47,6 +47,23 @@ export function describeEvent(type: EventType, data: Record<string, unknown>, or
         title: 'A credit purchase was refunded',
         body: `${credits(data.credits)} unused purchased credits were taken back from ${orgName} and ${money(data.total_cents)} was paid back to the card. Credit note ${String(data.credit_note_number ?? '')} is in Billing.`,
       };
+    case 'purchase.disputed':
+      if (data.status === 'won') {
+        return {
+          title: 'A card dispute was won',
+          body: `The bank decided the dispute of a credit purchase in ${orgName}'s favour: its ${credits(data.frozen_credits)} frozen credits can be used again.`,
+        };
+      }
+      if (data.status === 'lost') {
+        return {
+          title: 'A card dispute was lost',
+          body: `The bank returned ${money(data.total_cents)} of a credit purchase to the cardholder, so its ${credits(data.frozen_credits)} frozen credits were taken back from ${orgName}. Credit note ${String(data.credit_note_number ?? '')} is in Billing.`,
+        };
+      }
+      return {
+        title: 'A credit purchase is disputed',
+        body: `The cardholder disputed a ${money(data.amount_cents)} credit purchase of ${orgName} with their bank. Its ${credits(data.frozen_credits)} unused credits are frozen until the bank decides; they come back if the dispute is won.`,
+      };
     case 'payment.failed':
       return {
         title: 'A payment failed',

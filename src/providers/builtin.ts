@@ -2,7 +2,18 @@ import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
 import {
+  builtinDisputeEventId,
+  decideBuiltinDispute,
+  findBuiltinCharge,
+  findBuiltinChargeById,
+  openBuiltinDispute,
+  recordBuiltinCharge,
+  recordBuiltinRefund,
+  undeliveredBuiltinDisputes,
+} from '../db/builtin-provider.js';
+import {
   CardRejected,
+  DisputeNotDecidable,
   type CardInput,
   type ChargeOutcome,
   type PaymentMethodInput,
@@ -17,7 +28,9 @@ import {
  * - 4242 4242 4242 4242 (and any other valid number) succeeds;
  * - 4000 0000 0000 0002 is saved but every charge is declined (`card_declined`);
  * - 4000 0000 0000 9995 is saved but charges fail with `insufficient_funds`;
- * - 4000 0000 0000 0341 is saved but charges fail (`card_declined`), as Stripe's attach-then-fail card.
+ * - 4000 0000 0000 0341 is saved but charges fail (`card_declined`), as Stripe's attach-then-fail card;
+ * - 4000 0000 0000 0259 is charged, then the cardholder disputes the charge (a dispute that needs a
+ *   response opens at once); `decideDispute` plays the card network's decision.
  * Numbers are Luhn-checked and expiry is checked against the service's clock. The card's behaviour
  * is kept in its reference (like Stripe's `pm_card_chargeDeclined`), never the number itself.
  * Charges are recorded by idempotency key, so a retried key answers the first outcome.
@@ -27,6 +40,9 @@ const BEHAVIOURS: Record<string, { failureCode: string; message: string } | unde
   '4000000000009995': { failureCode: 'insufficient_funds', message: 'Your card has insufficient funds.' },
   '4000000000000341': { failureCode: 'card_declined', message: 'Your card was declined.' },
 };
+
+/** Charged, then disputed (Stripe's 4000 0000 0000 0259). */
+const DISPUTED_CARD = '4000000000000259';
 
 const REF_PREFIX = 'pm_builtin_';
 
@@ -73,7 +89,7 @@ export function createBuiltinProvider(deps: { db: Db; clock: Clock }): PaymentPr
     async savePaymentMethod({ method }: { customerId: string; method: PaymentMethodInput }): Promise<SavedCard> {
       if (!('card' in method)) throw new CardRejected('unsupported', 'The built-in provider takes card details, not a Stripe payment method.', 'stripe_payment_method_id');
       const digits = checkCard(method.card, deps.clock.now());
-      const behaviour = Object.keys(BEHAVIOURS).includes(digits) ? digits.slice(-4) : 'ok';
+      const behaviour = Object.keys(BEHAVIOURS).includes(digits) || digits === DISPUTED_CARD ? digits.slice(-4) : 'ok';
       return {
         providerRef: `${REF_PREFIX}${behaviour}_${randomBytes(8).toString('hex')}`,
         brand: cardBrand(digits),
@@ -88,43 +104,67 @@ export function createBuiltinProvider(deps: { db: Db; clock: Clock }): PaymentPr
     },
 
     async charge(input): Promise<ChargeOutcome> {
-      const previous = await deps.db.selectFrom('builtin_charges').selectAll().where('idempotency_key', '=', input.idempotencyKey).executeTakeFirst();
+      const previous = await findBuiltinCharge(deps.db, input.idempotencyKey);
       if (previous) return outcomeOf(previous);
       const behaviour = input.providerRef.slice(REF_PREFIX.length).split('_')[0] ?? 'ok';
       const failure = Object.entries(BEHAVIOURS).find(([number]) => number.endsWith(behaviour) && behaviour !== 'ok')?.[1];
-      const row = {
+      const now = deps.clock.now();
+      const stored = await recordBuiltinCharge(deps.db, {
         idempotency_key: input.idempotencyKey,
         charge_id: `ch_builtin_${randomBytes(10).toString('hex')}`,
         amount_cents: input.amountCents,
         currency: input.currency,
-        status: failure ? ('failed' as const) : ('succeeded' as const),
+        status: failure ? 'failed' : 'succeeded',
         failure_code: failure?.failureCode ?? null,
-        created_at: deps.clock.now(),
-      };
-      await deps.db.insertInto('builtin_charges').values(row).onConflict((conflict) => conflict.column('idempotency_key').doNothing()).execute();
-      const stored = await deps.db.selectFrom('builtin_charges').selectAll().where('idempotency_key', '=', input.idempotencyKey).executeTakeFirstOrThrow();
+        created_at: now,
+      });
+      if (stored.status === 'succeeded' && DISPUTED_CARD.endsWith(behaviour)) {
+        await openBuiltinDispute(deps.db, {
+          dispute_id: `du_builtin_${randomBytes(10).toString('hex')}`,
+          charge_id: stored.charge_id,
+          amount_cents: stored.amount_cents,
+          currency: stored.currency,
+          status: 'needs_response',
+          created_at: now,
+        });
+      }
       return outcomeOf(stored);
     },
 
     async refund(input) {
-      const charge = await deps.db.selectFrom('builtin_charges').select(['charge_id', 'amount_cents', 'status']).where('charge_id', '=', input.providerPaymentId).executeTakeFirst();
+      const charge = await findBuiltinChargeById(deps.db, input.providerPaymentId);
       if (!charge || charge.status !== 'succeeded') throw new Error(`The built-in provider has no succeeded charge ${input.providerPaymentId} to refund.`);
-      const row = {
+      const providerRefundId = await recordBuiltinRefund(deps.db, {
         idempotency_key: input.idempotencyKey,
         refund_id: `re_builtin_${randomBytes(10).toString('hex')}`,
         charge_id: charge.charge_id,
         amount_cents: input.amountCents,
         currency: input.currency,
         created_at: deps.clock.now(),
-      };
-      await deps.db.insertInto('builtin_refunds').values(row).onConflict((conflict) => conflict.column('idempotency_key').doNothing()).execute();
-      const stored = await deps.db.selectFrom('builtin_refunds').select('refund_id').where('idempotency_key', '=', input.idempotencyKey).executeTakeFirstOrThrow();
-      return { providerRefundId: stored.refund_id };
+      });
+      return { providerRefundId };
     },
 
     async findCharge(idempotencyKey: string) {
-      const row = await deps.db.selectFrom('builtin_charges').selectAll().where('idempotency_key', '=', idempotencyKey).executeTakeFirst();
+      const row = await findBuiltinCharge(deps.db, idempotencyKey);
       return row ? outcomeOf(row) : null;
+    },
+
+    async undeliveredEvents() {
+      const disputes = await undeliveredBuiltinDisputes(deps.db);
+      return disputes.flatMap((dispute): ProviderEvent[] => {
+        const reported = { providerDisputeId: dispute.dispute_id, providerPaymentId: dispute.charge_id, amountCents: dispute.amount_cents, currency: dispute.currency, reason: 'fraudulent' };
+        const opened: ProviderEvent = { id: builtinDisputeEventId(dispute.dispute_id, 'created'), type: 'dispute.opened', createdAt: dispute.created_at, dispute: { ...reported, outcome: null } };
+        if (dispute.status === 'needs_response' || dispute.closed_at === null) return [opened];
+        const closed: ProviderEvent = { id: builtinDisputeEventId(dispute.dispute_id, 'closed'), type: 'dispute.closed', createdAt: dispute.closed_at, dispute: { ...reported, outcome: dispute.status } };
+        return [opened, closed];
+      });
+    },
+
+    async decideDispute({ providerDisputeId, outcome }) {
+      if (!(await decideBuiltinDispute(deps.db, { disputeId: providerDisputeId, outcome, now: deps.clock.now() }))) {
+        throw new DisputeNotDecidable(`The built-in provider has no open dispute ${providerDisputeId}.`);
+      }
     },
 
     async requestSubscriptionChange({ subscriptionRef, desired }: { subscriptionRef: string | null; desired: SubscriptionState }) {

@@ -45,11 +45,29 @@ export class ProviderUnavailable extends Error {
   override name = 'ProviderUnavailable';
 }
 
+/** The provider cannot decide this dispute here: Stripe's are decided by the bank, or it is closed already. */
+export class DisputeNotDecidable extends Error {
+  override name = 'DisputeNotDecidable';
+}
+
 export interface SubscriptionState {
   readonly orgId: string;
   readonly plan: string;
   readonly scheduledPlan: string | null;
   readonly cancelAtPeriodEnd: boolean;
+}
+
+/** A card dispute as the provider reports it (Stripe's Dispute object; the built-in test card 0259). */
+export interface ProviderDispute {
+  readonly providerDisputeId: string;
+  /** The disputed payment, as the purchase stores it (a PaymentIntent id, or a built-in charge id). */
+  readonly providerPaymentId: string;
+  readonly amountCents: number;
+  readonly currency: string;
+  /** The card network's reason code: fraudulent, product_not_received … */
+  readonly reason: string;
+  /** Closed disputes: won (or closed without a chargeback), or lost. */
+  readonly outcome: 'won' | 'lost' | null;
 }
 
 /** Provider events in our own words; the Stripe adapter maps Stripe's events onto these. */
@@ -63,6 +81,12 @@ export type ProviderEvent =
       readonly providerPaymentId: string;
       readonly metadata: Readonly<Record<string, string>>;
       readonly failureCode?: string | undefined;
+    }
+  | {
+      readonly id: string;
+      readonly type: 'dispute.opened' | 'dispute.closed';
+      readonly createdAt: Date;
+      readonly dispute: ProviderDispute;
     }
   | { readonly id: string; readonly type: 'ignored'; readonly createdAt: Date; readonly providerType: string };
 
@@ -92,6 +116,17 @@ export interface PaymentProvider {
    * unknown, so the caller keeps the refund pending and tries again with the same key.
    */
   refund(input: { providerPaymentId: string; amountCents: number; currency: string; idempotencyKey: string; metadata: Record<string, string> }): Promise<{ providerRefundId: string }>;
+  /**
+   * Events the provider has for us that no webhook brings (the built-in provider's disputes); each is
+   * delivered through the same handler as webhook events, which applies it once by its id.
+   */
+  undeliveredEvents(): Promise<ProviderEvent[]>;
+  /**
+   * Decides an open dispute, as the card network does after the evidence (the built-in provider only:
+   * Stripe's disputes are decided by the bank and arrive as `charge.dispute.closed`). Throws
+   * DisputeNotDecidable when this provider does not decide disputes or knows no such open dispute.
+   */
+  decideDispute(input: { providerDisputeId: string; outcome: 'won' | 'lost' }): Promise<void>;
   /**
    * Asks the provider to change the subscription. The change is applied locally only when the
    * provider confirms it: the built-in provider returns its confirmation events at once, Stripe

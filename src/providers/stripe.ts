@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import Stripe from 'stripe';
 import {
   CardRejected,
+  DisputeNotDecidable,
   ProviderUnavailable,
   type ChargeOutcome,
   type PaymentProvider,
@@ -112,6 +113,15 @@ export function createStripeProvider(options: {
         ),
       );
       return { providerRefundId: refund.id };
+    },
+
+    async undeliveredEvents() {
+      // Stripe sends every event to the webhook.
+      return [];
+    },
+
+    async decideDispute() {
+      throw new DisputeNotDecidable('The card network decides Stripe disputes: submit evidence in the Stripe Dashboard; the outcome arrives as charge.dispute.closed.');
     },
 
     async requestSubscriptionChange({ customerId, subscriptionRef, desired }) {
@@ -365,6 +375,29 @@ function mapEvent(event: Stripe.Event): ProviderEvent {
         type: event.type === 'invoice.paid' ? 'payment.succeeded' : 'payment.failed',
         providerPaymentId: invoicePaymentIntentId(invoice) ?? invoice.id,
         metadata: { ...metadata },
+      };
+    }
+    // A dispute names the PaymentIntent the purchase stores; one without it (a charge made outside
+    // loupe-billing) is not ours. Stripe's `warning_closed` (an inquiry that never became a
+    // chargeback) took no money: for the credits it is a dispute won.
+    case 'charge.dispute.created':
+    case 'charge.dispute.closed': {
+      const dispute = event.data.object;
+      const providerPaymentId = idOf(dispute.payment_intent);
+      if (providerPaymentId === null) return ignored;
+      const closed = event.type === 'charge.dispute.closed';
+      if (closed && !['won', 'lost', 'warning_closed'].includes(dispute.status)) return ignored;
+      return {
+        ...base,
+        type: closed ? 'dispute.closed' : 'dispute.opened',
+        dispute: {
+          providerDisputeId: dispute.id,
+          providerPaymentId,
+          amountCents: dispute.amount,
+          currency: dispute.currency.toUpperCase(),
+          reason: dispute.reason,
+          outcome: closed ? (dispute.status === 'lost' ? 'lost' : 'won') : null,
+        },
       };
     }
     default:

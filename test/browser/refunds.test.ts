@@ -5,7 +5,7 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { addCard, createOrgAt, purchase } from '../support/billing.js';
+import { addCard, CARDS, createOrgAt, purchase } from '../support/billing.js';
 import { HAS_CHROMIUM, loaded, NARROW, shot, signInWithCookie, useBrowserSuite, WIDE, sidewaysScroll } from '../support/browser.js';
 
 describe.skipIf(!HAS_CHROMIUM)('Refunds and credit notes', () => {
@@ -54,5 +54,41 @@ describe.skipIf(!HAS_CHROMIUM)('Refunds and credit notes', () => {
     const refunds = page.locator('section', { has: page.getByRole('heading', { name: 'Refunds' }) });
     await expect.poll(() => refunds.innerText()).toContain(`Credit note ${number}`);
     expect(await refunds.innerText()).toContain('250 credits taken back · $2.98 refunded');
+  });
+
+  it('a disputed purchase: the balance says its credits are frozen, billing history and its invoice say it is disputed; once lost, the credit note is listed', async () => {
+    const h = suite.h;
+    const org = await createOrgAt(h, { plan: 'starter', country: 'DE' });
+    await addCard(h, org, CARDS.disputed);
+    const bought = (await purchase(h, org, 1_000)).json() as { id: string; invoice_id: string };
+
+    await signInWithCookie(suite.context, h, suite.baseUrl, `admin@${org}.test`, 'admin-password');
+    await page.goto('/admin/ai-credits');
+    await page.getByRole('heading', { name: 'AI Credits Usage', level: 1 }).waitFor();
+    const frozen = page.getByTestId('balance-frozen');
+    await expect.poll(() => frozen.innerText(), { timeout: 10_000 }).toContain('1,000 purchased credits are frozen because a card payment for them is disputed');
+    expect(await page.getByRole('main').innerText()).toContain('plus 1,000 frozen');
+    await shot(page, 'balance-frozen-1280');
+
+    await page.goto('/billing');
+    await page.getByRole('heading', { name: 'Billing', exact: true }).waitFor();
+    await loaded(page);
+    const entry = page.locator('ul.history li').filter({ hasText: '1,000 AI credits' });
+    await expect.poll(() => entry.first().innerText(), { timeout: 10_000 }).toContain('Disputed');
+
+    await page.goto(`/billing/invoices/${bought.invoice_id}`);
+    await page.getByRole('heading', { name: /^Invoice LB-/, level: 1 }).waitFor();
+    await expect.poll(() => page.getByTestId('invoice-refund-status').innerText()).toContain('The cardholder disputed this charge with their bank.');
+    await shot(page, 'invoice-disputed-1280');
+
+    const [dispute] = ((await h.api('GET', `/v1/orgs/${org}/disputes`)).json() as { items: { id: string }[] }).items;
+    expect((await h.api('POST', `/v1/orgs/${org}/disputes/${dispute!.id}/decide`, { outcome: 'lost' })).statusCode).toBe(200);
+    await page.reload();
+    await expect.poll(() => page.getByTestId('invoice-refund-status').innerText()).toBe('This purchase was refunded in full.');
+    const refunds = page.locator('section', { has: page.getByRole('heading', { name: 'Refunds' }) });
+    expect(await refunds.innerText()).toContain('1,000 credits taken back · $11.90 refunded');
+    await page.goto('/billing');
+    await page.getByRole('heading', { name: 'Billing', exact: true }).waitFor();
+    await expect.poll(() => page.locator('ul.history li').filter({ hasText: 'Card dispute lost: 1,000 AI credits' }).innerText(), { timeout: 10_000 }).toContain('$11.90');
   });
 });

@@ -419,6 +419,18 @@ describe('payment methods, purchases, invoices', () => {
     await h.expectCleanAudit();
   });
 
+  it('disputes.list shows a disputed test-card purchase frozen; disputes.decide gives the credits back when won', async () => {
+    const id = await newOrg();
+    await loupe.paymentMethods.add(id, { card_number: '4000000000000259', exp_month: 12, exp_year: 2030, cvc: '123' });
+    const bought = await loupe.purchases.create(id, { credits: 1_000 });
+    const [dispute] = (await loupe.disputes.list(id)).items;
+    expect(dispute).toMatchObject({ purchase_id: bought.id, status: 'open', frozen_credits: 1_000 });
+    expect((await loupe.balance.get(id)).purchased).toEqual({ remaining: 0, frozen: 1_000 });
+    expect(await loupe.disputes.decide(id, dispute!.id, { outcome: 'won' })).toMatchObject({ status: 'won' });
+    expect((await loupe.balance.get(id)).purchased).toEqual({ remaining: 1_000, frozen: 0 });
+    await h.expectCleanAudit();
+  });
+
   it('purchases.quote prices a purchase; purchases.create without an idempotency_key gets one made and adds the credits once', async () => {
     const id = await newOrg();
     await loupe.paymentMethods.add(id, TEST_CARD);

@@ -6,6 +6,8 @@ export const CARDS = {
   declined: '4000000000000002',
   insufficientFunds: '4000000000009995',
   failsWhenCharged: '4000000000000341',
+  /** Charged, then disputed by the cardholder (Stripe's test card). */
+  disputed: '4000000000000259',
 } as const;
 
 export async function addCard(h: Harness, org: string, cardNumber: string = CARDS.ok) {

@@ -44,7 +44,7 @@ export async function balance(h: Harness, org: string) {
   return response.json() as {
     available: number | null;
     plan: { granted: number; remaining: number; expires_at: string };
-    purchased: { remaining: number };
+    purchased: { remaining: number; frozen: number };
     promotional: { remaining: number };
     held: number;
     overage: { enabled: boolean; limit: number; used: number; remaining: number | null };

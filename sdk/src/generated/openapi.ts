@@ -1844,6 +1844,8 @@ export interface paths {
                                 remaining: number;
                             };
                             purchased: {
+                                /** @description Purchased credits frozen while a card dispute of their purchase is open: not spendable, not in remaining or available; given back if the dispute is won. */
+                                frozen: number;
                                 remaining: number;
                             };
                         };
@@ -2307,10 +2309,13 @@ export interface paths {
                                 created_at: string;
                                 credits: number;
                                 currency: string;
+                                /** @description The latest card dispute of the charge: open (its unused credits are frozen), won (they were given back) or lost (they were taken back, with a credit note); null when none. */
+                                dispute_status: ("open" | "won" | "lost") | null;
                                 failure_code: string | null;
                                 id: string;
                                 invoice_id: string | null;
-                                refund_status: ("partially_refunded" | "refunded") | null;
+                                /** @description disputed while a card dispute is open; refunded once every credit was taken back or all the money returned; partially_refunded after some; null otherwise. */
+                                refund_status: ("disputed" | "refunded" | "partially_refunded") | null;
                                 /** @description Credits refunded so far (0 when none) */
                                 refunded_credits: number;
                                 /** @enum {string} */
@@ -2379,10 +2384,13 @@ export interface paths {
                             created_at: string;
                             credits: number;
                             currency: string;
+                            /** @description The latest card dispute of the charge: open (its unused credits are frozen), won (they were given back) or lost (they were taken back, with a credit note); null when none. */
+                            dispute_status: ("open" | "won" | "lost") | null;
                             failure_code: string | null;
                             id: string;
                             invoice_id: string | null;
-                            refund_status: ("partially_refunded" | "refunded") | null;
+                            /** @description disputed while a card dispute is open; refunded once every credit was taken back or all the money returned; partially_refunded after some; null otherwise. */
+                            refund_status: ("disputed" | "refunded" | "partially_refunded") | null;
                             /** @description Credits refunded so far (0 when none) */
                             refunded_credits: number;
                             /** @enum {string} */
@@ -2408,10 +2416,13 @@ export interface paths {
                             created_at: string;
                             credits: number;
                             currency: string;
+                            /** @description The latest card dispute of the charge: open (its unused credits are frozen), won (they were given back) or lost (they were taken back, with a credit note); null when none. */
+                            dispute_status: ("open" | "won" | "lost") | null;
                             failure_code: string | null;
                             id: string;
                             invoice_id: string | null;
-                            refund_status: ("partially_refunded" | "refunded") | null;
+                            /** @description disputed while a card dispute is open; refunded once every credit was taken back or all the money returned; partially_refunded after some; null otherwise. */
+                            refund_status: ("disputed" | "refunded" | "partially_refunded") | null;
                             /** @description Credits refunded so far (0 when none) */
                             refunded_credits: number;
                             /** @enum {string} */
@@ -2437,10 +2448,13 @@ export interface paths {
                             created_at: string;
                             credits: number;
                             currency: string;
+                            /** @description The latest card dispute of the charge: open (its unused credits are frozen), won (they were given back) or lost (they were taken back, with a credit note); null when none. */
+                            dispute_status: ("open" | "won" | "lost") | null;
                             failure_code: string | null;
                             id: string;
                             invoice_id: string | null;
-                            refund_status: ("partially_refunded" | "refunded") | null;
+                            /** @description disputed while a card dispute is open; refunded once every credit was taken back or all the money returned; partially_refunded after some; null otherwise. */
+                            refund_status: ("disputed" | "refunded" | "partially_refunded") | null;
                             /** @description Credits refunded so far (0 when none) */
                             refunded_credits: number;
                             /** @enum {string} */
@@ -2729,6 +2743,198 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{org}/disputes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Card disputes of the org’s credit purchases, newest first */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    org: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** @description What the cardholder disputes. */
+                                amount_cents: number;
+                                closed_at: string | null;
+                                /** @description A lost dispute’s credit note: the money the bank returned to the cardholder. */
+                                credit_note_id: string | null;
+                                currency: string;
+                                /** @description The purchase’s unused credits when the dispute opened: frozen while it is open, given back if won, taken back if lost. */
+                                frozen_credits: number;
+                                id: string;
+                                /**
+                                 * Format: date-time
+                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                                 */
+                                opened_at: string;
+                                purchase_id: string;
+                                /** @description The card network’s reason code (fraudulent, product_not_received …). */
+                                reason: string;
+                                /** @enum {string} */
+                                status: "open" | "won" | "lost";
+                            }[];
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{org}/disputes/{id}/decide": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decide an open dispute as the bank would, built-in provider only (platform key)
+         * @description The built-in provider’s stand-in for the card network’s decision: `won` gives the frozen credits back, `lost` takes them back with a credit note for the money returned. With Stripe the bank decides and `charge.dispute.closed` arrives at the webhook: 409 `DISPUTE_NOT_DECIDABLE`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    org: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        outcome: "won" | "lost";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description What the cardholder disputes. */
+                            amount_cents: number;
+                            closed_at: string | null;
+                            /** @description A lost dispute’s credit note: the money the bank returned to the cardholder. */
+                            credit_note_id: string | null;
+                            currency: string;
+                            /** @description The purchase’s unused credits when the dispute opened: frozen while it is open, given back if won, taken back if lost. */
+                            frozen_credits: number;
+                            id: string;
+                            /**
+                             * Format: date-time
+                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                             */
+                            opened_at: string;
+                            purchase_id: string;
+                            /** @description The card network’s reason code (fraudulent, product_not_received …). */
+                            reason: string;
+                            /** @enum {string} */
+                            status: "open" | "won" | "lost";
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -3252,6 +3458,8 @@ export interface paths {
                                  * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
                                  */
                                 period_start: string;
+                                /** @description disputed while a card dispute is open; refunded once every credit was taken back or all the money returned; partially_refunded after some; null otherwise. */
+                                refund_status: ("disputed" | "refunded" | "partially_refunded") | null;
                                 /** @enum {string} */
                                 status: "open" | "paid" | "void";
                                 subtotal_cents: number;
@@ -3352,6 +3560,8 @@ export interface paths {
                              * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
                              */
                             period_start: string;
+                            /** @description disputed while a card dispute is open; refunded once every credit was taken back or all the money returned; partially_refunded after some; null otherwise. */
+                            refund_status: ("disputed" | "refunded" | "partially_refunded") | null;
                             /** @enum {string} */
                             status: "open" | "paid" | "void";
                             subtotal_cents: number;
@@ -3497,6 +3707,8 @@ export interface paths {
                              * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
                              */
                             period_start: string;
+                            /** @description disputed while a card dispute is open; refunded once every credit was taken back or all the money returned; partially_refunded after some; null otherwise. */
+                            refund_status: ("disputed" | "refunded" | "partially_refunded") | null;
                             /** @enum {string} */
                             status: "open" | "paid" | "void";
                             subtotal_cents: number;
@@ -6135,7 +6347,7 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        events?: ("balance.low" | "credits.exhausted" | "overage.limit_warning" | "overage.limit_reached" | "purchase.succeeded" | "purchase.refunded" | "payment.failed" | "subscription.changed" | "subscription.canceled" | "auto_recharge.paused" | "webhook_endpoint.disabled" | "member.invited" | "user_limit.warning" | "user_limit.reached")[];
+                        events?: ("balance.low" | "credits.exhausted" | "overage.limit_warning" | "overage.limit_reached" | "purchase.succeeded" | "purchase.refunded" | "purchase.disputed" | "payment.failed" | "subscription.changed" | "subscription.canceled" | "auto_recharge.paused" | "webhook_endpoint.disabled" | "member.invited" | "user_limit.warning" | "user_limit.reached")[];
                         /** Format: uri */
                         url: string;
                     };

@@ -1,9 +1,10 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { refundPurchase } from '../../billing/refund-purchase.js';
+import { deliverProviderEvents } from '../../billing/handle-provider-event.js';
 import { loadCreditNote } from '../../billing/credit-notes.js';
-import { listCreditNotesOfInvoice, refundTotalsByPurchase } from '../../db/refunds.js';
-import { formatCreditNoteNumber } from '../../domain/refunds.js';
+import { listCreditNotesOfInvoice, purchaseStandings } from '../../db/refunds.js';
+import { formatCreditNoteNumber, refundStatus } from '../../domain/refunds.js';
 import type { BillingDeps } from '../../billing/deps.js';
 import { addPaymentMethod, deletePaymentMethod, listOrgPaymentMethods, makeDefaultPaymentMethod } from '../../billing/payment-methods.js';
 import { purchaseCredits, purchaseView, quotePurchase } from '../../billing/purchase-credits.js';
@@ -36,6 +37,10 @@ const PaymentMethodSchema = Type.Object({
   }),
 });
 
+const RefundStatusSchema = Type.Union([StringEnum(['disputed', 'refunded', 'partially_refunded'] as const), Type.Null()], {
+  description: 'disputed while a card dispute is open; refunded once every credit was taken back or all the money returned; partially_refunded after some; null otherwise.',
+});
+
 const PurchaseSchema = Type.Object({
   id: Type.String(),
   credits: Type.Integer(),
@@ -49,7 +54,10 @@ const PurchaseSchema = Type.Object({
   failure_code: Type.Union([Type.String(), Type.Null()]),
   created_at: Timestamp,
   refunded_credits: Type.Integer({ description: 'Credits refunded so far (0 when none)' }),
-  refund_status: Type.Union([StringEnum(['partially_refunded', 'refunded'] as const), Type.Null()]),
+  refund_status: RefundStatusSchema,
+  dispute_status: Type.Union([StringEnum(['open', 'won', 'lost'] as const), Type.Null()], {
+    description: 'The latest card dispute of the charge: open (its unused credits are frozen), won (they were given back) or lost (they were taken back, with a credit note); null when none.',
+  }),
 });
 
 const RefundSchema = Type.Object({
@@ -81,6 +89,7 @@ const InvoiceSummary = Type.Object({
   issued_at: Timestamp,
   paid_at: Type.Union([Timestamp, Type.Null()]),
   paid_with: Type.Union([Type.Object({ brand: Type.String(), last4: Type.String() }), Type.Null()], { description: 'The card that paid it (the receipt); null while open or when unknown.' }),
+  refund_status: RefundStatusSchema,
 });
 
 const Address = Type.Object({
@@ -213,6 +222,8 @@ export const billingRoutes = (deps: BillingDeps): FastifyPluginAsyncTypebox =>
           paymentMethodId: request.body.payment_method_id,
           idempotencyKey: request.body.idempotency_key,
         });
+        // What the provider reports about the charge besides its outcome (the built-in disputed test card's dispute).
+        if (purchase.status === 'succeeded' && !replayed) await deliverProviderEvents(deps);
         if (purchase.status === 'failed') {
           const problem = problemFor('PAYMENT_DECLINED', `${paymentFailedDescription(purchase.failure_code)} No credits were added.`);
           return sendProblem(reply, { ...problem, ...{ purchase, failure_code: purchase.failure_code } });
@@ -284,8 +295,9 @@ export const billingRoutes = (deps: BillingDeps): FastifyPluginAsyncTypebox =>
       },
       handler: async (request) => {
         const rows = await listPurchases(deps.db, request.params.org, request.query.limit ?? 50);
-        const refunded = await refundTotalsByPurchase(deps.db, request.params.org, rows.map((row) => row.purchase_id));
-        return { items: rows.map((row) => purchaseView(row, refunded.get(row.purchase_id) ?? 0)), next_cursor: null };
+        const standings = await purchaseStandings(deps.db, request.params.org, { purchaseIds: rows.map((row) => row.purchase_id) });
+        const byPurchase = new Map(standings.map((standing) => [standing.purchaseId, standing]));
+        return { items: rows.map((row) => purchaseView(row, byPurchase.get(row.purchase_id))), next_cursor: null };
       },
     });
 
@@ -307,7 +319,8 @@ export const billingRoutes = (deps: BillingDeps): FastifyPluginAsyncTypebox =>
         });
         const { page, next_cursor } = pageOf(rows, limit, (row) => [row.issued_at.toISOString(), row.number]);
         const cards = await findInvoiceCards(deps.db, request.params.org, page.map((row) => row.invoice_id));
-        return { items: page.map((row) => invoiceDocument(row, [], cards.get(row.invoice_id) ?? null)), next_cursor };
+        const statuses = await invoiceRefundStatuses(request.params.org, page.map((row) => row.invoice_id));
+        return { items: page.map((row) => ({ ...invoiceDocument(row, [], cards.get(row.invoice_id) ?? null), refund_status: statuses.get(row.invoice_id) ?? null })), next_cursor };
       },
     });
 
@@ -321,6 +334,12 @@ export const billingRoutes = (deps: BillingDeps): FastifyPluginAsyncTypebox =>
       },
       handler: async (request) => (await upcomingInvoice(deps, request.params.org)) as never,
     });
+
+    /** What refunds and disputes made each credit purchase invoice (null for the others). */
+    const invoiceRefundStatuses = async (orgId: string, invoiceIds: readonly string[]) => {
+      const standings = await purchaseStandings(deps.db, orgId, { invoiceIds });
+      return new Map(standings.map((standing) => [standing.invoiceId, refundStatus(standing)]));
+    };
 
     const InvoiceParams = Type.Object({ org: OrgParams.properties.org, id: Identifier(100) });
     const loadInvoice = async (orgId: string, invoiceId: string) => {
@@ -342,7 +361,8 @@ export const billingRoutes = (deps: BillingDeps): FastifyPluginAsyncTypebox =>
         currency: note.currency,
         issued_at: note.updated_at.toISOString(),
       }));
-      return { ...invoice, credit_notes: creditNotes };
+      const statuses = await invoiceRefundStatuses(orgId, [invoiceId]);
+      return { ...invoice, refund_status: statuses.get(invoiceId) ?? null, credit_notes: creditNotes };
     };
 
     app.get('/v1/orgs/:org/invoices/:id', {

@@ -17,7 +17,10 @@ const Available = { ...NullableCredits, description: 'Credits a new request may 
 const BalanceSchema = Type.Object({
   available: Available,
   plan: Type.Object({ granted: Type.Integer(), remaining: Type.Integer(), expires_at: Timestamp }),
-  purchased: Type.Object({ remaining: Type.Integer() }),
+  purchased: Type.Object({
+    remaining: Type.Integer(),
+    frozen: Type.Integer({ description: 'Purchased credits frozen while a card dispute of their purchase is open: not spendable, not in remaining or available; given back if the dispute is won.' }),
+  }),
   promotional: Type.Object({ remaining: Type.Integer() }),
   held: Type.Integer(),
   overage: Type.Object({ enabled: Type.Boolean(), limit: Type.Integer(), used: Type.Integer(), remaining: NullableCredits }),

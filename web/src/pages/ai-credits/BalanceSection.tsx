@@ -36,7 +36,11 @@ function BalanceFigures({ balance }: { balance: Balance }) {
         <Stat label="Plan credits" testId="balance-plan" note={<div className="muted">remaining of {formatCredits(balance.plan.granted)}</div>}>
           {formatCredits(balance.plan.remaining)}
         </Stat>
-        <Stat label="Purchased credits" testId="balance-purchased" note={<div className="muted">kept until used</div>}>
+        <Stat
+          label="Purchased credits"
+          testId="balance-purchased"
+          note={<div className="muted">{balance.purchased.frozen > 0 ? `plus ${formatCredits(balance.purchased.frozen)} frozen` : 'kept until used'}</div>}
+        >
           {formatCredits(balance.purchased.remaining)}
         </Stat>
         {balance.promotional.remaining > 0 && <Stat label="Promotional credits">{formatCredits(balance.promotional.remaining)}</Stat>}
@@ -52,6 +56,11 @@ function BalanceFigures({ balance }: { balance: Balance }) {
       <p className="period" data-testid="balance-period">
         Current period: {formatDate(balance.period.start)} – {formatDate(balance.period.end)}
       </p>
+      {balance.purchased.frozen > 0 && (
+        <p className="warning-note" data-testid="balance-frozen">
+          {formatCredits(balance.purchased.frozen)} purchased credits are frozen because a card payment for them is disputed with the bank. They cannot be used until the bank decides, and come back if the dispute is won.
+        </p>
+      )}
       {balance.held > 0 && <p className="muted">{formatCredits(balance.held)} credits are held for AI requests in progress.</p>}
       {lowBalanceNote && <p className="warning-note">{lowBalanceNote}</p>}
     </>

@@ -114,6 +114,12 @@ export function describeAction(entry: AuditEntry, names: Names): string {
       return 'Changed the member limits';
     case 'purchase.created':
       return `Bought ${credits(after.credits)} for ${money(after.total_cents)}${after.auto_recharge ? ' (auto-recharge)' : ''}`;
+    case 'purchase.refunded':
+      return `Refunded ${credits(after.credits)} of a credit purchase (${money(after.total_cents)})${after.reason ? `: “${String(after.reason)}”` : ''}`;
+    case 'purchase.disputed':
+      if (after.status === 'won') return `Won the card dispute of a credit purchase: ${credits(after.frozen_credits)} are usable again`;
+      if (after.status === 'lost') return `Lost the card dispute of a credit purchase: ${credits(after.frozen_credits)} were taken back and the bank returned ${money(after.total_cents)} to the cardholder`;
+      return `The cardholder disputed a credit purchase of ${money(after.amount_cents)}: ${credits(after.frozen_credits)} are frozen until it is decided`;
     case 'subscription.change_requested':
       if (typeof after.scheduled_plan === 'string' && after.scheduled_plan !== after.plan) return `Scheduled a change to the ${names.plan(after.scheduled_plan)} plan at the end of the billing period`;
       if (typeof after.plan === 'string' && after.plan !== before.plan) return `Changed the plan from ${names.plan(String(before.plan))} to ${names.plan(after.plan)}`;

@@ -71,7 +71,7 @@ interface HistoryStatus {
   readonly tone: TagTone;
 }
 
-/** Purchases are succeeded, pending or failed; subscription charges carry their invoice's status. */
+/** Purchases are succeeded, pending, failed or disputed; subscription charges carry their invoice's status. */
 const HISTORY_STATUSES: Readonly<Record<string, HistoryStatus>> = {
   succeeded: { label: 'Paid', tone: 'good' },
   paid: { label: 'Paid', tone: 'good' },
@@ -79,6 +79,7 @@ const HISTORY_STATUSES: Readonly<Record<string, HistoryStatus>> = {
   open: { label: 'Due', tone: 'attention' },
   void: { label: 'Void', tone: 'neutral' },
   refunded: { label: 'Refunded', tone: 'neutral' },
+  disputed: { label: 'Disputed', tone: 'attention' },
 };
 
 /** The entry's status in the word an invoice uses (Paid, Due, Void), or Declined, Failed: never the API's code. */
