@@ -9,7 +9,7 @@ import { ProviderUnavailable, type PaymentProvider } from '../src/providers/paym
  * was charged, or the provider cannot be reached before charging. Reconciliation repairs both from
  * the provider's own record: no credits without a payment, no payment without credits.
  */
-type Fault = 'none' | 'lose-answer-after-charge' | 'unreachable-before-charge';
+type Fault = 'none' | 'lose-answer-after-charge' | 'unreachable-before-charge' | 'unreachable';
 let fault: Fault = 'none';
 
 function faulty(inner: PaymentProvider): PaymentProvider {
@@ -20,6 +20,14 @@ function faulty(inner: PaymentProvider): PaymentProvider {
       const outcome = await inner.charge(input);
       if (fault === 'lose-answer-after-charge') throw new ProviderUnavailable('socket hang up after the charge (injected)');
       return outcome;
+    },
+    async savePaymentMethod(input) {
+      if (fault === 'unreachable') throw new ProviderUnavailable('connect ECONNREFUSED 10.0.0.7:443 (injected)');
+      return inner.savePaymentMethod(input);
+    },
+    async requestSubscriptionChange(input) {
+      if (fault === 'unreachable') throw new ProviderUnavailable('socket hang up (injected)');
+      return inner.requestSubscriptionChange(input);
     },
   };
 }
@@ -93,5 +101,24 @@ describe('a period invoice whose charge answer is lost', () => {
     expect(await chargesFor(`invoice:${paid!.id}:attempt:1`)).toHaveLength(1);
     const payments = await h.db.selectFrom('payments').select('status').where('invoice_id', '=', paid!.id).execute();
     expect(payments).toEqual([{ status: 'succeeded' }]);
+  });
+});
+
+describe('a provider that cannot be reached where nothing can go on without it', () => {
+  it('adding a card or changing the plan answers 503 PAYMENT_PROVIDER_UNAVAILABLE with Retry-After, without the provider’s words, and changes nothing', async () => {
+    const org = await createOrgAt(h, { plan: 'starter', region: 'CA' });
+    fault = 'unreachable';
+    const card = await h.api('POST', `/v1/orgs/${org}/payment-methods`, { card_number: '4242424242424242', exp_month: 12, exp_year: 2030, cvc: '123' });
+    const change = await h.api('POST', `/v1/orgs/${org}/subscription/change`, { plan: 'team' });
+    for (const answer of [card, change]) {
+      expect(answer.statusCode, answer.body).toBe(503);
+      expect(answer.headers['content-type']).toContain('application/problem+json');
+      expect(answer.headers['retry-after']).toBe('2');
+      expect(answer.json()).toMatchObject({ code: 'PAYMENT_PROVIDER_UNAVAILABLE' });
+      expect(answer.body).not.toMatch(/10\.0\.0\.7|hang up|injected/);
+    }
+    fault = 'none';
+    expect(((await h.api('GET', `/v1/orgs/${org}/payment-methods`)).json() as { items: unknown[] }).items).toEqual([]);
+    expect(((await h.api('GET', `/v1/orgs/${org}`)).json() as { plan: string }).plan).toBe('starter');
   });
 });

@@ -3,7 +3,7 @@ import { countSeats } from '../identity/seats.js';
 import type { PendingChange, SubscriptionRow } from '../db/schema.js';
 import { findPlan, isUpgrade } from '../domain/plans.js';
 import { Failure, invalidFields } from '../domain/failures.js';
-import { ProviderUnavailable, type SubscriptionState } from '../providers/payments.js';
+import type { SubscriptionState } from '../providers/payments.js';
 import type { BillingDeps } from './deps.js';
 import { handleProviderEvent } from './handle-provider-event.js';
 import { ensureCustomer } from './provider-customer.js';
@@ -101,12 +101,8 @@ async function requestChange(
       now: deps.clock.now(),
     });
   });
-  const answer = await deps.provider
-    .requestSubscriptionChange({ customerId, subscriptionRef: subscription.provider_subscription_id, desired })
-    .catch((error: unknown) => {
-      if (error instanceof ProviderUnavailable) throw new Failure('PAYMENT_PROVIDER_UNAVAILABLE', 'The payment provider did not answer; the plan is unchanged. Try again.');
-      throw error;
-    });
+  // A provider outage leaves the plan unchanged (the change applies only on its confirmation): 503.
+  const answer = await deps.provider.requestSubscriptionChange({ customerId, subscriptionRef: subscription.provider_subscription_id, desired });
   if (answer.subscriptionRef !== subscription.provider_subscription_id) {
     await deps.db.updateTable('subscriptions').set({ provider_subscription_id: answer.subscriptionRef }).where('org_id', '=', subscription.org_id).execute();
   }

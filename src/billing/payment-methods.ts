@@ -3,7 +3,7 @@ import { findPaymentMethod, insertPaymentMethod, latestFailedCharges, listPaymen
 import { retryOpenInvoicesNow } from '../db/invoices.js';
 import { Failure, invalidFields } from '../domain/failures.js';
 import { paymentFailedDescription } from '../domain/payment-failures.js';
-import { CardRejected, ProviderUnavailable, type PaymentMethodInput } from '../providers/payments.js';
+import { CardRejected, type PaymentMethodInput } from '../providers/payments.js';
 import type { BillingDeps } from './deps.js';
 import { newId } from '../domain/ids.js';
 import { recordAudit } from '../audit/record-audit.js';
@@ -53,7 +53,6 @@ export async function addPaymentMethod(deps: BillingDeps, input: { orgId: string
       if (error.code === 'card_declined') throw new Failure('PAYMENT_DECLINED', error.message);
       throw new Failure('CARD_INVALID', error.message, { [error.field]: [error.message] });
     }
-    if (error instanceof ProviderUnavailable) throw new Failure('PAYMENT_PROVIDER_UNAVAILABLE');
     throw error;
   });
   const paymentMethodId = newId('pm');
@@ -103,10 +102,7 @@ export async function makeDefaultPaymentMethod(deps: BillingDeps, input: { orgId
 export async function deletePaymentMethod(deps: BillingDeps, input: { orgId: string; paymentMethodId: string }): Promise<void> {
   const method = await findPaymentMethod(deps.db, input.orgId, input.paymentMethodId);
   if (!method) throw new Failure('PAYMENT_METHOD_NOT_FOUND');
-  await deps.provider.removePaymentMethod(method.provider_ref).catch((error: unknown) => {
-    if (error instanceof ProviderUnavailable) throw new Failure('PAYMENT_PROVIDER_UNAVAILABLE');
-    throw error;
-  });
+  await deps.provider.removePaymentMethod(method.provider_ref);
   await deps.db.transaction().execute(async (tx) => {
     await lockPaymentMethods(tx, input.orgId);
     // Read again under the lock: a simultaneous call may have removed it or moved the default.

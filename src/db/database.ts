@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
+import { DatabaseUnavailable, isConnectionFailure } from './errors.js';
 
 // int8 columns and ::bigint sums come back as strings by default. Every credit and cent figure is
 // bounded far below 2^53 (see domain/credits.ts), so a Number is exact; check it anyway.
@@ -15,8 +16,55 @@ export type Db = Kysely<Database>;
 /** Each Kysely instance's pool, for the few hot reads that run as named prepared statements. */
 const pools = new WeakMap<object, pg.Pool>();
 
+type QueryCallback = (error: Error | null, result?: unknown) => void;
+
+/**
+ * A pool whose connection failures have a class of their own (DatabaseUnavailable): a failed connect,
+ * and a query failing on a client whose connection ended, are outages whatever the driver's message.
+ */
+class OutageAwarePool extends pg.Pool {
+  override connect(): Promise<pg.PoolClient>;
+  override connect(callback: (error: Error | undefined, client: pg.PoolClient | undefined, done: (release?: unknown) => void) => void): void;
+  override connect(callback?: (error: Error | undefined, client: pg.PoolClient | undefined, done: (release?: unknown) => void) => void): Promise<pg.PoolClient> | void {
+    if (callback) {
+      super.connect((error, client, done) => callback(error ? (unavailable('could not connect to PostgreSQL', error) as Error) : undefined, client ? observed(client) : client, done));
+      return;
+    }
+    return super.connect().then(observed, (error: unknown) => {
+      throw unavailable('could not connect to PostgreSQL', error);
+    });
+  }
+}
+
+function unavailable(what: string, error: unknown): unknown {
+  return isConnectionFailure(error) && !(error instanceof DatabaseUnavailable) ? new DatabaseUnavailable(what, { cause: error }) : error;
+}
+
+const observedClients = new WeakSet<pg.PoolClient>();
+
+/** Marks the client lost when its connection ends, and maps a query's failure on a lost client. */
+function observed(client: pg.PoolClient): pg.PoolClient {
+  if (observedClients.has(client)) return client;
+  observedClients.add(client);
+  let lost = false;
+  client.on('end', () => (lost = true));
+  client.on('error', () => (lost = true));
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  const mapped = (error: unknown) => (lost ? unavailable('the connection to PostgreSQL was lost', error) : error);
+  (client as { query: unknown }).query = (...args: unknown[]) => {
+    const last = args.at(-1);
+    if (typeof last === 'function') {
+      const callback = last as QueryCallback;
+      return query(...args.slice(0, -1), (error: Error | null, result?: unknown) => callback(error ? (mapped(error) as Error) : null, result));
+    }
+    const result = query(...args);
+    return result instanceof Promise ? result.catch((error: unknown) => Promise.reject(mapped(error))) : result;
+  };
+  return client;
+}
+
 export function connectDatabase(options: { url: string; poolSize?: number }): Db {
-  const pool = new pg.Pool({
+  const pool = new OutageAwarePool({
     connectionString: options.url,
     max: options.poolSize ?? 20,
     // A request that cannot get a connection quickly should fail, not queue without bound.

@@ -1,6 +1,7 @@
 /**
  * The one catalogue of expected failures. Use cases throw `Failure`; the HTTP layer turns it into
- * problem+json with the status and title named here. Codes are part of the public contract.
+ * problem+json with the status and title named here, and a Retry-After header where the entry says
+ * a retry may succeed. Codes are part of the public contract.
  */
 export const FAILURES = {
   VALIDATION_FAILED: { status: 422, title: 'The request has invalid fields' },
@@ -28,7 +29,7 @@ export const FAILURES = {
   CARD_INVALID: { status: 422, title: 'The card details are not valid' },
   NO_PAYMENT_METHOD: { status: 422, title: 'Add a payment method first' },
   PAYMENT_METHOD_NOT_FOUND: { status: 404, title: 'Payment method not found' },
-  PAYMENT_PROVIDER_UNAVAILABLE: { status: 503, title: 'The payment provider did not answer; nothing was charged twice, retry with the same key' },
+  PAYMENT_PROVIDER_UNAVAILABLE: { status: 503, title: 'The payment provider did not answer; nothing was charged twice, retry with the same key', retryAfterSeconds: 2 },
   INVOICE_NOT_FOUND: { status: 404, title: 'Invoice not found' },
   INVOICE_NOT_OPEN: { status: 409, title: 'The invoice is not open: nothing is due on it' },
   PURCHASE_NOT_FOUND: { status: 404, title: 'Credit purchase not found' },
@@ -52,15 +53,21 @@ export const FAILURES = {
   FEATURE_NOT_ON_PLAN: { status: 422, title: 'This AI module is not part of the plan' },
   INSUFFICIENT_CREDITS: { status: 422, title: 'Not enough credits for this adjustment' },
   CLOCK_CANNOT_GO_BACK: { status: 422, title: 'The test clock only moves forward' },
-  OVERLOADED: { status: 429, title: 'Too many requests are waiting; retry shortly' },
+  OVERLOADED: { status: 429, title: 'Too many requests are waiting; retry shortly', retryAfterSeconds: 1 },
   RATE_LIMITED: { status: 429, title: 'Too many requests from this client; retry shortly' },
   LOGIN_LOCKED: { status: 429, title: 'Too many failed sign-ins; try again later' },
   LAST_API_KEY: { status: 409, title: 'The last active platform key cannot be revoked' },
-  NOT_READY: { status: 503, title: 'The service is not ready' },
+  NOT_READY: { status: 503, title: 'The service is not ready', retryAfterSeconds: 1 },
   INTERNAL: { status: 500, title: 'Internal error' },
-} as const satisfies Record<string, { status: number; title: string }>;
+} as const satisfies Record<string, { status: number; title: string; retryAfterSeconds?: number }>;
 
 export type FailureCode = keyof typeof FAILURES;
+
+/** Seconds after which a retry of this failure may succeed (sent as Retry-After); undefined: do not retry as is. */
+export function retryAfterOf(code: FailureCode): number | undefined {
+  const entry = FAILURES[code];
+  return 'retryAfterSeconds' in entry ? entry.retryAfterSeconds : undefined;
+}
 
 export type FieldErrors = Record<string, string[]>;
 
@@ -70,7 +77,7 @@ export class Failure extends Error {
     readonly code: FailureCode,
     detail?: string,
     readonly errors?: FieldErrors,
-    /** Seconds after which a retry may succeed (429, 503): sent as Retry-After. */
+    /** Seconds after which a retry may succeed, when this instance knows better than the catalogue: sent as Retry-After. */
     readonly retryAfterSeconds?: number,
   ) {
     super(detail ?? FAILURES[code].title);

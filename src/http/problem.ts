@@ -1,6 +1,7 @@
 import { isDatabaseUnavailable } from '../db/errors.js';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { FAILURES, Failure, type FailureCode, type FieldErrors } from '../domain/failures.js';
+import { FAILURES, Failure, retryAfterOf, type FailureCode, type FieldErrors } from '../domain/failures.js';
+import { ProviderUnavailable } from '../providers/payments.js';
 import { InvariantViolation } from '../domain/credits.js';
 
 /**
@@ -28,7 +29,10 @@ export function problemFor(code: FailureCode, detail?: string, errors?: FieldErr
   };
 }
 
+/** Sends a problem, with the catalogue's Retry-After unless the failure set its own. */
 export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply {
+  const retryAfter = retryAfterOf(problem.code);
+  if (retryAfter !== undefined && !reply.hasHeader('retry-after')) reply.header('retry-after', String(retryAfter));
   return reply.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
 }
 
@@ -87,7 +91,6 @@ const FASTIFY_CODES: Partial<Record<string, FailureCode>> = {
 export function handleError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (error instanceof Failure) {
     if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
-    else if (error.code === 'OVERLOADED') reply.header('retry-after', '1');
     return sendProblem(reply, problemFor(error.code, error.message, error.errors));
   }
   const fastifyError = error as FastifyError;
@@ -102,7 +105,13 @@ export function handleError(error: FastifyError | Error, request: FastifyRequest
   if (fastifyError.statusCode !== undefined && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
     return sendProblem(reply, { ...problemFor('VALIDATION_FAILED', error.message), status: fastifyError.statusCode, title: 'Bad request' });
   }
-  if (isDatabaseUnavailable(error)) return sendProblem(reply.header('retry-after', '1'), problemFor('NOT_READY', 'The database is not reachable; retry shortly.'));
+  if (isDatabaseUnavailable(error)) return sendProblem(reply, problemFor('NOT_READY', 'The database is not reachable; retry shortly.'));
+  // The one place a provider outage becomes an answer; use cases that can go on without the
+  // provider's answer (a purchase left pending, a refund finished later) catch it themselves.
+  if (error instanceof ProviderUnavailable) {
+    request.log.warn({ err: error }, 'payment provider unavailable');
+    return sendProblem(reply, problemFor('PAYMENT_PROVIDER_UNAVAILABLE'));
+  }
   const label = error instanceof InvariantViolation ? 'ledger invariant broken' : 'unexpected error';
   request.log.error({ err: error }, label);
   return sendProblem(reply, problemFor('INTERNAL', 'The request failed on our side; nothing was changed.'));

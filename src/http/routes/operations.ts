@@ -28,7 +28,7 @@ export const operationsRoutes = (deps: { db: Db; metrics: Registry; paymentsProv
         const timeout = new Promise<false>((resolve) => setTimeout(resolve, READY_TIMEOUT_MS, false).unref());
         const ping = sql`SELECT 1`.execute(deps.db).then(() => true, () => false);
         if (await Promise.race([ping, timeout])) return { status: 'ready' as const };
-        return sendProblem(reply.header('retry-after', '1'), problemFor('NOT_READY', 'The database does not answer.'));
+        return sendProblem(reply, problemFor('NOT_READY', 'The database does not answer.'));
       },
     });
 
