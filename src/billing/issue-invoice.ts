@@ -2,7 +2,7 @@ import type { Db } from '../db/database.js';
 import type { OrgRow } from '../db/schema.js';
 import { insertInvoice, type InvoiceRow } from '../db/invoices.js';
 import { assertInvoiceTotals, invoiceTotals, type InvoiceDocument, type InvoiceLine, type PostalAddress } from '../domain/invoices.js';
-import { computeTax, type TaxResult } from '../domain/tax.js';
+import { computeTax, type TaxInput, type TaxResult } from '../domain/tax.js';
 import type { BillingDeps } from './deps.js';
 import { newId } from '../domain/ids.js';
 
@@ -25,13 +25,17 @@ export function customerAddress(org: OrgRow): PostalAddress {
 }
 
 /** Tax on `amountCents` for this org, by its billing address (SPEC §8). */
-export function taxFor(deps: BillingDeps, org: OrgRow, amountCents: number): TaxResult {
-  return computeTax({
+/** Who sells and who buys, as tax is decided: the seller's and the org's billing addresses, its VAT id. */
+export function taxParties(deps: BillingDeps, org: OrgRow): Omit<TaxInput, 'amountCents'> {
+  return {
     seller: { country: deps.seller.country, region: deps.seller.region },
     customer: { country: org.billing_address.country, region: org.billing_address.region },
     vatId: org.vat_id,
-    amountCents,
-  });
+  };
+}
+
+export function taxFor(deps: BillingDeps, org: OrgRow, amountCents: number): TaxResult {
+  return computeTax({ ...taxParties(deps, org), amountCents });
 }
 
 /**

@@ -8,11 +8,11 @@ import { loadOrgTerms } from './org-terms.js';
 import { addGrant } from '../domain/ledger.js';
 import { assertInvariant } from '../domain/credits.js';
 import { Failure } from '../domain/failures.js';
-import { lineAmount } from '../domain/invoices.js';
+import { priceCreditPurchase, purchaseRangeProblem, type PurchaseTerms } from '../domain/credit-purchase.js';
 import { ProviderUnavailable, type ChargeOutcome } from '../providers/payments.js';
 import type { BillingDeps } from './deps.js';
 import { newId } from '../domain/ids.js';
-import { issueInvoice, taxFor } from './issue-invoice.js';
+import { issueInvoice, taxParties } from './issue-invoice.js';
 import { withOrgLedger } from './org-ledger.js';
 import { maintainOrg } from './maintain-org.js';
 import { cardToCharge } from './payment-methods.js';
@@ -84,15 +84,14 @@ export async function purchaseCredits(deps: BillingDeps, input: PurchaseInput): 
   await maintainOrg(deps, input.orgId);
   const loaded = await loadOrgTerms(deps, input.orgId);
   const { terms } = loaded;
-  checkRange(input.credits, terms.purchaseMinCredits, terms.purchaseMaxCredits);
+  checkRange(input.credits, terms);
   if (loaded.subscription.status === 'canceled') throw new Failure('SUBSCRIPTION_INACTIVE', 'Resubscribe before buying credits.');
   const requestHash = createHash('sha256').update(JSON.stringify([input.credits, input.paymentMethodId ?? null])).digest('hex');
   const previous = await findPurchaseByKey(deps.db, input.orgId, input.idempotencyKey);
   if (previous) return { replayed: true, purchase: await answerDuplicate(deps, previous, requestHash) };
 
   const card = await cardToCharge(deps.db, input.orgId, input.paymentMethodId);
-  const amountCents = lineAmount(input.credits, terms.creditPriceCents);
-  const tax = taxFor(deps, loaded.org, amountCents);
+  const price = priceCreditPurchase({ credits: input.credits, terms, tax: taxParties(deps, loaded.org) });
   const now = deps.clock.now();
   const purchaseId = newId('cp');
   const purchaseRow = {
@@ -101,11 +100,11 @@ export async function purchaseCredits(deps: BillingDeps, input: PurchaseInput): 
     idempotency_key: input.idempotencyKey,
     request_hash: requestHash,
     credits: input.credits,
-    unit_price_cents: terms.creditPriceCents,
-    amount_cents: amountCents,
-    tax_cents: tax.taxCents,
-    total_cents: amountCents + tax.taxCents,
-    currency: terms.currency,
+    unit_price_cents: price.unitPriceCents,
+    amount_cents: price.amountCents,
+    tax_cents: price.taxCents,
+    total_cents: price.totalCents,
+    currency: price.currency,
     status: 'pending' as const,
     failure_code: null,
     payment_method_id: card.payment_method_id,
@@ -158,26 +157,25 @@ export async function purchaseCredits(deps: BillingDeps, input: PurchaseInput): 
 export async function quotePurchase(deps: BillingDeps, input: { orgId: string; credits: number }) {
   const loaded = await loadOrgTerms(deps, input.orgId);
   const { terms } = loaded;
-  checkRange(input.credits, terms.purchaseMinCredits, terms.purchaseMaxCredits);
-  const amountCents = lineAmount(input.credits, terms.creditPriceCents);
-  const tax = taxFor(deps, loaded.org, amountCents);
+  checkRange(input.credits, terms);
+  const price = priceCreditPurchase({ credits: input.credits, terms, tax: taxParties(deps, loaded.org) });
   return {
-    credits: input.credits,
-    unit_price_cents: terms.creditPriceCents,
-    amount_cents: amountCents,
-    tax_cents: tax.taxCents,
-    total_cents: amountCents + tax.taxCents,
-    currency: terms.currency,
-    tax: tax.lines,
-    tax_note: tax.note,
+    credits: price.credits,
+    unit_price_cents: price.unitPriceCents,
+    amount_cents: price.amountCents,
+    tax_cents: price.taxCents,
+    total_cents: price.totalCents,
+    currency: price.currency,
+    tax: price.taxLines,
+    tax_note: price.taxNote,
     min_credits: terms.purchaseMinCredits,
     max_credits: terms.purchaseMaxCredits,
   };
 }
 
-function checkRange(credits: number, min: number, max: number): void {
-  if (!Number.isSafeInteger(credits) || credits < min || credits > max) {
-    const message = `must be a whole number from ${min.toLocaleString('en-US')} to ${max.toLocaleString('en-US')}`;
+function checkRange(credits: number, terms: PurchaseTerms): void {
+  if (purchaseRangeProblem(credits, terms) !== null) {
+    const message = `must be a whole number from ${terms.purchaseMinCredits.toLocaleString('en-US')} to ${terms.purchaseMaxCredits.toLocaleString('en-US')}`;
     throw new Failure('PURCHASE_OUT_OF_RANGE', `Credits ${message} per purchase.`, { credits: [message] });
   }
 }

@@ -4,6 +4,7 @@ import { LoadFailed, Loading } from '../../components/Status.js';
 import { formatCredits, formatMoney } from '../../format.js';
 import type { CreditQuote, PaymentMethod } from '../../types.js';
 import type { CreditPrice } from './credit-price.js';
+import { creditsPriceCents } from '../../../../src/domain/credit-purchase.js';
 
 /**
  * What the purchase of the amount typed charges: credits and price, tax and total once the quote is
@@ -35,7 +36,7 @@ export function PurchaseReview({
   return (
     <>
       <p className="purchase-total" data-testid="purchase-total">
-        {formatCredits(credits)} credits = {formatMoney(credits * price.unitCents, price.currency)}
+        {formatCredits(credits)} credits = {formatMoney(creditsPriceCents(credits, price.unitCents), price.currency)}
       </p>
       {quoteCurrent && quote.data ? (
         <QuoteLines quote={quote.data} card={card} />

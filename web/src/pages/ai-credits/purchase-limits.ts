@@ -1,5 +1,6 @@
 import { formatCredits } from '../../format.js';
 import { DEFAULT_PURCHASE_MAX_CREDITS, DEFAULT_PURCHASE_MIN_CREDITS } from '../../../../src/domain/plans.js';
+import { purchaseRangeProblem } from '../../../../src/domain/credit-purchase.js';
 
 /** The limits of one purchase until a quote tells the org's own (a contract may change them): the server's defaults. */
 export const PURCHASE_MIN = DEFAULT_PURCHASE_MIN_CREDITS;
@@ -16,8 +17,15 @@ export interface PurchaseLimits {
 export function purchaseProblem(text: string, limits: PurchaseLimits): string | null {
   const trimmed = text.trim();
   if (trimmed === '' || !/^\d+$/.test(trimmed)) return 'Enter a whole number of credits';
-  const credits = Number(trimmed);
-  if (credits < limits.min) return `Minimum purchase is ${formatCredits(limits.min)} credits`;
-  if (credits > limits.max) return `Maximum purchase is ${formatCredits(limits.max)} credits per transaction`;
-  return null;
+  // The server's own rule (domain/credit-purchase.ts), in the page's words.
+  switch (purchaseRangeProblem(Number(trimmed), { purchaseMinCredits: limits.min, purchaseMaxCredits: limits.max })) {
+    case 'not_whole':
+      return 'Enter a whole number of credits';
+    case 'below_minimum':
+      return `Minimum purchase is ${formatCredits(limits.min)} credits`;
+    case 'above_maximum':
+      return `Maximum purchase is ${formatCredits(limits.max)} credits per transaction`;
+    case null:
+      return null;
+  }
 }
