@@ -6,7 +6,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { addCard, CARDS, createOrgAt, purchase } from '../support/billing.js';
-import { HAS_CHROMIUM, loaded, NARROW, shot, signInWithCookie, useBrowserSuite, WIDE, sidewaysScroll } from '../support/browser.js';
+import { expectNoAxeViolations, HAS_CHROMIUM, loaded, NARROW, shot, signInWithCookie, useBrowserSuite, WIDE, sidewaysScroll } from '../support/browser.js';
 
 describe.skipIf(!HAS_CHROMIUM)('Refunds and credit notes', () => {
   const suite = useBrowserSuite();
@@ -68,6 +68,7 @@ describe.skipIf(!HAS_CHROMIUM)('Refunds and credit notes', () => {
     const frozen = page.getByTestId('balance-frozen');
     await expect.poll(() => frozen.innerText(), { timeout: 10_000 }).toContain('1,000 purchased credits are frozen because a card payment for them is disputed');
     expect(await page.getByRole('main').innerText()).toContain('plus 1,000 frozen');
+    await expectNoAxeViolations(page, 'AI Credits Usage with frozen credits');
     await shot(page, 'balance-frozen-1280');
 
     await page.goto('/billing');
@@ -79,6 +80,7 @@ describe.skipIf(!HAS_CHROMIUM)('Refunds and credit notes', () => {
     await page.goto(`/billing/invoices/${bought.invoice_id}`);
     await page.getByRole('heading', { name: /^Invoice LB-/, level: 1 }).waitFor();
     await expect.poll(() => page.getByTestId('invoice-refund-status').innerText()).toContain('The cardholder disputed this charge with their bank.');
+    await expectNoAxeViolations(page, 'a disputed invoice');
     await shot(page, 'invoice-disputed-1280');
 
     const [dispute] = ((await h.api('GET', `/v1/orgs/${org}/disputes`)).json() as { items: { id: string }[] }).items;
