@@ -13,7 +13,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../src/config.js';
 import { startHarness, type Harness } from './support/harness.js';
 import { addCard, CARDS, createOrgAt, purchase } from './support/billing.js';
-import { authorize, balance, leavePlanCredits, record } from './support/metering.js';
+import { advance, authorize, balance, leavePlanCredits, record } from './support/metering.js';
 import { as, signIn } from './support/sessions.js';
 import { deliverStripeEvent, stripeEvent } from './support/stripe-events.js';
 
@@ -264,5 +264,20 @@ describe('Stripe disputes at the webhook', () => {
     // The built-in provider knows no such dispute: Stripe's bank decides it.
     expect((await decide(org, dispute!.id, 'won')).json()).toMatchObject({ code: 'DISPUTE_NOT_DECIDABLE' });
     expect((await balance(h, org)).purchased).toEqual({ remaining: 0, frozen: 1_000 });
+  });
+
+  // Last in the file: it moves the test clock 70 days on.
+  it('an org purged with an open dispute and a lost one: the disputes and credit notes stay archived, the audit stays clean', async () => {
+    const org = await orgWithCard(CARDS.disputed);
+    await buy(org, 500);
+    await buy(org, 700);
+    const [newest] = await disputes(org);
+    expect((await decide(org, newest!.id, 'lost')).statusCode).toBe(200);
+    expect((await h.api('POST', `/v1/orgs/${org}/subscription/cancel`)).statusCode).toBe(202);
+    await advance(h, { seconds: 70 * 86_400 });
+    const row = await h.db.selectFrom('orgs').select('purged_at').where('org_id', '=', org).executeTakeFirstOrThrow();
+    expect(row.purged_at).not.toBeNull();
+    expect(await h.db.selectFrom('disputes').select('status').where('org_id', '=', org).orderBy('status').execute()).toEqual([{ status: 'lost' }, { status: 'open' }]);
+    expect(await h.db.selectFrom('refunds').select('kind').where('org_id', '=', org).execute()).toEqual([{ kind: 'dispute_lost' }]);
   });
 });

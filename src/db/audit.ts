@@ -193,12 +193,15 @@ const CHECKS: Record<string, (orgId: string | null, now: Date) => ReturnType<typ
     SELECT coalesce(o.org_id, e.org_id) AS org_id,
       format('grant %s: frozen entries %s credits, open disputes %s', coalesce(o.grant_id, e.grant_id), coalesce(e.credits, 0), coalesce(o.credits, 0)) AS detail
     FROM open o FULL JOIN entries e ON e.org_id = o.org_id AND e.grant_id = o.grant_id
+    -- A purged org's ledger is gone while its disputes stay with the financial archive.
+    JOIN orgs g ON g.org_id = coalesce(o.org_id, e.org_id) AND g.purged_at IS NULL
     WHERE coalesce(e.credits, 0) <> coalesce(o.credits, 0)`,
 
   'a lost dispute took back its frozen credits with a credit note, a won one gave them back': (orgId) => sql`
     SELECT d.org_id, format('dispute %s is %s with %s frozen credits; refund %s (%s, %s credits); given back %s', d.dispute_id, d.status, d.frozen_credits,
       coalesce(r.refund_id, 'none'), coalesce(r.kind, '-'), coalesce(r.credits::text, '-'), coalesce(w.credits, 0)) AS detail
     FROM disputes d
+    JOIN orgs o ON o.org_id = d.org_id AND o.purged_at IS NULL
     LEFT JOIN refunds r ON r.org_id = d.org_id AND r.refund_id = d.refund_id
     LEFT JOIN LATERAL (SELECT sum(e.credits)::bigint AS credits FROM ledger_entries e
       WHERE e.org_id = d.org_id AND e.grant_id = d.grant_id AND e.reason = 'dispute_won' AND e.account <> 'frozen') w ON true
