@@ -109,10 +109,14 @@ describe.skipIf(!HAS_CHROMIUM)('the AI Credits & Billing help page, followed in 
       expect(await page.getByText('Maximum purchase is 100,000 credits per transaction').count()).toBe(0);
     }
 
-    await page.waitForTimeout(300);
-    expect(purchases.map((request) => request.url())).toEqual([]);
-    expect((await balance(h, org)).purchased.remaining).toBe(0);
-    expect(await topBalance()).toBe('2,000');
+    // Nothing was sent so far: the browser sends requests in order, so once a valid purchase has
+    // gone through, every request the refused amounts could have caused would be ahead of it.
+    await amount.fill('100');
+    await button('Purchase Credits').click();
+    await page.getByRole('status').filter({ hasText: '100 credits added to your balance.' }).waitFor();
+    expect(purchases.map((request) => request.postDataJSON() as { credits: number }).map((body) => body.credits)).toEqual([100]);
+    expect((await balance(h, org)).purchased.remaining).toBe(100);
+    await eventually(topBalance).toBe('2,100');
   });
 
   it('a declined card: the decline is shown and the balance is unchanged', async () => {
@@ -143,15 +147,13 @@ describe.skipIf(!HAS_CHROMIUM)('the AI Credits & Billing help page, followed in 
     await enabled.check();
     // Enter your Monthly overage limit (credits).
     const limit = page.getByLabel('Monthly overage limit (credits)');
-    const settingsWrites: string[] = [];
+    const settingsWrites: unknown[] = [];
     page.on('request', (request) => {
-      if (request.method() === 'PUT' && request.url().includes('/settings/on-demand')) settingsWrites.push(request.url());
+      if (request.method() === 'PUT' && request.url().includes('/settings/on-demand')) settingsWrites.push(request.postDataJSON());
     });
     await limit.fill('-5');
     await page.getByText('Enter a whole number of credits, 0 or more').waitFor();
     if (await button('Save Settings').isEnabled()) await button('Save Settings').click();
-    await page.waitForTimeout(300);
-    expect(settingsWrites).toEqual([]);
     await limit.fill('0');
     await eventually(() => page.getByTestId('overage-cap-money').textContent()).toContain('No cap on extra spend');
     await limit.fill('1000');
@@ -160,6 +162,8 @@ describe.skipIf(!HAS_CHROMIUM)('the AI Credits & Billing help page, followed in 
     // Click Save Settings.
     await button('Save Settings').click();
     await page.getByRole('status').filter({ hasText: 'Settings saved.' }).waitFor();
+    // The refused -5 sent nothing: the one write, in request order, is this save.
+    expect(settingsWrites).toEqual([{ enabled: true, monthly_limit_credits: 1_000 }]);
     expect((await h.api('GET', `/v1/orgs/${org}/settings/on-demand`)).json()).toEqual({ enabled: true, monthly_limit_credits: 1_000 });
 
     await page.reload();
@@ -406,7 +410,8 @@ describe.skipIf(!HAS_CHROMIUM)('the AI Credits & Billing help page, followed in 
         if (name === 'reports') {
           await eventually(() => button('By feature').getAttribute('aria-pressed')).toBe('true');
           await page.getByText(/At the last 7 days' rate/).first().waitFor();
-          await page.waitForTimeout(1_500); // the chart's entry animation
+          // The chart has drawn its bars (no animation) and is not waiting for a newer answer.
+          await page.locator('.reports-chart:not(.updating) .recharts-bar-rectangle').first().waitFor();
         }
         await eventually(topBalance).toMatch(/\d/);
         await shot(page, `${name}-${width}`);

@@ -21,13 +21,30 @@ const KEY = 'lb_sk_faults_0123456789abcdefghij';
 const KILLS = 10;
 const CLIENTS = 12;
 
+/**
+ * The kill moments come from a seeded generator (mulberry32) so that a failing run can be replayed:
+ * the seed is printed, and LOUPE_CRASH_SEED=<seed> runs the same moments again.
+ */
+const SEED = Number(process.env.LOUPE_CRASH_SEED ?? Math.floor(Math.random() * 2 ** 32));
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let value = state;
+    value = Math.imul(value ^ (value >>> 15), value | 1);
+    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
+    return ((value ^ (value >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+const random = seededRandom(SEED);
+
 let postgres: EmbeddedDatabase;
 let dataDir: string;
 let databaseUrl: string;
 let db: Db;
 let port = 0;
 let server: ChildProcess | null = null;
-const figures = { kills: 0, acknowledged: 0, retries: 0, lost: 0, doubled: 0, postgresRestarts: 0, notReadyAnswers: 0 };
+const figures = { seed: SEED, kills: 0, acknowledged: 0, retries: 0, lost: 0, doubled: 0, postgresRestarts: 0, notReadyAnswers: 0 };
 
 async function startServer(): Promise<void> {
   const child = spawn(process.execPath, [CLI, 'serve'], {
@@ -115,11 +132,12 @@ afterAll(async () => {
 
 describe('crash safety', () => {
   it(`survives ${KILLS} SIGKILLs under load: every acknowledged request is charged exactly once`, async () => {
+    console.log(`crash suite seed: ${SEED} (replay with LOUPE_CRASH_SEED=${SEED})`);
     const acknowledged = new Map<string, number>();
     let done = false;
     const clients = Array.from({ length: CLIENTS }, (_, index) => client(index, () => done, acknowledged));
     for (let kill = 0; kill < KILLS; kill += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 400 + Math.random() * 900));
+      await new Promise((resolve) => setTimeout(resolve, 400 + random() * 900));
       await killServer();
       figures.kills += 1;
       await startServer();
