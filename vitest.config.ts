@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { DurationsReporter } from './test/support/durations-reporter.js';
 import { SlowestFirstSequencer } from './test/support/sequencer.js';
 
 export default defineConfig({
@@ -9,6 +10,6 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     sequence: { sequencer: SlowestFirstSequencer },
-    reporters: ['default'],
+    reporters: ['default', new DurationsReporter()],
   },
 });
