@@ -10,7 +10,7 @@ const SLOWEST_FIRST = [
   'test/cli.test.ts',
   'test/fuzz.test.ts',
   'test/concurrency.test.ts',
-  'test/validation.test.ts',
+  'test/validation-framing.test.ts',
   'test/browser/accessibility.test.ts',
   'test/browser/first-time-admin.test.ts',
   'test/browser/help-page.test.ts',
