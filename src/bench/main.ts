@@ -10,7 +10,7 @@ import { startEmbeddedPostgres, withDatabaseName } from '../db/embedded.js';
 import { ensureDatabase } from '../runtime.js';
 import { auditLedger } from '../billing/audit.js';
 import { insertHistoryRows } from '../db/bench-data.js';
-import { committedTransactions, type Commits } from './commits.js';
+import { committedTransactions, type Commits } from '../db/commit-statistics.js';
 import { cpuMilliseconds } from './cpu.js';
 import type { LoadMessage, LoadResult, LoadSpec } from './load.js';
 

@@ -1,4 +1,5 @@
 import { findOrg, type OrgView } from '../db/orgs.js';
+import { setPendingChange, setProviderSubscriptionId } from '../db/subscriptions.js';
 import { countSeats } from '../identity/seats.js';
 import type { PendingChange, SubscriptionRow } from '../db/schema.js';
 import { findPlan, isUpgrade } from '../domain/plans.js';
@@ -91,7 +92,7 @@ async function requestChange(
   const pending: PendingChange = { ...summary, requested_at: deps.clock.now().toISOString() };
   const customerId = await ensureCustomer(deps, subscription.org_id);
   await deps.db.transaction().execute(async (tx) => {
-    await tx.updateTable('subscriptions').set({ pending_change: JSON.stringify(pending) }).where('org_id', '=', subscription.org_id).execute();
+    await setPendingChange(tx, subscription.org_id, pending);
     await recordAudit(tx, {
       orgId: subscription.org_id,
       action,
@@ -104,7 +105,7 @@ async function requestChange(
   // A provider outage leaves the plan unchanged (the change applies only on its confirmation): 503.
   const answer = await deps.provider.requestSubscriptionChange({ customerId, subscriptionRef: subscription.provider_subscription_id, desired });
   if (answer.subscriptionRef !== subscription.provider_subscription_id) {
-    await deps.db.updateTable('subscriptions').set({ provider_subscription_id: answer.subscriptionRef }).where('org_id', '=', subscription.org_id).execute();
+    await setProviderSubscriptionId(deps.db, subscription.org_id, answer.subscriptionRef);
   }
   for (const event of answer.events) await handleProviderEvent(deps, event);
   return pending;

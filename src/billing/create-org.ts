@@ -1,5 +1,5 @@
 import type { BillingAddress, SubscriptionRow } from '../db/schema.js';
-import { insertOrg, findOrg, type OrgView } from '../db/orgs.js';
+import { insertOrg, findOrg, lockOrg, type OrgView } from '../db/orgs.js';
 import { findUserByEmail, insertUser, insertMembership } from '../db/identity.js';
 import { periodAt } from '../domain/periods.js';
 import { findPlan } from '../domain/plans.js';
@@ -67,7 +67,7 @@ export async function createOrg(deps: BillingDeps, input: CreateOrgInput): Promi
     last_provider_event_at: null,
   };
   const admin = await deps.db.transaction().execute(async (tx) => {
-    const taken = await tx.selectFrom('orgs').select('org_id').where('org_id', '=', orgId).forUpdate().executeTakeFirst();
+    const taken = await lockOrg(tx, orgId);
     if (taken) throw new Failure('ORG_EXISTS', `An organization with id ${orgId} exists already.`);
     await insertOrg(tx, { orgId, name: input.name, billingAddress: input.billingAddress, vatId: input.vatId ?? null, subscription, now });
     const email = input.admin.email.toLowerCase();

@@ -1,6 +1,7 @@
 import type { Db } from '../db/database.js';
 import type { OrgRow } from '../db/schema.js';
 import { assignPendingItems, lockPendingItems } from '../db/invoices.js';
+import { getOrgRow } from '../db/orgs.js';
 import { claimPendingClosings, markClosingInvoiced } from '../db/period-closings.js';
 import { publishEvent } from '../notifications/publish.js';
 import { lineAmount, type InvoiceLine } from '../domain/invoices.js';
@@ -36,7 +37,7 @@ export async function issuePendingPeriodInvoices(deps: BillingDeps, orgIds: read
         const [pending] = await claimPendingClosings(tx, orgIds, failed, 1);
         if (!pending) return false;
         orgId = pending.org_id;
-        const org = await tx.selectFrom('orgs').selectAll().where('org_id', '=', pending.org_id).executeTakeFirstOrThrow();
+        const org = await getOrgRow(tx, pending.org_id);
         await issuePeriodInvoice(tx, deps, org, reviveClosing(pending.closing));
         await markClosingInvoiced(tx, pending, deps.clock.now());
         return true;

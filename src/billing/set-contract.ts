@@ -1,4 +1,5 @@
 import type { ContractTerms } from '../db/schema.js';
+import { findContractTerms, saveContract } from '../db/contracts.js';
 import { invalidFields } from '../domain/failures.js';
 import type { BillingDeps } from './deps.js';
 import { withOrgLedger } from './org-ledger.js';
@@ -17,16 +18,11 @@ export async function setContract(deps: BillingDeps, orgId: string, terms: Contr
   }
   return withOrgLedger(deps, orgId, async ({ tx, book, contract }) => {
     await recordAudit(tx, { orgId, action: 'contract.set', target: 'contract', before: contract ?? {}, after: terms, now: book.now });
-    await tx
-      .insertInto('contracts')
-      .values({ org_id: orgId, terms: JSON.stringify(terms), updated_at: book.now })
-      .onConflict((conflict) => conflict.column('org_id').doUpdateSet({ terms: JSON.stringify(terms), updated_at: book.now }))
-      .execute();
+    await saveContract(tx, { orgId, terms, now: book.now });
     return { book, result: terms };
   });
 }
 
 export async function getContract(deps: BillingDeps, orgId: string): Promise<ContractTerms> {
-  const row = await deps.db.selectFrom('contracts').select('terms').where('org_id', '=', orgId).executeTakeFirst();
-  return row?.terms ?? {};
+  return (await findContractTerms(deps.db, orgId)) ?? {};
 }

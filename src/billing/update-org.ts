@@ -1,5 +1,5 @@
 import type { BillingAddress } from '../db/schema.js';
-import { findOrg, type OrgView } from '../db/orgs.js';
+import { findOrg, updateOrgProfile, type OrgView } from '../db/orgs.js';
 import { Failure } from '../domain/failures.js';
 import type { BillingDeps } from './deps.js';
 import { checkBillingAddress } from './create-org.js';
@@ -10,15 +10,7 @@ export async function updateOrg(
   input: { orgId: string; name?: string | undefined; billingAddress?: BillingAddress | undefined; vatId?: string | null | undefined },
 ): Promise<OrgView> {
   if (input.billingAddress) checkBillingAddress(input.billingAddress);
-  await deps.db
-    .updateTable('orgs')
-    .set({
-      ...(input.name !== undefined ? { name: input.name } : {}),
-      ...(input.billingAddress !== undefined ? { billing_address: JSON.stringify(input.billingAddress) } : {}),
-      ...(input.vatId !== undefined ? { vat_id: input.vatId } : {}),
-    })
-    .where('org_id', '=', input.orgId)
-    .execute();
+  await updateOrgProfile(deps.db, input.orgId, input);
   const view = await findOrg(deps.db, input.orgId);
   if (!view) throw new Failure('ORG_NOT_FOUND');
   return view;

@@ -1,4 +1,6 @@
 import { recentDailyCredits } from '../db/usage-analytics.js';
+import { findContractTerms } from '../db/contracts.js';
+import { findSubscription } from '../db/subscriptions.js';
 import { FORECAST_WINDOW_DAYS, forecast, type ComingPeriod } from '../domain/forecast.js';
 import { periodAt } from '../domain/periods.js';
 import type { PlanCatalog } from '../domain/plans.js';
@@ -42,15 +44,15 @@ export async function forecastForOrg(deps: BillingDeps, orgId: string, balance: 
   const now = deps.clock.now();
   const [windowCredits, subscription, contract] = await Promise.all([
     recentDailyCredits(deps.db, orgId, now, FORECAST_WINDOW_DAYS),
-    deps.db.selectFrom('subscriptions').selectAll().where('org_id', '=', orgId).executeTakeFirstOrThrow(),
-    deps.db.selectFrom('contracts').select('terms').where('org_id', '=', orgId).executeTakeFirst(),
+    findSubscription(deps.db, orgId),
+    findContractTerms(deps.db, orgId),
   ]);
   return forecastUsage({
     remainingPlanCredits: balance.plan.remaining,
     remainingPrepaidCredits: balance.plan.remaining + balance.purchased.remaining + balance.promotional.remaining - balance.held,
     windowCredits,
     periodEnd: new Date(balance.period.end),
-    comingPeriods: comingPeriodsOf(subscription, deps.catalog, contract?.terms ?? null),
+    comingPeriods: comingPeriodsOf(subscription, deps.catalog, contract),
     now,
   });
 }

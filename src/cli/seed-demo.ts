@@ -6,6 +6,7 @@ import { addMember } from '../identity/add-member.js';
 import { addPaymentMethod } from '../billing/payment-methods.js';
 import { purchaseCredits } from '../billing/purchase-credits.js';
 import { runDueJobs } from '../jobs/run-due-jobs.js';
+import { findUserByEmail } from '../db/identity.js';
 
 export const DEMO_ORG_ID = 'demo';
 export const DEMO_LOGINS = [
@@ -58,7 +59,8 @@ export async function seedDemo(deps: BillingDeps): Promise<void> {
     users.push({ id: added.user_id, name: member.name, email: member.email });
   }
   await addPaymentMethod(replay, { orgId: DEMO_ORG_ID, method: { card: { card_number: '4242424242424242', exp_month: 12, exp_year: 2030, cvc: '123' } } });
-  const adminRow = await deps.db.selectFrom('users').select('user_id').where('email', '=', admin.email).executeTakeFirstOrThrow();
+  const adminRow = await findUserByEmail(deps.db, admin.email);
+  if (!adminRow) throw new Error(`demo admin ${admin.email} was not created`);
   users[0] = { id: adminRow.user_id, name: admin.name, email: admin.email };
 
   await runDueJobs(replay);

@@ -42,6 +42,55 @@ export async function insertOrg(tx: Db, org: NewOrg): Promise<void> {
     .execute();
 }
 
+/** Locks the org row, which serialises member changes (adds, removes, role changes, accepted invitations). */
+export async function lockOrg(tx: Db, orgId: string) {
+  return tx.selectFrom('orgs').select(['org_id', 'name']).where('org_id', '=', orgId).forUpdate().executeTakeFirst();
+}
+
+/** As lockOrg, for an org known to exist: a missing row throws. */
+export async function lockExistingOrg(tx: Db, orgId: string): Promise<void> {
+  await tx.selectFrom('orgs').select('org_id').where('org_id', '=', orgId).forUpdate().executeTakeFirstOrThrow();
+}
+
+/** The org row, purged or not (a purged org's invoices still name it); a missing row throws. */
+export async function getOrgRow(db: Db, orgId: string): Promise<OrgRow> {
+  return db.selectFrom('orgs').selectAll().where('org_id', '=', orgId).executeTakeFirstOrThrow();
+}
+
+/** Whether the org row is there at all, purged or not. */
+export async function orgRowExists(db: Db, orgId: string): Promise<boolean> {
+  const row = await db.selectFrom('orgs').select('org_id').where('org_id', '=', orgId).executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Whether the database holds any org at all (an empty one gets the demo org). */
+export async function anyOrgExists(db: Db): Promise<boolean> {
+  const row = await db.selectFrom('orgs').select('org_id').limit(1).executeTakeFirst();
+  return row !== undefined;
+}
+
+export async function updateOrgProfile(db: Db, orgId: string, change: { name?: string | undefined; billingAddress?: BillingAddress | undefined; vatId?: string | null | undefined }): Promise<void> {
+  await db
+    .updateTable('orgs')
+    .set({
+      ...(change.name !== undefined ? { name: change.name } : {}),
+      ...(change.billingAddress !== undefined ? { billing_address: JSON.stringify(change.billingAddress) } : {}),
+      ...(change.vatId !== undefined ? { vat_id: change.vatId } : {}),
+    })
+    .where('org_id', '=', orgId)
+    .execute();
+}
+
+/** The org's name and its customer at the payment provider (null until first needed). */
+export async function findOrgCustomer(db: Db, orgId: string) {
+  return db.selectFrom('orgs').select(['name', 'provider_customer_id']).where('org_id', '=', orgId).executeTakeFirst();
+}
+
+/** Records the provider's customer unless one was recorded already (a concurrent first need). */
+export async function setOrgCustomer(db: Db, orgId: string, customerId: string): Promise<void> {
+  await db.updateTable('orgs').set({ provider_customer_id: customerId }).where('org_id', '=', orgId).where('provider_customer_id', 'is', null).execute();
+}
+
 /** Purged orgs do not exist for anyone: their invoices are kept, but not readable. */
 export async function orgExists(db: Db, orgId: string): Promise<boolean> {
   const row = await db.selectFrom('orgs').select('org_id').where('org_id', '=', orgId).where('purged_at', 'is', null).executeTakeFirst();

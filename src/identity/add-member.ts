@@ -1,4 +1,5 @@
 import type { Role } from '../db/schema.js';
+import { lockOrg } from '../db/orgs.js';
 import { findUserByEmail, findMembership, insertMembership, insertUser } from '../db/identity.js';
 import { Failure, invalidFields } from '../domain/failures.js';
 import type { BillingDeps } from '../billing/deps.js';
@@ -52,7 +53,7 @@ export async function addMember(deps: BillingDeps, input: AddMemberInput): Promi
   const passwordHash = input.actor.kind === 'platform' && input.password !== undefined ? await hashPassword(input.password) : null;
   return deps.db.transaction().execute(async (tx) => {
     // The org row serialises member changes, so two adds cannot both take the last seat.
-    const org = await tx.selectFrom('orgs').select(['org_id', 'name']).where('org_id', '=', input.orgId).forUpdate().executeTakeFirst();
+    const org = await lockOrg(tx, input.orgId);
     if (!org) throw new Failure('ORG_NOT_FOUND');
     const now = deps.clock.now();
     const existing = await findUserByEmail(tx, email);

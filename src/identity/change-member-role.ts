@@ -1,5 +1,6 @@
 import { countAdmins, findMembership, findUser, updateMembershipRole } from '../db/identity.js';
 import type { Role } from '../db/schema.js';
+import { lockExistingOrg } from '../db/orgs.js';
 import { Failure } from '../domain/failures.js';
 import type { BillingDeps } from '../billing/deps.js';
 import { recordAudit } from '../audit/record-audit.js';
@@ -12,7 +13,7 @@ import { recordAudit } from '../audit/record-audit.js';
 export async function changeMemberRole(deps: BillingDeps, input: { orgId: string; userId: string; role: Role }): Promise<{ user_id: string; role: Role }> {
   await deps.db.transaction().execute(async (tx) => {
     // The org row serialises member changes, as for adding and removing.
-    await tx.selectFrom('orgs').select('org_id').where('org_id', '=', input.orgId).forUpdate().executeTakeFirstOrThrow();
+    await lockExistingOrg(tx, input.orgId);
     const membership = await findMembership(tx, input.orgId, input.userId);
     if (!membership) throw new Failure('MEMBER_NOT_FOUND');
     if (membership.role === input.role) return;

@@ -1,5 +1,6 @@
 import type { Db } from '../db/database.js';
 import type { Role } from '../db/schema.js';
+import { lockExistingOrg } from '../db/orgs.js';
 import { findUser, findUserByEmail, findMembership, insertMembership, insertUser, updateUser } from '../db/identity.js';
 import {
   findInvitationByTokenHash,
@@ -135,7 +136,7 @@ export async function acceptInvitation(deps: BillingDeps, input: { token: string
   const user = await deps.db.transaction().execute(async (tx) => {
     const now = deps.clock.now();
     const invitation = await openInvitation(tx, input.token, now, { lock: true });
-    await tx.selectFrom('orgs').select('org_id').where('org_id', '=', invitation.org_id).forUpdate().executeTakeFirstOrThrow();
+    await lockExistingOrg(tx, invitation.org_id);
     let account = await findUserByEmail(tx, invitation.email);
     if (account && account.password_hash !== null) {
       if (!(await verifyPassword(account.password_hash, input.password))) throw invalidFields({ password: ['is not the password of your existing account'] });

@@ -1,4 +1,5 @@
 import { countAdmins, deleteMembership, deleteUserSessions, findMembership, findUser, listUserOrgs } from '../db/identity.js';
+import { lockExistingOrg } from '../db/orgs.js';
 import { Failure } from '../domain/failures.js';
 import type { BillingDeps } from '../billing/deps.js';
 import { recordAudit } from '../audit/record-audit.js';
@@ -11,7 +12,7 @@ import { recordAudit } from '../audit/record-audit.js';
 export async function removeMember(deps: BillingDeps, input: { orgId: string; userId: string }): Promise<void> {
   await deps.db.transaction().execute(async (tx) => {
     // The org row serialises member changes, as for adding.
-    await tx.selectFrom('orgs').select('org_id').where('org_id', '=', input.orgId).forUpdate().executeTakeFirstOrThrow();
+    await lockExistingOrg(tx, input.orgId);
     const membership = await findMembership(tx, input.orgId, input.userId);
     if (!membership) throw new Failure('MEMBER_NOT_FOUND');
     if (membership.role === 'admin' && (await countAdmins(tx, input.orgId)) === 1) throw new Failure('LAST_ADMIN');

@@ -1,6 +1,8 @@
 import type { Db } from '../db/database.js';
 import { countMembers } from '../db/orgs.js';
 import { countPendingInvitations } from '../db/invitations.js';
+import { findContractTerms } from '../db/contracts.js';
+import { findSubscription } from '../db/subscriptions.js';
 import { Failure } from '../domain/failures.js';
 import { effectiveTerms, findPlan, type PlanCatalog } from '../domain/plans.js';
 import { assertInvariant } from '../domain/credits.js';
@@ -19,13 +21,13 @@ export interface SeatCount {
 }
 
 export async function countSeats(tx: Db, input: { catalog: PlanCatalog; orgId: string; now: Date }): Promise<SeatCount> {
-  const subscription = await tx.selectFrom('subscriptions').select(['plan_id', 'scheduled_plan_id']).where('org_id', '=', input.orgId).executeTakeFirstOrThrow();
-  const contract = await tx.selectFrom('contracts').select('terms').where('org_id', '=', input.orgId).executeTakeFirst();
+  const subscription = await findSubscription(tx, input.orgId);
+  const contract = await findContractTerms(tx, input.orgId);
   const plan = findPlan(input.catalog, subscription.plan_id);
   assertInvariant(plan !== undefined, `unknown plan ${subscription.plan_id}`);
-  const inForce = effectiveTerms(plan, contract?.terms ?? null);
+  const inForce = effectiveTerms(plan, contract);
   const scheduledPlan = subscription.scheduled_plan_id === null ? undefined : findPlan(input.catalog, subscription.scheduled_plan_id);
-  const scheduled = scheduledPlan ? effectiveTerms(scheduledPlan, contract?.terms ?? null) : null;
+  const scheduled = scheduledPlan ? effectiveTerms(scheduledPlan, contract) : null;
   const binding = scheduled && scheduled.includedUsers < inForce.includedUsers ? scheduled : inForce;
   return {
     members: await countMembers(tx, input.orgId),

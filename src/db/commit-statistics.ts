@@ -1,12 +1,12 @@
 import { sql } from 'kysely';
-import type { Db } from '../db/database.js';
+import type { Db } from './database.js';
 
 /**
  * PostgreSQL's cumulative counters that tell how many round trips became durable work: transactions
  * committed in this database (every autocommit statement counts as one, a read included) and WAL
  * fsyncs of the whole server (each durable commit waits for one; concurrent commits may share it).
  * Their difference over a window, divided into the requests answered in it, gives requests per
- * commit and per WAL fsync. Kept here rather than in db/ because only the benchmark reads them.
+ * commit and per WAL fsync. Only the benchmark reads them.
  * Backends flush their counters at most once a second, so over a few seconds the figures are approximate.
  */
 export interface Commits {
