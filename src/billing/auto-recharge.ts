@@ -1,3 +1,4 @@
+import { claimDueRecharges, finishRecharge, pauseAutoRecharge } from '../db/auto-recharges.js';
 import { publishEvent } from '../notifications/publish.js';
 import { Failure } from '../domain/failures.js';
 import { forEachOrg, logOrgJobFailure } from './for-each-org.js';
@@ -21,22 +22,7 @@ const BATCH_SIZE = 50;
  */
 export async function runAutoRecharges(deps: BillingDeps): Promise<number> {
   const now = deps.clock.now();
-  const claimed = await deps.db.transaction().execute(async (tx) => {
-    const due = await tx
-      .selectFrom('auto_recharges')
-      .select(['org_id', 'recharge_id', 'credits'])
-      .where('status', '=', 'pending')
-      .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
-      .orderBy('created_at')
-      .limit(BATCH_SIZE)
-      .forUpdate()
-      .skipLocked()
-      .execute();
-    for (const row of due) {
-      await tx.updateTable('auto_recharges').set({ locked_until: new Date(now.getTime() + LEASE_MS) }).where('org_id', '=', row.org_id).where('recharge_id', '=', row.recharge_id).execute();
-    }
-    return due;
-  });
+  const claimed = await deps.db.transaction().execute((tx) => claimDueRecharges(tx, { now, leaseUntil: new Date(now.getTime() + LEASE_MS), limit: BATCH_SIZE }));
   await forEachOrg({ job: 'auto-recharge', items: claimed.map((request) => ({ ...request, orgId: request.org_id })), log: logOrgJobFailure }, (request) => rechargeOnce(deps, request));
   return claimed.length;
 }
@@ -59,14 +45,9 @@ async function rechargeOnce(deps: BillingDeps, request: { org_id: string; rechar
   const declined = status === 'failed' && purchaseId !== null;
   await deps.db.transaction().execute(async (tx) => {
     const now = deps.clock.now();
-    await tx
-      .updateTable('auto_recharges')
-      .set({ status, purchase_id: purchaseId, failure_code: failureCode, locked_until: null })
-      .where('org_id', '=', request.org_id)
-      .where('recharge_id', '=', request.recharge_id)
-      .execute();
+    await finishRecharge(tx, { orgId: request.org_id, rechargeId: request.recharge_id, status, purchaseId, failureCode });
     if (declined) {
-      await tx.updateTable('org_settings').set({ auto_recharge_paused_at: now }).where('org_id', '=', request.org_id).execute();
+      await pauseAutoRecharge(tx, request.org_id, now);
       await publishEvent(tx, { orgId: request.org_id, type: 'auto_recharge.paused', data: { recharge_id: request.recharge_id, failure_code: failureCode }, now }, deps);
     }
   });

@@ -1,5 +1,6 @@
 import { findDefaultPaymentMethod } from '../db/payment-methods.js';
-import { findInvoice, insertPayment, lockInvoice, updateInvoice } from '../db/invoices.js';
+import { findInvoice, hasOpenInvoice, insertPayment, listDueInvoicesOf, lockInvoice, setNextCollectionAttempt, updateInvoice } from '../db/invoices.js';
+import { changeSubscriptionStatus } from '../db/subscriptions.js';
 import { Failure } from '../domain/failures.js';
 import { publishEvent } from '../notifications/publish.js';
 import { ProviderUnavailable, type ChargeOutcome } from '../providers/payments.js';
@@ -40,13 +41,7 @@ export async function collectInvoice(deps: BillingDeps, input: { orgId: string; 
   const card = await findDefaultPaymentMethod(deps.db, input.orgId);
   if (!card) {
     // Nothing was tried, so nothing failed: the invoice waits for a card (adding one collects it).
-    await deps.db
-      .updateTable('invoices')
-      .set({ next_attempt_at: null })
-      .where('org_id', '=', input.orgId)
-      .where('invoice_id', '=', invoice.invoice_id)
-      .where('status', '=', 'open')
-      .execute();
+    await setNextCollectionAttempt(deps.db, { orgId: input.orgId, invoiceId: invoice.invoice_id, at: null });
     return 'awaiting_card';
   }
   let outcome: ChargeOutcome;
@@ -99,13 +94,12 @@ export async function settleInvoicePayment(
     });
     if (outcome.status === 'succeeded') {
       await updateInvoice(tx, input.orgId, invoice.invoice_id, { status: 'paid', paid_at: now, next_attempt_at: null, attempts: invoice.attempts + 1 });
-      const stillOpen = await tx.selectFrom('invoices').select('invoice_id').where('org_id', '=', input.orgId).where('status', '=', 'open').executeTakeFirst();
-      if (!stillOpen) await tx.updateTable('subscriptions').set({ status: 'active' }).where('org_id', '=', input.orgId).where('status', '=', 'past_due').execute();
+      if (!(await hasOpenInvoice(tx, input.orgId))) await changeSubscriptionStatus(tx, { orgId: input.orgId, from: 'past_due', to: 'active' });
       return 'paid';
     }
     const failures = invoice.attempts + 1;
     await updateInvoice(tx, input.orgId, invoice.invoice_id, { attempts: failures, next_attempt_at: nextAttemptAfter(failures, now), last_failure_code: outcome.failureCode });
-    await tx.updateTable('subscriptions').set({ status: 'past_due' }).where('org_id', '=', input.orgId).where('status', '=', 'active').execute();
+    await changeSubscriptionStatus(tx, { orgId: input.orgId, from: 'active', to: 'past_due' });
     await publishEvent(tx, {
       orgId: input.orgId,
       type: 'payment.failed',
@@ -122,14 +116,7 @@ export async function settleInvoicePayment(
  * card is saved all the same, and the billing jobs try again.
  */
 export async function collectDueInvoices(deps: BillingDeps, orgId: string, log: OrgJobFailureLog = logOrgJobFailure): Promise<void> {
-  const due = await deps.db
-    .selectFrom('invoices')
-    .select('invoice_id')
-    .where('org_id', '=', orgId)
-    .where('status', '=', 'open')
-    .where('next_attempt_at', '<=', deps.clock.now())
-    .orderBy('issued_at')
-    .execute();
+  const due = await listDueInvoicesOf(deps.db, orgId, deps.clock.now());
   for (const { invoice_id: invoiceId } of due) {
     try {
       await collectInvoice(deps, { orgId, invoiceId });
@@ -147,7 +134,7 @@ export async function payInvoiceNow(deps: BillingDeps, input: { orgId: string; i
   if (!(await findDefaultPaymentMethod(deps.db, input.orgId))) throw new Failure('NO_PAYMENT_METHOD', 'Add a card first: the invoice is charged to the default card.');
   const now = deps.clock.now();
   await deps.db.transaction().execute(async (tx) => {
-    await tx.updateTable('invoices').set({ next_attempt_at: now }).where('org_id', '=', input.orgId).where('invoice_id', '=', input.invoiceId).where('status', '=', 'open').execute();
+    await setNextCollectionAttempt(tx, { orgId: input.orgId, invoiceId: input.invoiceId, at: now });
     const invoice = { number: formatInvoiceNumber(found.invoice.number), total_cents: found.invoice.total_cents };
     await recordAudit(tx, { orgId: input.orgId, action: 'invoice.pay_requested', target: input.invoiceId, after: invoice, now });
   });

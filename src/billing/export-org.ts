@@ -3,7 +3,9 @@ import yazl from 'yazl';
 import { findOrg } from '../db/orgs.js';
 import { listMembers } from '../db/identity.js';
 import { streamUsage } from '../db/usage.js';
-import { findInvoice } from '../db/invoices.js';
+import { findInvoice, listInvoiceIds } from '../db/invoices.js';
+import { listLedgerEntries } from '../db/ledger-entries.js';
+import { listAllPurchases } from '../db/purchases.js';
 import { listPaymentMethods } from '../db/payment-methods.js';
 import { Failure } from '../domain/failures.js';
 import type { InvoiceDocument } from '../domain/invoices.js';
@@ -26,9 +28,9 @@ export async function exportOrg(deps: BillingDeps, orgId: string) {
   if (!view) throw new Failure('ORG_NOT_FOUND');
   const [members, ledger, purchases, invoiceRows, paymentMethods] = await Promise.all([
     listMembers(deps.db, orgId),
-    deps.db.selectFrom('ledger_entries').selectAll().where('org_id', '=', orgId).orderBy('entry_id').execute(),
-    deps.db.selectFrom('credit_purchases').selectAll().where('org_id', '=', orgId).orderBy('created_at').execute(),
-    deps.db.selectFrom('invoices').select('invoice_id').where('org_id', '=', orgId).orderBy('number').execute(),
+    listLedgerEntries(deps.db, orgId),
+    listAllPurchases(deps.db, orgId),
+    listInvoiceIds(deps.db, orgId),
     listPaymentMethods(deps.db, orgId),
   ]);
   const invoices: InvoiceDocument[] = [];

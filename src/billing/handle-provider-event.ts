@@ -1,7 +1,7 @@
 import { prorationDescription, upgradeProration } from '../domain/proration.js';
 import type { Db } from '../db/database.js';
 import type { SubscriptionRow } from '../db/schema.js';
-import { rememberProviderEvent } from '../db/events.js';
+import { providerEventSeen, rememberProviderEvent } from '../db/events.js';
 import { publishEvent } from '../notifications/publish.js';
 import { insertPendingItem } from '../db/invoices.js';
 import { addGrant, expireDue, type LedgerBook } from '../domain/ledger.js';
@@ -189,8 +189,7 @@ async function applyPaymentEvent(deps: BillingDeps, event: Extract<ProviderEvent
     event.type === 'payment.succeeded'
       ? ({ status: 'succeeded', providerPaymentId: event.providerPaymentId } as const)
       : ({ status: 'failed', providerPaymentId: event.providerPaymentId, failureCode: event.failureCode ?? 'card_declined', message: 'The payment failed.' } as const);
-  const seen = await deps.db.selectFrom('provider_events').select('event_id').where('event_id', '=', event.id).executeTakeFirst();
-  if (seen) return 'duplicate';
+  if (await providerEventSeen(deps.db, event.id)) return 'duplicate';
   // Settling is idempotent (only a pending purchase or an open invoice changes), so the event is
   // remembered after it is applied: a crash in between applies it again, harmlessly.
   let result: EventOutcome = 'ignored';

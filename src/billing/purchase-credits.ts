@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { PurchaseStanding } from '../db/refunds.js';
 import { refundStatus, type RefundStatus } from '../domain/refunds.js';
 import { findPurchaseByKey, insertPurchase, lockPurchase, updatePurchase, type PurchaseRow } from '../db/purchases.js';
-import { insertPayment } from '../db/invoices.js';
+import { insertPayment, linkPurchasePayment } from '../db/invoices.js';
 import { publishEvent } from '../notifications/publish.js';
 import { loadOrgTerms } from './org-terms.js';
 import { addGrant } from '../domain/ledger.js';
@@ -242,7 +242,7 @@ export async function settlePurchase(deps: BillingDeps, input: { orgId: string; 
       ],
     });
     assertInvariant(invoice.total_cents === purchase.total_cents, `purchase ${purchase.purchase_id} charged ${purchase.total_cents} but invoiced ${invoice.total_cents}`);
-    await tx.updateTable('payments').set({ invoice_id: invoice.id }).where('org_id', '=', input.orgId).where('purchase_id', '=', purchase.purchase_id).where('status', '=', 'succeeded').execute();
+    await linkPurchasePayment(tx, { orgId: input.orgId, purchaseId: purchase.purchase_id, invoiceId: invoice.id });
     await updatePurchase(tx, input.orgId, purchase.purchase_id, {
       status: 'succeeded',
       provider_payment_id: outcome.providerPaymentId,

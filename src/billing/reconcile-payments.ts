@@ -1,3 +1,4 @@
+import { listPendingPurchasesSince } from '../db/purchases.js';
 import { ProviderUnavailable } from '../providers/payments.js';
 import type { BillingDeps } from './deps.js';
 import { settlePurchase } from './purchase-credits.js';
@@ -16,14 +17,7 @@ const BATCH_SIZE = 100;
  */
 export async function reconcilePendingPurchases(deps: BillingDeps, log: OrgJobFailureLog = logOrgJobFailure): Promise<{ checked: number; repaired: number }> {
   const cutoff = new Date(deps.clock.now().getTime() - RECONCILE_AFTER_MS);
-  const pending = await deps.db
-    .selectFrom('credit_purchases')
-    .select(['org_id', 'purchase_id'])
-    .where('status', '=', 'pending')
-    .where('created_at', '<=', cutoff)
-    .orderBy('created_at')
-    .limit(BATCH_SIZE)
-    .execute();
+  const pending = await listPendingPurchasesSince(deps.db, cutoff, BATCH_SIZE);
   let repaired = 0;
   const items = pending.map((purchase) => ({ orgId: purchase.org_id, purchaseId: purchase.purchase_id }));
   await forEachOrg({ job: 'purchase reconciliation', items, log }, async (purchase) => {

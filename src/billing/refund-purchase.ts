@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { lockPurchase } from '../db/purchases.js';
+import { lockPurchase, purchasePaymentId } from '../db/purchases.js';
 import { hasOpenDispute } from '../db/disputes.js';
 import { completeRefund, findRefund, findRefundByKey, insertRefund, listPendingRefunds, refundedCredits, type RefundRow } from '../db/refunds.js';
 import { takeBackFromGrant } from '../domain/ledger.js';
@@ -120,12 +120,12 @@ export async function refundPurchase(deps: BillingDeps, input: RefundInput): Pro
  * it stands: still pending when the provider could not be reached.
  */
 export async function finishRefund(deps: BillingDeps, refund: RefundRow): Promise<RefundRow> {
-  const purchase = await deps.db.selectFrom('credit_purchases').select(['provider_payment_id']).where('org_id', '=', refund.org_id).where('purchase_id', '=', refund.purchase_id).executeTakeFirstOrThrow();
-  assertInvariant(purchase.provider_payment_id !== null, `refunded purchase ${refund.purchase_id} has no payment`);
+  const providerPaymentId = await purchasePaymentId(deps.db, refund.org_id, refund.purchase_id);
+  assertInvariant(providerPaymentId !== null, `refunded purchase ${refund.purchase_id} has no payment`);
   let providerRefundId: string;
   try {
     ({ providerRefundId } = await deps.provider.refund({
-      providerPaymentId: purchase.provider_payment_id,
+      providerPaymentId,
       amountCents: refund.total_cents,
       currency: refund.currency,
       idempotencyKey: `refund:${refund.refund_id}`,

@@ -1,6 +1,6 @@
-import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
 import { findOrg } from '../db/orgs.js';
+import { memberUsageRows, readUserLimitRows, replaceUserLimits } from '../db/user-limits.js';
 import { Failure, invalidFields } from '../domain/failures.js';
 import type { BillingDeps } from './deps.js';
 import { withOrgLedger } from './org-ledger.js';
@@ -16,10 +16,7 @@ export interface UserLimits {
 }
 
 async function readUserLimits(db: Db, orgId: string): Promise<UserLimits> {
-  const [settings, overrides] = await Promise.all([
-    db.selectFrom('org_settings').select('user_limit_default_credits').where('org_id', '=', orgId).executeTakeFirst(),
-    db.selectFrom('user_limit_overrides').select(['user_id', 'monthly_credits']).where('org_id', '=', orgId).orderBy('user_id').execute(),
-  ]);
+  const { settings, overrides } = await readUserLimitRows(db, orgId);
   if (!settings) throw new Failure('ORG_NOT_FOUND', `There is no organization ${orgId}.`);
   return {
     default_monthly_credits: settings.user_limit_default_credits === null ? null : Number(settings.user_limit_default_credits),
@@ -41,18 +38,7 @@ export async function setUserLimits(deps: BillingDeps, orgId: string, limits: Us
   return withOrgLedger(deps, orgId, async ({ tx, book }) => {
     const before = await readUserLimits(tx, orgId);
     const set = limits.default_monthly_credits !== null || entries.length > 0;
-    await tx
-      .updateTable('org_settings')
-      .set({ user_limit_default_credits: limits.default_monthly_credits, user_limits_set: set, updated_at: book.now })
-      .where('org_id', '=', orgId)
-      .execute();
-    await tx.deleteFrom('user_limit_overrides').where('org_id', '=', orgId).execute();
-    if (entries.length > 0) {
-      await tx
-        .insertInto('user_limit_overrides')
-        .values(entries.map(([userId, credits]) => ({ org_id: orgId, user_id: userId, monthly_credits: credits, updated_at: book.now })))
-        .execute();
-    }
+    await replaceUserLimits(tx, { orgId, defaultCredits: limits.default_monthly_credits, overrides: entries, set, now: book.now });
     const after = await readUserLimits(tx, orgId);
     await recordAudit(tx, { orgId, action: 'user_limits.updated', target: 'user-limits', before, after, now: book.now });
     return { book, result: after };
@@ -75,17 +61,7 @@ export async function listMemberUsage(deps: BillingDeps, orgId: string, onlyUser
   const view = await findOrg(deps.db, orgId);
   if (!view) throw new Failure('ORG_NOT_FOUND', `There is no organization ${orgId}.`);
   const periodStart = view.subscription.current_period_start;
-  const { rows } = await sql<{ user_id: string; user_name: string | null; credits: string; has_override: boolean; override: string | null }>`
-    WITH used AS (
-      SELECT user_id, sum(credits) AS credits,
-        (array_agg(user_name ORDER BY recorded_at DESC) FILTER (WHERE user_name IS NOT NULL))[1] AS user_name
-      FROM usage_records WHERE org_id = ${orgId} AND recorded_at >= ${periodStart}
-      GROUP BY user_id)
-    SELECT coalesce(u.user_id, o.user_id) AS user_id, u.user_name, coalesce(u.credits, 0) AS credits,
-      o.user_id IS NOT NULL AS has_override, o.monthly_credits AS override
-    FROM used u FULL JOIN (SELECT * FROM user_limit_overrides WHERE org_id = ${orgId}) o ON o.user_id = u.user_id
-    WHERE ${onlyUserId ?? null}::text IS NULL OR coalesce(u.user_id, o.user_id) = ${onlyUserId ?? null}
-    ORDER BY coalesce(u.credits, 0) DESC, 1`.execute(deps.db);
+  const rows = await memberUsageRows(deps.db, { orgId, periodStart, onlyUserId });
   const fallback = view.settings.user_limit_default_credits === null ? null : Number(view.settings.user_limit_default_credits);
   return rows.map((row) => ({
     user_id: row.user_id,

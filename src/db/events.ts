@@ -44,6 +44,11 @@ export async function markEventsFannedOut(tx: Db, events: readonly { org_id: str
   }
 }
 
+export async function providerEventSeen(db: Db, eventId: string): Promise<boolean> {
+  const row = await db.selectFrom('provider_events').select('event_id').where('event_id', '=', eventId).executeTakeFirst();
+  return row !== undefined;
+}
+
 /** Remembers a provider event; false when it was seen before (a replay), so it is applied once. */
 export async function rememberProviderEvent(tx: Db, event: { eventId: string; type: string; orgId: string | null; now: Date; outcome: string }): Promise<boolean> {
   const inserted = await tx

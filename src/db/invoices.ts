@@ -125,6 +125,11 @@ export async function listInvoices(db: Db, orgId: string, page: { limit: number;
   return query.orderBy('issued_at', 'desc').orderBy('number', 'desc').limit(page.limit).execute();
 }
 
+/** The ids of every invoice of the org, in number order (its data export). */
+export async function listInvoiceIds(db: Db, orgId: string) {
+  return db.selectFrom('invoices').select('invoice_id').where('org_id', '=', orgId).orderBy('number').execute();
+}
+
 export async function lockInvoice(tx: Db, orgId: string, invoiceId: string) {
   return tx.selectFrom('invoices').selectAll().where('org_id', '=', orgId).where('invoice_id', '=', invoiceId).forUpdate().executeTakeFirst();
 }
@@ -148,6 +153,21 @@ export async function invoicesDueForCollection(db: Db, now: Date, limit: number)
     .orderBy('next_attempt_at')
     .limit(limit)
     .execute();
+}
+
+/** When the invoice is next collected (null: it waits for a card), if it is still open. */
+export async function setNextCollectionAttempt(db: Db, input: { orgId: string; invoiceId: string; at: Date | null }): Promise<void> {
+  await db.updateTable('invoices').set({ next_attempt_at: input.at }).where('org_id', '=', input.orgId).where('invoice_id', '=', input.invoiceId).where('status', '=', 'open').execute();
+}
+
+export async function hasOpenInvoice(db: Db, orgId: string): Promise<boolean> {
+  const row = await db.selectFrom('invoices').select('invoice_id').where('org_id', '=', orgId).where('status', '=', 'open').executeTakeFirst();
+  return row !== undefined;
+}
+
+/** The org's open invoices whose next collection attempt is due, oldest first. */
+export async function listDueInvoicesOf(db: Db, orgId: string, now: Date) {
+  return db.selectFrom('invoices').select('invoice_id').where('org_id', '=', orgId).where('status', '=', 'open').where('next_attempt_at', '<=', now).orderBy('issued_at').execute();
 }
 
 export async function retryOpenInvoicesNow(tx: Db, orgId: string, now: Date): Promise<void> {
@@ -231,4 +251,9 @@ export async function insertPayment(
       created_at: payment.now,
     })
     .execute();
+}
+
+/** A purchase's successful payment belongs to the invoice issued for it. */
+export async function linkPurchasePayment(tx: Db, input: { orgId: string; purchaseId: string; invoiceId: string }): Promise<void> {
+  await tx.updateTable('payments').set({ invoice_id: input.invoiceId }).where('org_id', '=', input.orgId).where('purchase_id', '=', input.purchaseId).where('status', '=', 'succeeded').execute();
 }

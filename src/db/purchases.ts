@@ -34,3 +34,26 @@ export async function updatePurchase(
 export async function listPurchases(db: Db, orgId: string, limit: number) {
   return db.selectFrom('credit_purchases').selectAll().where('org_id', '=', orgId).orderBy('created_at', 'desc').orderBy('purchase_id', 'desc').limit(limit).execute();
 }
+
+/** The provider's payment behind a purchase (null while none succeeded); the purchase must exist. */
+export async function purchasePaymentId(db: Db, orgId: string, purchaseId: string): Promise<string | null> {
+  const row = await db.selectFrom('credit_purchases').select(['provider_payment_id']).where('org_id', '=', orgId).where('purchase_id', '=', purchaseId).executeTakeFirstOrThrow();
+  return row.provider_payment_id;
+}
+
+/** Purchases of every org still pending since `cutoff` or earlier, oldest first. */
+export async function listPendingPurchasesSince(db: Db, cutoff: Date, limit: number) {
+  return db
+    .selectFrom('credit_purchases')
+    .select(['org_id', 'purchase_id'])
+    .where('status', '=', 'pending')
+    .where('created_at', '<=', cutoff)
+    .orderBy('created_at')
+    .limit(limit)
+    .execute();
+}
+
+/** Every purchase of the org, oldest first (its data export). */
+export async function listAllPurchases(db: Db, orgId: string) {
+  return db.selectFrom('credit_purchases').selectAll().where('org_id', '=', orgId).orderBy('created_at').execute();
+}
