@@ -1,4 +1,6 @@
 import type { Db } from '../db/database.js';
+import { insertAuditEvent } from '../db/audit-log.js';
+import { findApiKeyName, findUserName, listUserOrgIds } from '../db/identity.js';
 import { newId } from '../domain/ids.js';
 import { currentAuditRequest } from './actor.js';
 
@@ -58,15 +60,16 @@ export async function recordAudit(
   let actorId: string | null = null;
   let actorName: string | null = null;
   if (actor.kind === 'user') {
-    const user = await tx.selectFrom('users').select(['user_id', 'name']).where('user_id', '=', actor.userId).executeTakeFirst();
+    const user = await findUserName(tx, actor.userId);
     actorId = actor.userId;
     actorName = user?.name ?? null;
   } else if (actor.kind === 'api_key') {
-    const key = await tx.selectFrom('api_keys').select(['key_id', 'name']).where('key_hash', '=', actor.keyHash).executeTakeFirst();
+    const key = await findApiKeyName(tx, actor.keyHash);
     actorId = key?.key_id ?? null;
     actorName = key?.name ?? null;
   }
-  const values = {
+  await insertAuditEvent(tx, {
+    org_id: entry.orgId,
     audit_id: newId('aud'),
     at: entry.now,
     actor_kind: actor.kind,
@@ -79,16 +82,13 @@ export async function recordAudit(
     ip: request?.ip ?? null,
     user_agent: request?.userAgent?.slice(0, 500) ?? null,
     money: AUDIT_ACTIONS[entry.action].money,
-  };
-  // A change that belongs to no org (an API key) goes to the platform's own log (migration 0015).
-  if (entry.orgId === null) await tx.insertInto('platform_audit_events').values({ ...values, org_id: null }).execute();
-  else await tx.insertInto('audit_events').values({ ...values, org_id: entry.orgId }).execute();
+  });
 }
 
 /** A sign-in (success or failure) of a known account, in the log of every org the person belongs to. */
 export async function recordSignIn(db: Db, input: { userId: string; succeeded: boolean; now: Date }): Promise<void> {
   await db.transaction().execute(async (tx) => {
-    const orgs = await tx.selectFrom('memberships').select('org_id').where('user_id', '=', input.userId).execute();
+    const orgs = await listUserOrgIds(tx, input.userId);
     for (const { org_id: orgId } of orgs) {
       await recordAudit(tx, { orgId, action: input.succeeded ? 'sign_in.succeeded' : 'sign_in.failed', target: input.userId, now: input.now, actor: { userId: input.userId } });
     }

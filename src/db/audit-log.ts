@@ -1,5 +1,7 @@
 import { sql } from 'kysely';
+import type { Insertable } from 'kysely';
 import type { Db } from './database.js';
+import type { AuditEventsTable } from './schema.js';
 
 export interface AuditFilter {
   /** Null reads the platform's own entries (API keys). */
@@ -26,4 +28,11 @@ export async function listAuditEvents(db: Db, filter: AuditFilter, page: { limit
   const after = page.after;
   if (after) query = query.where(sql<boolean>`(at, seq) < (${after.at}, ${after.seq}::bigint)`);
   return query.orderBy('at', 'desc').orderBy('seq', 'desc').limit(page.limit).execute();
+}
+
+/** One audit entry; one of no org (an API key) goes to the platform's own log (migration 0015). */
+export async function insertAuditEvent(tx: Db, entry: Omit<Insertable<AuditEventsTable>, 'org_id'> & { org_id: string | null }): Promise<void> {
+  const { org_id: orgId, ...values } = entry;
+  if (orgId === null) await tx.insertInto('platform_audit_events').values({ ...values, org_id: null }).execute();
+  else await tx.insertInto('audit_events').values({ ...values, org_id: orgId }).execute();
 }

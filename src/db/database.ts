@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
 import { DatabaseUnavailable, isConnectionFailure } from './errors.js';
@@ -76,6 +76,11 @@ export function connectDatabase(options: { url: string; poolSize?: number }): Db
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   pools.set(db, pool);
   return db;
+}
+
+/** Whether the database answers a trivial query (the readiness probe). */
+export async function pingDatabase(db: Db): Promise<boolean> {
+  return sql`SELECT 1`.execute(db).then(() => true, () => false);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { sql, type Selectable } from 'kysely';
+import { sql, type Insertable, type Selectable } from 'kysely';
 import type { Db } from './database.js';
 import type { EmailMessagesTable, WebhookDeliveriesTable } from './schema.js';
 
@@ -104,4 +104,12 @@ export async function endpointFailingSince(tx: Db, orgId: string, endpointId: st
     .where('delivered_at', '>=', since)
     .executeTakeFirst();
   return success === undefined;
+}
+
+export async function insertEmails(tx: Db, rows: readonly Insertable<EmailMessagesTable>[]): Promise<void> {
+  if (rows.length > 0) await tx.insertInto('email_messages').values([...rows]).execute();
+}
+
+export async function insertDeliveries(tx: Db, rows: readonly Insertable<WebhookDeliveriesTable>[]): Promise<void> {
+  if (rows.length > 0) await tx.insertInto('webhook_deliveries').values([...rows]).execute();
 }

@@ -111,6 +111,32 @@ export async function deleteUserSessions(db: Db, input: { userId: string; except
   await query.execute();
 }
 
+/** The org's admins with their e-mail addresses (they are told of its events). */
+export async function listAdminContacts(db: Db, orgId: string) {
+  return db
+    .selectFrom('memberships')
+    .innerJoin('users', 'users.user_id', 'memberships.user_id')
+    .select(['users.user_id', 'users.email'])
+    .where('memberships.org_id', '=', orgId)
+    .where('memberships.role', '=', 'admin')
+    .execute();
+}
+
+/** The ids of the orgs the user belongs to. */
+export async function listUserOrgIds(db: Db, userId: string) {
+  return db.selectFrom('memberships').select('org_id').where('user_id', '=', userId).execute();
+}
+
+/** A user's name, for the audit log. */
+export async function findUserName(db: Db, userId: string) {
+  return db.selectFrom('users').select(['user_id', 'name']).where('user_id', '=', userId).executeTakeFirst();
+}
+
+/** An API key's id and name by its hash, revoked or not, for the audit log. */
+export async function findApiKeyName(db: Db, keyHash: string) {
+  return db.selectFrom('api_keys').select(['key_id', 'name']).where('key_hash', '=', keyHash).executeTakeFirst();
+}
+
 export async function findApiKey(db: Db, keyHash: string) {
   return db.selectFrom('api_keys').selectAll().where('key_hash', '=', keyHash).where('revoked_at', 'is', null).executeTakeFirst();
 }

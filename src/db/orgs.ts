@@ -138,6 +138,12 @@ export async function countMembers(db: Db, orgId: string): Promise<number> {
   return Number(row.count);
 }
 
+/** The extra addresses the org's events are e-mailed to, besides its admins. */
+export async function findNotificationEmails(db: Db, orgId: string): Promise<string[]> {
+  const settings = await db.selectFrom('org_settings').select('notification_emails').where('org_id', '=', orgId).executeTakeFirst();
+  return settings?.notification_emails ?? [];
+}
+
 export type SettingsChange = Partial<
   Pick<
     OrgSettingsRow,

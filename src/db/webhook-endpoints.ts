@@ -19,3 +19,17 @@ export async function countEndpoints(tx: Db, orgId: string): Promise<number> {
     .executeTakeFirstOrThrow();
   return Number(row.count);
 }
+
+/** Enabled endpoints not removed, with the event types each wants (none listed: every type). */
+export async function listEnabledEndpoints(db: Db, orgId: string) {
+  return db.selectFrom('webhook_endpoints').select(['endpoint_id', 'events']).where('org_id', '=', orgId).where('status', '=', 'enabled').where('deleted_at', 'is', null).execute();
+}
+
+/** An endpoint not removed, as the audit log records it. */
+export async function findLiveEndpoint(db: Db, orgId: string, endpointId: string) {
+  return db.selectFrom('webhook_endpoints').select(['url', 'events']).where('org_id', '=', orgId).where('endpoint_id', '=', endpointId).where('deleted_at', 'is', null).executeTakeFirst();
+}
+
+export async function disableEndpoint(tx: Db, input: { orgId: string; endpointId: string; now: Date }): Promise<void> {
+  await tx.updateTable('webhook_endpoints').set({ status: 'disabled', disabled_at: input.now }).where('org_id', '=', input.orgId).where('endpoint_id', '=', input.endpointId).execute();
+}

@@ -1,5 +1,6 @@
 import type { BillingDeps } from '../billing/deps.js';
 import { claimDueEmails, endpointFailingSince, findEndpoint, findEvent, finishEmail, recordAttempt, updateDelivery, type DeliveryRow } from '../db/deliveries.js';
+import { disableEndpoint } from '../db/webhook-endpoints.js';
 import { publishEvent } from '../notifications/publish.js';
 import { sendWebhook } from '../providers/webhook-sender.js';
 import { PUBLIC_TARGETS_ONLY } from '../providers/webhook-target.js';
@@ -83,7 +84,7 @@ export async function deliverWebhook(deps: BillingDeps, delivery: DeliveryRow, s
       next_attempt_at: giveUp ? null : nextAttemptAt,
     });
     if (giveUp && (await endpointFailingSince(tx, delivery.org_id, delivery.endpoint_id, new Date(now.getTime() - WEBHOOK_RETRY_WINDOW_MS)))) {
-      await tx.updateTable('webhook_endpoints').set({ status: 'disabled', disabled_at: now }).where('org_id', '=', delivery.org_id).where('endpoint_id', '=', delivery.endpoint_id).execute();
+      await disableEndpoint(tx, { orgId: delivery.org_id, endpointId: delivery.endpoint_id, now });
       await publishEvent(tx, { orgId: delivery.org_id, type: 'webhook_endpoint.disabled', data: { endpoint_id: endpoint.endpoint_id, url: endpoint.url }, now }, deps);
     }
   });

@@ -1,6 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { Db } from '../db/database.js';
 import { claimPendingEvents, markEventsFannedOut, recordEvent, type EventType } from '../db/events.js';
+import { insertDeliveries, insertEmails } from '../db/deliveries.js';
+import { listAdminContacts } from '../db/identity.js';
+import { insertNotifications } from '../db/notifications.js';
+import { findNotificationEmails, getOrgRow } from '../db/orgs.js';
+import { listEnabledEndpoints } from '../db/webhook-endpoints.js';
 import { describeEvent } from './messages.js';
 
 /** Delivery choices made when the service starts: without SMTP_URL e-mails are kept, not sent. */
@@ -53,72 +58,49 @@ async function fanOut(
   options: NotificationOptions,
 ): Promise<void> {
   const { eventId } = event;
-  const org = await tx.selectFrom('orgs').select('name').where('org_id', '=', event.orgId).executeTakeFirstOrThrow();
+  const org = await getOrgRow(tx, event.orgId);
   const { title, body } = describeEvent(event.type, event.data, org.name);
-  const admins = await tx
-    .selectFrom('memberships')
-    .innerJoin('users', 'users.user_id', 'memberships.user_id')
-    .select(['users.user_id', 'users.email'])
-    .where('memberships.org_id', '=', event.orgId)
-    .where('memberships.role', '=', 'admin')
-    .execute();
-  if (admins.length > 0) {
-    await tx
-      .insertInto('notifications')
-      .values(admins.map((admin) => ({ org_id: event.orgId, notification_id: id('ntf'), event_id: eventId, user_id: admin.user_id, type: event.type, title, body, created_at: event.now, read_at: null })))
-      .execute();
-  }
-  const settings = await tx.selectFrom('org_settings').select('notification_emails').where('org_id', '=', event.orgId).executeTakeFirst();
-  const addresses = [...new Set([...admins.map((admin) => admin.email), ...(settings?.notification_emails ?? [])])];
-  if (addresses.length > 0) {
-    await tx
-      .insertInto('email_messages')
-      .values(
-        addresses.map((address) => ({
-          org_id: event.orgId,
-          message_id: id('msg'),
-          event_id: eventId,
-          to_address: address,
-          subject: `[${org.name}] ${title}`,
-          body,
-          status: options.mailer ? ('pending' as const) : ('kept' as const),
-          next_attempt_at: options.mailer ? event.now : null,
-          locked_until: null,
-          last_error: null,
-          sent_at: null,
-          created_at: event.now,
-        })),
-      )
-      .execute();
-  }
+  const admins = await listAdminContacts(tx, event.orgId);
+  await insertNotifications(
+    tx,
+    admins.map((admin) => ({ org_id: event.orgId, notification_id: id('ntf'), event_id: eventId, user_id: admin.user_id, type: event.type, title, body, created_at: event.now, read_at: null })),
+  );
+  const addresses = [...new Set([...admins.map((admin) => admin.email), ...(await findNotificationEmails(tx, event.orgId))])];
+  await insertEmails(
+    tx,
+    addresses.map((address) => ({
+      org_id: event.orgId,
+      message_id: id('msg'),
+      event_id: eventId,
+      to_address: address,
+      subject: `[${org.name}] ${title}`,
+      body,
+      status: options.mailer ? ('pending' as const) : ('kept' as const),
+      next_attempt_at: options.mailer ? event.now : null,
+      locked_until: null,
+      last_error: null,
+      sent_at: null,
+      created_at: event.now,
+    })),
+  );
   if (event.type === 'webhook_endpoint.disabled') return;
-  const endpoints = await tx
-    .selectFrom('webhook_endpoints')
-    .select(['endpoint_id', 'events'])
-    .where('org_id', '=', event.orgId)
-    .where('status', '=', 'enabled')
-    .where('deleted_at', 'is', null)
-    .execute();
+  const endpoints = await listEnabledEndpoints(tx, event.orgId);
   const wanted = endpoints.filter((endpoint) => endpoint.events.length === 0 || endpoint.events.includes(event.type));
-  if (wanted.length > 0) {
-    await tx
-      .insertInto('webhook_deliveries')
-      .values(
-        wanted.map((endpoint) => ({
-          org_id: event.orgId,
-          delivery_id: id('dlv'),
-          endpoint_id: endpoint.endpoint_id,
-          event_id: eventId,
-          status: 'pending' as const,
-          next_attempt_at: event.now,
-          locked_until: null,
-          last_status_code: null,
-          last_error: null,
-          first_attempt_at: null,
-          delivered_at: null,
-          created_at: event.now,
-        })),
-      )
-      .execute();
-  }
+  await insertDeliveries(
+    tx,
+    wanted.map((endpoint) => ({
+      org_id: event.orgId,
+      delivery_id: id('dlv'),
+      endpoint_id: endpoint.endpoint_id,
+      event_id: eventId,
+      status: 'pending' as const,
+      next_attempt_at: event.now,
+      locked_until: null,
+      last_status_code: null,
+      last_error: null,
+      first_attempt_at: null,
+      delivered_at: null,
+      created_at: event.now,
+    })),
+  );
 }

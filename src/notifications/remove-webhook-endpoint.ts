@@ -1,5 +1,6 @@
 import type { BillingDeps } from '../billing/deps.js';
 import { deleteEndpoint } from '../db/notifications.js';
+import { findLiveEndpoint } from '../db/webhook-endpoints.js';
 import { Failure } from '../domain/failures.js';
 import { recordAudit } from '../audit/record-audit.js';
 
@@ -7,13 +8,7 @@ import { recordAudit } from '../audit/record-audit.js';
 export async function removeWebhookEndpoint(deps: BillingDeps, input: { orgId: string; endpointId: string }): Promise<void> {
   const now = deps.clock.now();
   await deps.db.transaction().execute(async (tx) => {
-    const endpoint = await tx
-      .selectFrom('webhook_endpoints')
-      .select(['url', 'events'])
-      .where('org_id', '=', input.orgId)
-      .where('endpoint_id', '=', input.endpointId)
-      .where('deleted_at', 'is', null)
-      .executeTakeFirst();
+    const endpoint = await findLiveEndpoint(tx, input.orgId, input.endpointId);
     if (!endpoint || !(await deleteEndpoint(tx, input.orgId, input.endpointId, now))) throw new Failure('NOT_FOUND', 'There is no such webhook endpoint.');
     await recordAudit(tx, { orgId: input.orgId, action: 'webhook_endpoint.removed', target: input.endpointId, before: { url: endpoint.url, events: endpoint.events }, now });
   });

@@ -6,7 +6,7 @@ import { removeWebhookEndpoint } from '../../notifications/remove-webhook-endpoi
 import { autoRechargeView, setAutoRecharge } from '../../billing/update-settings.js';
 import { findOrg } from '../../db/orgs.js';
 import { EVENT_TYPES } from '../../db/events.js';
-import { countUnread, listDeliveries, listEmails, listEndpoints, listNotifications, markRead } from '../../db/notifications.js';
+import { countUnread, listDeliveries, listEmails, listEndpoints, listNotifications, markRead, notificationExists } from '../../db/notifications.js';
 import { Failure } from '../../domain/failures.js';
 import { addWebhookEndpoint, MAX_WEBHOOK_ENDPOINTS_PER_ORG } from '../../notifications/add-webhook-endpoint.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
@@ -99,14 +99,7 @@ export const notificationRoutes = (deps: BillingDeps): FastifyPluginAsyncTypebox
       },
       handler: async (request) => {
         const userId = reader(request);
-        const exists = await deps.db
-          .selectFrom('notifications')
-          .select('notification_id')
-          .where('org_id', '=', request.params.org)
-          .where('notification_id', '=', request.params.id)
-          .$if(userId !== null, (query) => query.where('user_id', '=', userId as string))
-          .executeTakeFirst();
-        if (!exists) throw new Failure('NOT_FOUND', 'There is no such notification.');
+        if (!(await notificationExists(deps.db, { orgId: request.params.org, userId, notificationId: request.params.id }))) throw new Failure('NOT_FOUND', 'There is no such notification.');
         await markRead(deps.db, { orgId: request.params.org, userId, notificationId: request.params.id, now: deps.clock.now() });
         return { unread_count: await countUnread(deps.db, request.params.org, userId) };
       },

@@ -1,8 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { sql } from 'kysely';
 import type { Registry } from 'prom-client';
-import type { Db } from '../../db/database.js';
+import { pingDatabase, type Db } from '../../db/database.js';
 import { problems } from '../schemas.js';
 import { problemFor, sendProblem } from '../problem.js';
 
@@ -26,7 +25,7 @@ export const operationsRoutes = (deps: { db: Db; metrics: Registry; paymentsProv
       },
       handler: async (_request, reply) => {
         const timeout = new Promise<false>((resolve) => setTimeout(resolve, READY_TIMEOUT_MS, false).unref());
-        const ping = sql`SELECT 1`.execute(deps.db).then(() => true, () => false);
+        const ping = pingDatabase(deps.db);
         if (await Promise.race([ping, timeout])) return { status: 'ready' as const };
         return sendProblem(reply, problemFor('NOT_READY', 'The database does not answer.'));
       },
