@@ -3,8 +3,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, chmod } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startEmbeddedPostgres, withDatabaseName } from '../dist/db/embedded.js';
-import { ensureDatabase } from '../dist/runtime.js';
+import { ensureDatabase, startEmbeddedPostgres, withDatabaseName } from '../dist/db/embedded.js';
 
 const seconds = Number(process.env.SECONDS ?? 4);
 const dir = await mkdtemp(path.join(tmpdir(), 'healthz-'));

@@ -4,8 +4,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, chmod } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startEmbeddedPostgres, withDatabaseName } from '../dist/db/embedded.js';
-import { ensureDatabase } from '../dist/runtime.js';
+import { ensureDatabase, startEmbeddedPostgres, withDatabaseName } from '../dist/db/embedded.js';
 
 const KEY = 'lb_sk_profile_0123456789abcdefghijkl';
 const scenario = process.env.SCENARIO ?? 'record';

@@ -1,8 +1,7 @@
-import pg from 'pg';
 import { systemClock, TestClock, type Clock } from './clock.js';
 import { loadPlanCatalog, type Config } from './config.js';
 import { connectDatabase, type Db } from './db/database.js';
-import { startEmbeddedPostgres, withDatabaseName } from './db/embedded.js';
+import { ensureDatabase, startEmbeddedPostgres, withDatabaseName } from './db/embedded.js';
 import { migrateToLatest } from './db/migrate.js';
 import { readTestClock, writeTestClock } from './db/test-clock.js';
 import type { BillingDeps } from './billing/deps.js';
@@ -75,15 +74,4 @@ async function openClock(db: Db, testClock: boolean): Promise<Clock> {
   const clock = new TestClock(stored && stored.getTime() > now.getTime() ? stored : now);
   await writeTestClock(db, clock.now());
   return clock;
-}
-
-export async function ensureDatabase(serverUrl: string, name: string): Promise<void> {
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    const existing = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-    if (existing.rowCount === 0) await client.query(`CREATE DATABASE "${name}"`);
-  } finally {
-    await client.end();
-  }
 }

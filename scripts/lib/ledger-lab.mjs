@@ -3,8 +3,7 @@
 import { mkdtemp, chmod } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startEmbeddedPostgres, withDatabaseName } from '../../dist/db/embedded.js';
-import { ensureDatabase } from '../../dist/runtime.js';
+import { ensureDatabase, startEmbeddedPostgres, withDatabaseName } from '../../dist/db/embedded.js';
 import { connectDatabase } from '../../dist/db/database.js';
 import { migrateToLatest } from '../../dist/db/migrate.js';
 import { assembleBillingDeps } from '../../dist/billing/assemble-deps.js';

@@ -1,4 +1,5 @@
 import { CompiledQuery } from 'kysely';
+import type pg from 'pg';
 import type { Db } from './database.js';
 import type { ContractTerms, HoldStatus, OrgRow, OrgSettingsRow, SubscriptionRow } from './schema.js';
 import { bucketCredits, heldCredits, type Grant, type Hold, type LedgerBook } from '../domain/ledger.js';
@@ -225,6 +226,49 @@ export async function lockAndLoad(tx: Db, orgIds: readonly string[], requests: r
 
 export async function writeEffects(tx: Db, effects: readonly OrgEffects[], now: Date): Promise<void> {
   await tx.executeQuery(CompiledQuery.raw(WRITE_SQL, [now, JSON.stringify(writeDocument(effects, now))]));
+}
+
+/**
+ * A cycle reads and writes a handful of rows per table, each by its key: index lookups in nested
+ * loops are always the right plan. Left to itself, with the stale statistics of a table that grew
+ * fast, PostgreSQL planned the write's updates as hash joins over whole tables. The write keeps its
+ * generic plan (no planning per cycle); the load of a cycle with usage records is planned for its
+ * arguments — as a generic plan, with stale statistics, it looked keys up through the wrong index
+ * (every usage row of the org) — and the load of any other cycle keeps its generic plan.
+ */
+const PLAN_BY_KEY = 'SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off; SET LOCAL enable_seqscan = off;';
+const KEEP_WRITE_PLAN = 'SET LOCAL plan_cache_mode = force_generic_plan;';
+/** A cycle without usage records looks up no keys: its load keeps its generic plan too (no planning). */
+const looksUpKeys = (request: LedgerRequest) => request.kind === 'record';
+
+/** A statement with its text-array parameters written as escaped literals, for the simple query that begins a cycle. */
+function literal(client: pg.PoolClient, text: string, values: readonly (readonly string[])[]): string {
+  return text.replace(/\$(\d+)::text\[\]/g, (_match, index: string) => `ARRAY[${values[Number(index) - 1]!.map((item) => client.escapeLiteral(item)).join(',')}]::text[]`);
+}
+
+/**
+ * The engine's raw connection (ledger/engine.ts), one simple query and one round trip: BEGIN, the
+ * planner settings, then the lock and the load.
+ */
+export async function beginLockAndLoad(client: pg.PoolClient, orgIds: readonly string[], requests: readonly LedgerRequest[]): Promise<LoadRow[]> {
+  const results = (await client.query(
+    `BEGIN; ${PLAN_BY_KEY} ${requests.some(looksUpKeys) ? '' : KEEP_WRITE_PLAN} ${literal(client, LOCK_AND_LOAD_SQL, loadParameters(orgIds, requests) as string[][])}; ${KEEP_WRITE_PLAN}`,
+  )) as unknown as { rows: { book: LoadRow }[] }[];
+  // The results of BEGIN and each SET LOCAL come first; the load is the one before the last SET.
+  return results[results.length - 2]!.rows.map((row) => row.book);
+}
+
+/** The engine's write and commit, one simple query and one round trip (if the write fails, the COMMIT is not run). */
+export async function writeAndCommit(client: pg.PoolClient, document: string, now: Date): Promise<void> {
+  await client.query(`SELECT ledger_write(${client.escapeLiteral(now.toISOString())}, ${client.escapeLiteral(document)}); COMMIT`);
+}
+
+/** Ends the engine's failed transaction; false when the connection could not (it is then discarded). */
+export async function rollBack(client: pg.PoolClient): Promise<boolean> {
+  return client.query('ROLLBACK').then(
+    () => true,
+    () => false,
+  );
 }
 
 export type { LoadRow };

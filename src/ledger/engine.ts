@@ -1,8 +1,7 @@
-import type pg from 'pg';
 import type { Clock } from '../clock.js';
 import { poolOf, type Db } from '../db/database.js';
 import { isDatabaseUnavailable } from '../db/errors.js';
-import { LOCK_AND_LOAD_SQL, loadParameters, parseLoadedOrgs, writeDocument, type LoadRow } from '../db/ledger-cycle.js';
+import { beginLockAndLoad, parseLoadedOrgs, rollBack, writeAndCommit, writeDocument } from '../db/ledger-cycle.js';
 import { Failure } from '../domain/failures.js';
 import { runCycle, type Answer, type OrgEffects } from './kernel.js';
 import type { KernelRules } from './state.js';
@@ -134,18 +133,12 @@ export function createLedgerEngine(input: {
     const client = await pool.connect();
     try {
       lap?.('connect');
-      // One simple query, one round trip: BEGIN, the planner settings, then the lock and the load.
-      const results = (await client
-        .query(`BEGIN; ${PLAN_BY_KEY} ${requests.some(looksUpKeys) ? '' : KEEP_WRITE_PLAN} ${literal(client, LOCK_AND_LOAD_SQL, loadParameters(orgIds, requests) as string[][])}; ${KEEP_WRITE_PLAN}`)
-        .finally(onLocked)) as unknown as { rows: { book: LoadRow }[] }[];
-      // The results of BEGIN and each SET LOCAL come first; the load is the one before the last SET.
-      const loaded = results[results.length - 2]!;
+      const loaded = await beginLockAndLoad(client, orgIds, requests).finally(onLocked);
       lap?.('begin + lock + load');
-      const result = runCycle(parseLoadedOrgs(loaded.rows.map((row) => row.book), now), requests, rules);
+      const result = runCycle(parseLoadedOrgs(loaded, now), requests, rules);
       const document = JSON.stringify(writeDocument(result.effects, now));
       lap?.('kernel');
-      // One simple query, one round trip: the write and the commit (if the write fails, the COMMIT is not run).
-      await client.query(`SELECT ledger_write(${client.escapeLiteral(now.toISOString())}, ${client.escapeLiteral(document)}); COMMIT`);
+      await writeAndCommit(client, document, now);
       lap?.('write + commit');
       profile?.cycle(requests.length);
       client.release();
@@ -156,10 +149,7 @@ export function createLedgerEngine(input: {
       stats.largestCycleOrgs = Math.max(stats.largestCycleOrgs, orgIds.length);
       return result;
     } catch (error) {
-      const rolledBack = await client.query('ROLLBACK').then(
-        () => true,
-        () => false,
-      );
+      const rolledBack = await rollBack(client);
       client.release(rolledBack ? undefined : true);
       throw error;
     }
@@ -273,24 +263,6 @@ export function createLedgerEngine(input: {
 }
 
 const overloaded = () => new Failure('OVERLOADED', 'Too many requests are waiting for this organization; retry in a second.');
-
-/**
- * A cycle reads and writes a handful of rows per table, each by its key: index lookups in nested
- * loops are always the right plan. Left to itself, with the stale statistics of a table that grew
- * fast, PostgreSQL planned the write's updates as hash joins over whole tables. The write keeps its
- * generic plan (no planning per cycle); the load of a cycle with usage records is planned for its
- * arguments — as a generic plan, with stale statistics, it looked keys up through the wrong index
- * (every usage row of the org) — and the load of any other cycle keeps its generic plan.
- */
-const PLAN_BY_KEY = 'SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off; SET LOCAL enable_seqscan = off;';
-const KEEP_WRITE_PLAN = 'SET LOCAL plan_cache_mode = force_generic_plan;';
-/** A cycle without usage records looks up no keys: its load keeps its generic plan too (no planning). */
-const looksUpKeys = (request: LedgerRequest) => request.kind === 'record';
-
-/** A statement with its text-array parameters written as escaped literals, for the simple query that begins a cycle. */
-function literal(client: pg.PoolClient, text: string, values: readonly (readonly string[])[]): string {
-  return text.replace(/\$(\d+)::text\[\]/g, (_match, index: string) => `ARRAY[${values[Number(index) - 1]!.map((item) => client.escapeLiteral(item)).join(',')}]::text[]`);
-}
 
 /** Roughly what a request holds in memory and sends to PostgreSQL (the cycle's byte bound). */
 function requestBytes(request: LedgerRequest): number {

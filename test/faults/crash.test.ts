@@ -5,8 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/config.js';
 import { connectDatabase, type Db } from '../../src/db/database.js';
-import { startEmbeddedPostgres, withDatabaseName, type EmbeddedDatabase } from '../../src/db/embedded.js';
-import { ensureDatabase } from '../../src/runtime.js';
+import { ensureDatabase, startEmbeddedPostgres, withDatabaseName, type EmbeddedDatabase } from '../../src/db/embedded.js';
 import { auditLedger } from '../../src/billing/audit.js';
 
 /**

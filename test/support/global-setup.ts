@@ -4,9 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { connectDatabase } from '../../src/db/database.js';
-import { startEmbeddedPostgres, withDatabaseName } from '../../src/db/embedded.js';
+import { ensureDatabase, startEmbeddedPostgres, withDatabaseName } from '../../src/db/embedded.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
-import { ensureDatabase } from '../../src/runtime.js';
 
 export const TEMPLATE_DATABASE = 'loupe_template';
 
