@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLedgerEngine } from '../src/ledger/engine.js';
 import type { LedgerRequest, RecordUsageResult } from '../src/ledger/requests.js';
-import { InvariantViolation } from '../src/domain/credits.js';
+import { InvariantViolation } from '../src/domain/assert.js';
 import { recordUsage } from '../src/billing/record-usage.js';
 import { runDueJobs } from '../src/jobs/run-due-jobs.js';
 import { startHarness, type Harness } from './support/harness.js';

@@ -3,7 +3,7 @@ import { rememberProviderEvent } from '../db/events.js';
 import { lockPurchase, type PurchaseRow } from '../db/purchases.js';
 import { completeRefund, findRefund, insertRefund } from '../db/refunds.js';
 import { freezeGrant, loseFrozenCredits, unfreezeGrant, type LedgerBook } from '../domain/ledger.js';
-import { assertInvariant } from '../domain/credits.js';
+import { assertInvariant } from '../domain/assert.js';
 import { Failure } from '../domain/failures.js';
 import { newId } from '../domain/ids.js';
 import { disputeLostMoney, formatCreditNoteNumber } from '../domain/refunds.js';

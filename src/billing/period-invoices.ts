@@ -12,7 +12,7 @@ import { issueInvoice } from './issue-invoice.js';
 import { logOrgJobFailure, type OrgJobFailureLog } from './for-each-org.js';
 import type { PeriodClosing } from '../ledger/rollover.js';
 import type { Terms } from '../domain/plans.js';
-import { assertInvariant } from '../domain/credits.js';
+import { assertInvariant } from '../domain/assert.js';
 
 /** "Dec 3, 2026 – Jan 2, 2027": the period's first and last day, as the invoice prints every date. */
 export function describePeriod(period: Period): string {

@@ -6,7 +6,7 @@ import { insertPayment, linkPurchasePayment } from '../db/invoices.js';
 import { publishEvent } from '../notifications/publish.js';
 import { loadOrgTerms } from './org-terms.js';
 import { addGrant } from '../domain/ledger.js';
-import { assertInvariant } from '../domain/credits.js';
+import { assertInvariant } from '../domain/assert.js';
 import { Failure } from '../domain/failures.js';
 import { priceCreditPurchase, purchaseRangeProblem, type PurchaseTerms } from '../domain/credit-purchase.js';
 import { ProviderUnavailable, type ChargeOutcome } from '../providers/payments.js';

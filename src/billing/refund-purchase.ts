@@ -3,7 +3,7 @@ import { lockPurchase, purchasePaymentId } from '../db/purchases.js';
 import { hasOpenDispute } from '../db/disputes.js';
 import { completeRefund, findRefund, findRefundByKey, insertRefund, listPendingRefunds, refundedCredits, type RefundRow } from '../db/refunds.js';
 import { takeBackFromGrant } from '../domain/ledger.js';
-import { assertInvariant } from '../domain/credits.js';
+import { assertInvariant } from '../domain/assert.js';
 import { Failure } from '../domain/failures.js';
 import { newId } from '../domain/ids.js';
 import { formatCreditNoteNumber, refundMoney } from '../domain/refunds.js';

@@ -1,6 +1,6 @@
 import PDFDocument from 'pdfkit';
 import { assertInvoiceTotals, type InvoiceDocument } from '../domain/invoices.js';
-import { assertInvariant } from '../domain/credits.js';
+import { assertInvariant } from '../domain/assert.js';
 import { presentCreditNote, presentInvoice, type AddressBlockView, type CreditNoteFacts, type InvoiceView, type LabelledValue, type LineRowView, type StatusTone } from '../domain/invoice-presentation.js';
 
 /**

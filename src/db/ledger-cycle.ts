@@ -3,7 +3,7 @@ import type pg from 'pg';
 import type { Db } from './database.js';
 import type { ContractTerms, HoldStatus, OrgRow, OrgSettingsRow, SubscriptionRow } from './schema.js';
 import { bucketCredits, heldCredits, type Grant, type Hold, type LedgerBook } from '../domain/ledger.js';
-import { assertInvariant } from '../domain/credits.js';
+import { assertInvariant } from '../domain/assert.js';
 import type { OrgEffects } from '../ledger/kernel.js';
 import type { LoadedOrg } from '../ledger/state.js';
 import type { LedgerRequest } from '../ledger/requests.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvariantViolation } from './credits.js';
+import { InvariantViolation } from './assert.js';
 import { dailyBurnCredits, FORECAST_WINDOW_DAYS, forecast, lastsUntil } from './forecast.js';
 
 const NOW = new Date('2026-02-10T12:00:00.000Z');

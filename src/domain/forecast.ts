@@ -1,4 +1,4 @@
-import { assertInvariant } from './credits.js';
+import { assertInvariant } from './assert.js';
 
 /** The burn rate looks back this many days: long enough to smooth a weekend, short enough to react. */
 export const FORECAST_WINDOW_DAYS = 7;

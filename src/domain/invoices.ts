@@ -1,4 +1,4 @@
-import { assertInvariant } from './credits.js';
+import { assertInvariant } from './assert.js';
 
 /**
  * Invoices as plain data (SPEC §8): lines in integer cents, tax lines, totals. Every invoice keeps

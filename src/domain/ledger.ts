@@ -1,4 +1,4 @@
-import { assertInvariant } from './credits.js';
+import { assertInvariant } from './assert.js';
 
 /**
  * The credit ledger of one org, as pure functions over a plain snapshot ("book"): every function

@@ -1,4 +1,4 @@
-import { assertInvariant } from './credits.js';
+import { assertInvariant } from './assert.js';
 
 /** What a purchase cost, and what of it has been refunded so far. */
 export interface RefundablePurchase {

@@ -3,7 +3,7 @@ import salesTaxRates from 'sales-tax/res/sales_tax_rates.json' with { type: 'jso
 import salesTaxPackage from 'sales-tax/package.json' with { type: 'json' };
 import usSaasTable from '../../config/tax/us-saas.json' with { type: 'json' };
 import { describe, expect, it } from 'vitest';
-import { InvariantViolation } from './credits.js';
+import { InvariantViolation } from './assert.js';
 import {
   computeTax,
   EU_EXPORT_NOTE,

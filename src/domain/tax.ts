@@ -1,7 +1,7 @@
 import regionCountries from 'sales-tax/res/region_countries.json' with { type: 'json' };
 import salesTaxRates from 'sales-tax/res/sales_tax_rates.json' with { type: 'json' };
 import usSaasTable from '../../config/tax/us-saas.json' with { type: 'json' };
-import { assertInvariant } from './credits.js';
+import { assertInvariant } from './assert.js';
 import type { TaxLine } from './invoices.js';
 
 /**

@@ -2,7 +2,7 @@ import { isDatabaseUnavailable } from '../db/errors.js';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { FAILURES, Failure, retryAfterOf, type FailureCode, type FieldErrors } from '../domain/failures.js';
 import { ProviderUnavailable } from '../providers/payments.js';
-import { InvariantViolation } from '../domain/credits.js';
+import { InvariantViolation } from '../domain/assert.js';
 
 /**
  * The one place where failures become application/problem+json (RFC 9457):

@@ -5,7 +5,7 @@ import { findContractTerms } from '../db/contracts.js';
 import { findSubscription } from '../db/subscriptions.js';
 import { Failure } from '../domain/failures.js';
 import { effectiveTerms, findPlan, type PlanCatalog } from '../domain/plans.js';
-import { assertInvariant } from '../domain/credits.js';
+import { assertInvariant } from '../domain/assert.js';
 
 /**
  * Seats: every member and every open invitation takes one. The limit is the smaller of the terms in

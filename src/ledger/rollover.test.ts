@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SubscriptionRow } from '../db/schema.js';
 import { addGrant, openBook, rollOver, type LedgerBook } from '../domain/ledger.js';
-import { InvariantViolation } from '../domain/credits.js';
+import { InvariantViolation } from '../domain/assert.js';
 import type { PlanCatalog } from '../domain/plans.js';
 import { catchUpPeriods, MAX_PERIODS_PER_CATCH_UP } from './rollover.js';
 

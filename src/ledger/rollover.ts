@@ -2,7 +2,7 @@ import type { ContractTerms, SubscriptionRow } from '../db/schema.js';
 import { expireDue, rollOver, type LedgerBook } from '../domain/ledger.js';
 import { periodAt, type Period } from '../domain/periods.js';
 import { effectiveTerms, findPlan, type PlanCatalog, type Terms } from '../domain/plans.js';
-import { assertInvariant } from '../domain/credits.js';
+import { assertInvariant } from '../domain/assert.js';
 
 /** The most periods one catch-up may run: a server down for longer needs an operator anyway. */
 export const MAX_PERIODS_PER_CATCH_UP = 120;

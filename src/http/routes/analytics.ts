@@ -22,7 +22,7 @@ import {
   type TrendRow,
 } from '../../db/usage-analytics.js';
 import type { UsageFilter } from '../../db/usage.js';
-import { assertInvariant } from '../../domain/credits.js';
+import { assertInvariant } from '../../domain/assert.js';
 import { Failure, invalidFields } from '../../domain/failures.js';
 import { Identifier, OrgParams, StringEnum, Timestamp, problems } from '../schemas.js';
 
