@@ -451,7 +451,10 @@ export function rollOver(
   return next;
 }
 
-/** Checks the rules every book must keep; used after every computation and by the audit. */
+/**
+ * Checks the rules every book must keep. The ledger kernel runs it on each org's book before writing
+ * its effects (closeOrg); the ledger audit does not use it, it checks the stored rows in SQL (db/audit.ts).
+ */
 export function assertBookInvariants(book: LedgerBook): void {
   for (const grant of book.grants) {
     assertInvariant(Number.isSafeInteger(grant.remainingCredits), `grant ${grant.id} has a fractional balance`);
