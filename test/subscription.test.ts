@@ -6,6 +6,7 @@ import { startHarness, type Harness } from './support/harness.js';
 import { advance, authorize, balance, leavePlanCredits, record, setOnDemand } from './support/metering.js';
 import { addCard, CARDS, createOrgAt, invoices, org, purchase } from './support/billing.js';
 import { PROJECT_ROOT } from '../src/config.js';
+import { PURGED_TABLES } from '../src/db/purge.js';
 import { as, signIn } from './support/sessions.js';
 
 let h: Harness;
@@ -129,6 +130,9 @@ describe('cancellation', () => {
     await addCard(h, id);
     await purchase(h, id, 300);
     await record(h, id, { tokens: 2_000 });
+    const admin = await signIn(h, `admin@${id}.test`, 'admin-password');
+    const invited = await h.api('POST', `/v1/orgs/${id}/members`, { email: `invitee@${id}.test`, name: 'Invitee', role: 'member' }, as(admin));
+    expect(invited.json()).toMatchObject({ status: 'invited' });
     expect((await h.api('POST', `/v1/orgs/${id}/subscription/cancel`)).statusCode).toBe(202);
     expect((await org(h, id)).subscription.cancel_at_period_end).toBe(true);
     expect(await authorize(h, id)).toMatchObject({ allowed: true });
@@ -160,6 +164,9 @@ describe('cancellation', () => {
     expect(await h.db.selectFrom('invoices').select('invoice_id').where('org_id', '=', id).execute()).toHaveLength(periodInvoices.length + 1);
     expect(await h.db.selectFrom('usage_records').select('usage_id').where('org_id', '=', id).execute()).toHaveLength(0);
     expect(await h.db.selectFrom('ledger_entries').select('entry_id').where('org_id', '=', id).execute()).toHaveLength(0);
+    for (const table of PURGED_TABLES) {
+      expect({ table, rows: (await h.db.selectFrom(table).select('org_id').where('org_id', '=', id).execute()).length }).toEqual({ table, rows: 0 });
+    }
   });
 
   it('resuming before the end keeps the subscription; resubscribing within 30 days keeps purchased credits', async () => {
