@@ -1,7 +1,8 @@
-import { closeDispute, findPurchaseByPayment, insertDispute, loadGrant, lockDispute, refundedMoney, type DisputeRow } from '../db/disputes.js';
+import { closeDispute, insertDispute, lockDispute, type DisputeRow } from '../db/disputes.js';
+import { loadGrant } from '../db/grants.js';
 import { rememberProviderEvent } from '../db/events.js';
-import { lockPurchase, type PurchaseRow } from '../db/purchases.js';
-import { completeRefund, findRefund, insertRefund } from '../db/refunds.js';
+import { findPurchaseByPayment, lockPurchase, type PurchaseRow } from '../db/purchases.js';
+import { completeRefund, findRefund, insertRefund, refundedMoney } from '../db/refunds.js';
 import { freezeGrant, loseFrozenCredits, unfreezeGrant, type LedgerBook } from '../domain/ledger.js';
 import { assertInvariant } from '../domain/assert.js';
 import { Failure } from '../domain/failures.js';

@@ -113,3 +113,32 @@ export async function insertEmails(tx: Db, rows: readonly Insertable<EmailMessag
 export async function insertDeliveries(tx: Db, rows: readonly Insertable<WebhookDeliveriesTable>[]): Promise<void> {
   if (rows.length > 0) await tx.insertInto('webhook_deliveries').values([...rows]).execute();
 }
+
+export async function listDeliveries(db: Db, orgId: string, endpointId: string, limit: number) {
+  const deliveries = await db
+    .selectFrom('webhook_deliveries')
+    .innerJoin('events', (join) => join.onRef('events.org_id', '=', 'webhook_deliveries.org_id').onRef('events.event_id', '=', 'webhook_deliveries.event_id'))
+    .select([
+      'webhook_deliveries.delivery_id',
+      'webhook_deliveries.event_id',
+      'events.type',
+      'webhook_deliveries.status',
+      'webhook_deliveries.attempts',
+      'webhook_deliveries.next_attempt_at',
+      'webhook_deliveries.last_status_code',
+      'webhook_deliveries.last_error',
+      'webhook_deliveries.delivered_at',
+      'webhook_deliveries.created_at',
+    ])
+    .where('webhook_deliveries.org_id', '=', orgId)
+    .where('webhook_deliveries.endpoint_id', '=', endpointId)
+    .orderBy('webhook_deliveries.created_at', 'desc')
+    .limit(limit)
+    .execute();
+  const ids = deliveries.map((delivery) => delivery.delivery_id);
+  const attempts =
+    ids.length === 0
+      ? []
+      : await db.selectFrom('webhook_attempts').selectAll().where('org_id', '=', orgId).where('delivery_id', 'in', ids).orderBy('attempt').execute();
+  return deliveries.map((delivery) => ({ ...delivery, attempts_log: attempts.filter((attempt) => attempt.delivery_id === delivery.delivery_id) }));
+}

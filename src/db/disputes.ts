@@ -1,14 +1,8 @@
-import { sql, type Insertable, type Selectable } from 'kysely';
+import type { Insertable, Selectable } from 'kysely';
 import type { Db } from './database.js';
 import type { DisputesTable } from './schema.js';
-import type { Grant } from '../domain/ledger.js';
 
 export type DisputeRow = Selectable<DisputesTable>;
-
-/** The purchase a provider payment paid for, in any org (a dispute names the payment, not the org). */
-export async function findPurchaseByPayment(db: Db, providerPaymentId: string) {
-  return db.selectFrom('credit_purchases').select(['org_id', 'purchase_id']).where('provider_payment_id', '=', providerPaymentId).executeTakeFirst();
-}
 
 /** The dispute the provider knows by this id, locked until the caller's transaction ends. */
 export async function lockDispute(tx: Db, providerDisputeId: string) {
@@ -40,38 +34,6 @@ export async function listDisputes(db: Db, orgId: string, disputeId?: string) {
     .where('d.org_id', '=', orgId);
   if (disputeId !== undefined) query = query.where('d.dispute_id', '=', disputeId);
   return query.orderBy('d.opened_at', 'desc').orderBy('d.dispute_id', 'desc').execute();
-}
-
-/** A grant as stored, whatever it has left (a dispute gives credits back to a grant the freeze emptied). */
-export async function loadGrant(tx: Db, orgId: string, grantId: string): Promise<Grant | undefined> {
-  const row = await tx.selectFrom('grants').selectAll().where('org_id', '=', orgId).where('grant_id', '=', grantId).executeTakeFirst();
-  if (!row) return undefined;
-  return {
-    id: row.grant_id,
-    bucket: row.bucket,
-    grantedCredits: Number(row.granted_credits),
-    remainingCredits: Number(row.remaining_credits),
-    expiresAt: row.expires_at,
-    createdAt: row.created_at,
-    creationOrder: Number(row.creation_order),
-    reason: row.reason,
-    periodStart: row.period_start,
-    note: row.note,
-  };
-}
-
-/** The refunded money of a purchase so far (refunds and lost disputes), for a lost dispute's share. */
-export async function refundedMoney(db: Db, orgId: string, purchaseId: string): Promise<{ amountCents: number; taxCents: number }> {
-  const row = await db
-    .selectFrom('refunds')
-    .select([
-      (eb) => eb.fn.coalesce(eb.fn.sum<string>('amount_cents'), sql<string>`0`).as('amount'),
-      (eb) => eb.fn.coalesce(eb.fn.sum<string>('tax_cents'), sql<string>`0`).as('tax'),
-    ])
-    .where('org_id', '=', orgId)
-    .where('purchase_id', '=', purchaseId)
-    .executeTakeFirstOrThrow();
-  return { amountCents: Number(row.amount), taxCents: Number(row.tax) };
 }
 
 /** Whether the purchase's charge is disputed now (a refund must wait for the bank's decision). */

@@ -22,7 +22,9 @@ export async function insertOrg(tx: Db, org: NewOrg): Promise<void> {
       created_at: org.now,
     })
     .execute();
-  await tx.insertInto('subscriptions').values(subscriptionValues(org.subscription)).execute();
+  const { subscription } = org;
+  const pendingChange = subscription.pending_change === null ? null : JSON.stringify(subscription.pending_change);
+  await tx.insertInto('subscriptions').values({ ...subscription, pending_change: pendingChange }).execute();
   await tx
     .insertInto('org_settings')
     .values({ org_id: org.orgId, disabled_modules: [], on_demand_enabled: false, monthly_limit_credits: 0, low_balance_threshold: null, notification_emails: [], updated_at: org.now })
@@ -118,24 +120,6 @@ export async function findOrg(db: Db, orgId: string): Promise<OrgView | undefine
     db.selectFrom('org_settings').selectAll().where('org_id', '=', orgId).executeTakeFirstOrThrow(),
   ]);
   return { org, subscription, settings };
-}
-
-export async function saveSubscription(tx: Db, subscription: SubscriptionRow): Promise<void> {
-  const { org_id: orgId, ...fields } = subscriptionValues(subscription);
-  await tx.updateTable('subscriptions').set(fields).where('org_id', '=', orgId).execute();
-}
-
-function subscriptionValues(subscription: SubscriptionRow) {
-  return { ...subscription, pending_change: subscription.pending_change === null ? null : JSON.stringify(subscription.pending_change) };
-}
-
-export async function countMembers(db: Db, orgId: string): Promise<number> {
-  const row = await db
-    .selectFrom('memberships')
-    .select((eb) => eb.fn.countAll<number>().as('count'))
-    .where('org_id', '=', orgId)
-    .executeTakeFirstOrThrow();
-  return Number(row.count);
 }
 
 /** The extra addresses the org's events are e-mailed to, besides its admins. */

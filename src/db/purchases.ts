@@ -57,3 +57,8 @@ export async function listPendingPurchasesSince(db: Db, cutoff: Date, limit: num
 export async function listAllPurchases(db: Db, orgId: string) {
   return db.selectFrom('credit_purchases').selectAll().where('org_id', '=', orgId).orderBy('created_at').execute();
 }
+
+/** The purchase a provider payment paid for, in any org (a dispute names the payment, not the org). */
+export async function findPurchaseByPayment(db: Db, providerPaymentId: string) {
+  return db.selectFrom('credit_purchases').select(['org_id', 'purchase_id']).where('provider_payment_id', '=', providerPaymentId).executeTakeFirst();
+}

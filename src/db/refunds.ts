@@ -158,3 +158,17 @@ export async function listCreditNotesOfInvoice(db: Db, orgId: string, invoiceId:
     .orderBy('r.credit_note_number')
     .execute();
 }
+
+/** The refunded money of a purchase so far (refunds and lost disputes), for a lost dispute's share. */
+export async function refundedMoney(db: Db, orgId: string, purchaseId: string): Promise<{ amountCents: number; taxCents: number }> {
+  const row = await db
+    .selectFrom('refunds')
+    .select([
+      (eb) => eb.fn.coalesce(eb.fn.sum<string>('amount_cents'), sql<string>`0`).as('amount'),
+      (eb) => eb.fn.coalesce(eb.fn.sum<string>('tax_cents'), sql<string>`0`).as('tax'),
+    ])
+    .where('org_id', '=', orgId)
+    .where('purchase_id', '=', purchaseId)
+    .executeTakeFirstOrThrow();
+  return { amountCents: Number(row.amount), taxCents: Number(row.tax) };
+}

@@ -33,3 +33,25 @@ export async function findLiveEndpoint(db: Db, orgId: string, endpointId: string
 export async function disableEndpoint(tx: Db, input: { orgId: string; endpointId: string; now: Date }): Promise<void> {
   await tx.updateTable('webhook_endpoints').set({ status: 'disabled', disabled_at: input.now }).where('org_id', '=', input.orgId).where('endpoint_id', '=', input.endpointId).execute();
 }
+
+export async function listEndpoints(db: Db, orgId: string) {
+  return db.selectFrom('webhook_endpoints').selectAll().where('org_id', '=', orgId).where('deleted_at', 'is', null).orderBy('created_at').execute();
+}
+
+export async function insertEndpoint(db: Db, row: { orgId: string; endpointId: string; url: string; events: string[]; secret: string; now: Date }): Promise<void> {
+  await db
+    .insertInto('webhook_endpoints')
+    .values({ org_id: row.orgId, endpoint_id: row.endpointId, url: row.url, events: row.events, secret: row.secret, status: 'enabled', disabled_at: null, created_at: row.now, deleted_at: null })
+    .execute();
+}
+
+export async function deleteEndpoint(db: Db, orgId: string, endpointId: string, now: Date): Promise<boolean> {
+  const result = await db
+    .updateTable('webhook_endpoints')
+    .set({ deleted_at: now })
+    .where('org_id', '=', orgId)
+    .where('endpoint_id', '=', endpointId)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}

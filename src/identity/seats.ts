@@ -1,5 +1,5 @@
 import type { Db } from '../db/database.js';
-import { countMembers } from '../db/orgs.js';
+import { countMembers } from '../db/identity.js';
 import { countPendingInvitations } from '../db/invitations.js';
 import { findContractTerms } from '../db/contracts.js';
 import { findSubscription } from '../db/subscriptions.js';

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { BillingDeps } from '../billing/deps.js';
 import { newId } from '../domain/ids.js';
-import { insertEndpoint } from '../db/notifications.js';
-import { countEndpoints, lockEndpointsOf } from '../db/webhook-endpoints.js';
+import { countEndpoints, insertEndpoint, lockEndpointsOf } from '../db/webhook-endpoints.js';
 import { Failure, invalidFields } from '../domain/failures.js';
 import { PUBLIC_TARGETS_ONLY, webhookUrlProblem } from '../providers/webhook-target.js';
 import { recordAudit } from '../audit/record-audit.js';

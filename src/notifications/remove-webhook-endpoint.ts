@@ -1,6 +1,5 @@
 import type { BillingDeps } from '../billing/deps.js';
-import { deleteEndpoint } from '../db/notifications.js';
-import { findLiveEndpoint } from '../db/webhook-endpoints.js';
+import { deleteEndpoint, findLiveEndpoint } from '../db/webhook-endpoints.js';
 import { Failure } from '../domain/failures.js';
 import { recordAudit } from '../audit/record-audit.js';
 

@@ -6,7 +6,9 @@ import { removeWebhookEndpoint } from '../../notifications/remove-webhook-endpoi
 import { autoRechargeView, setAutoRecharge } from '../../billing/update-settings.js';
 import { findOrg } from '../../db/orgs.js';
 import { EVENT_TYPES } from '../../db/events.js';
-import { countUnread, listDeliveries, listEmails, listEndpoints, listNotifications, markRead, notificationExists } from '../../db/notifications.js';
+import { countUnread, listEmails, listNotifications, markRead, notificationExists } from '../../db/notifications.js';
+import { listDeliveries } from '../../db/deliveries.js';
+import { listEndpoints } from '../../db/webhook-endpoints.js';
 import { Failure } from '../../domain/failures.js';
 import { addWebhookEndpoint, MAX_WEBHOOK_ENDPOINTS_PER_ORG } from '../../notifications/add-webhook-endpoint.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
