@@ -6,7 +6,6 @@ import { addMember } from '../identity/add-member.js';
 import { addPaymentMethod } from '../billing/payment-methods.js';
 import { purchaseCredits } from '../billing/purchase-credits.js';
 import { runDueJobs } from '../jobs/run-due-jobs.js';
-import { findUserByEmail } from '../db/identity.js';
 
 export const DEMO_ORG_ID = 'demo';
 export const DEMO_LOGINS = [
@@ -45,23 +44,20 @@ export async function seedDemo(deps: BillingDeps): Promise<void> {
   const clock = new ManualClock(new Date(end.getTime() - 40 * DAY_MS));
   const replay: BillingDeps = { ...deps, clock };
   const [admin, ...members] = DEMO_LOGINS;
-  await createOrg(replay, {
+  const created = await createOrg(replay, {
     id: DEMO_ORG_ID,
     name: 'Loupe Demo Co',
     plan: 'team',
     billingAddress: { country: 'US', region: 'CA', postal_code: '94105', city: 'San Francisco', line1: '1 Market St' },
     admin: { email: admin.email, name: admin.name, password: admin.password },
   });
-  const users: { id: string; name: string; email: string }[] = [{ id: '', name: admin.name, email: admin.email }];
+  const users: { id: string; name: string; email: string }[] = [{ id: created.admin.user_id, name: admin.name, email: admin.email }];
   for (const member of members) {
     const added = await addMember(replay, { orgId: DEMO_ORG_ID, email: member.email, name: member.name, role: member.role, password: member.password, actor: { kind: 'platform' } });
     if (added.user_id === null) throw new Error(`demo member ${member.email} was invited, not added`);
     users.push({ id: added.user_id, name: member.name, email: member.email });
   }
   await addPaymentMethod(replay, { orgId: DEMO_ORG_ID, method: { card: { card_number: '4242424242424242', exp_month: 12, exp_year: 2030, cvc: '123' } } });
-  const adminRow = await findUserByEmail(deps.db, admin.email);
-  if (!adminRow) throw new Error(`demo admin ${admin.email} was not created`);
-  users[0] = { id: adminRow.user_id, name: admin.name, email: admin.email };
 
   await runDueJobs(replay);
   const next = random(20_261_127);
