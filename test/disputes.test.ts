@@ -157,6 +157,13 @@ describe('the built-in test card 4000 0000 0000 0259', () => {
     expect(history.items.filter((item) => item.kind === 'credit_note')).toHaveLength(1);
     const notices = await h.db.selectFrom('notifications').select('title').where('org_id', '=', org).where('type', '=', 'purchase.disputed').execute();
     expect(notices.map((notice) => notice.title).sort()).toEqual(['A card dispute was lost', 'A credit purchase is disputed']);
+    // The org's export carries the dispute, its refund and its credit note, the note's PDF in the zip.
+    const exported = (await h.api('GET', `/v1/orgs/${org}/export`)).json() as { disputes: { dispute_id: string; status: string }[]; refunds: { kind: string; credits: number }[]; credit_notes: { id: string; number: string }[] };
+    expect(exported.disputes).toEqual([expect.objectContaining({ dispute_id: dispute!.id, status: 'lost' })]);
+    expect(exported.refunds).toEqual([expect.objectContaining({ kind: 'dispute_lost', credits: 1_000 })]);
+    expect(exported.credit_notes).toEqual([expect.objectContaining({ id: lost.credit_note_id })]);
+    const zip = await h.api('GET', `/v1/orgs/${org}/export?format=zip`);
+    expect(zip.rawPayload.includes(`credit-notes/${exported.credit_notes[0]!.number}.pdf`)).toBe(true);
   });
 
   it('deciding is for the platform key, on a dispute of this org', async () => {

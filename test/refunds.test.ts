@@ -208,6 +208,12 @@ describe('refunding a credit purchase', () => {
     await refund(org, bought.id, {});
     const after = (await h.api('GET', `/v1/orgs/${org}/credit-purchases`)).json() as typeof purchases;
     expect(after.items.find((item) => item.id === bought.id)).toMatchObject({ refunded_credits: 1_000, refund_status: 'refunded' });
+    // The org's export carries both refunds and both credit notes, each note's PDF in the zip.
+    const exported = (await h.api('GET', `/v1/orgs/${org}/export`)).json() as { refunds: { kind: string; credits: number }[]; credit_notes: { number: string; credits: number }[] };
+    expect(exported.refunds.map((item) => [item.kind, item.credits])).toEqual([['refund', 250], ['refund', 750]]);
+    expect(exported.credit_notes.map((item) => item.credits)).toEqual([250, 750]);
+    const zip = await h.api('GET', `/v1/orgs/${org}/export?format=zip`);
+    for (const { number } of exported.credit_notes) expect(zip.rawPayload.includes(`credit-notes/${number}.pdf`), number).toBe(true);
     // Another org cannot read it.
     const { org: other } = await orgWithPurchase(100);
     expect((await h.api('GET', `/v1/orgs/${other}/credit-notes/${first.credit_note_id}`)).statusCode).toBe(404);

@@ -86,6 +86,11 @@ export async function completeRefund(tx: Db, input: { orgId: string; refundId: s
     .executeTakeFirst();
 }
 
+/** Every refund of the org (refunds and lost disputes), oldest first: for the export. */
+export async function listRefunds(db: Db, orgId: string) {
+  return db.selectFrom('refunds').selectAll().where('org_id', '=', orgId).orderBy('created_at').orderBy('refund_id').execute();
+}
+
 /** Refunds the provider has not confirmed yet, oldest first (for the reconciliation job). */
 export async function listPendingRefunds(db: Db, olderThan: Date, limit: number) {
   return db.selectFrom('refunds').select(['org_id', 'refund_id']).where('status', '=', 'pending').where('created_at', '<', olderThan).orderBy('created_at').limit(limit).execute();

@@ -3031,7 +3031,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Everything the org may take with it: JSON, or a zip with usage.csv, ledger, invoices and their PDFs (?format=zip) */
+        /** Everything the org may take with it: JSON, or a zip with usage.csv, ledger, invoices, credit notes and their PDFs (?format=zip) */
         get: {
             parameters: {
                 query?: {
@@ -3052,7 +3052,13 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            credit_notes: {
+                                [key: string]: unknown;
+                            }[];
                             credit_purchases: {
+                                [key: string]: unknown;
+                            }[];
+                            disputes: {
                                 [key: string]: unknown;
                             }[];
                             /**
@@ -3086,6 +3092,9 @@ export interface paths {
                                 vat_id: string | null;
                             };
                             payment_methods: {
+                                [key: string]: unknown;
+                            }[];
+                            refunds: {
                                 [key: string]: unknown;
                             }[];
                             settings: {
