@@ -31,7 +31,6 @@ type SharedStatus = keyof typeof SHARED_ANSWERS;
 
 interface RouteFacts {
   readonly method: string;
-  readonly url: string;
   readonly access: string;
   readonly rateLimited: boolean;
   readonly csrfExempt: boolean;
@@ -40,7 +39,7 @@ interface RouteFacts {
 }
 
 /** The shared answers a route gives, from what its layers do with a request like it. */
-export function sharedStatuses(route: RouteFacts): SharedStatus[] {
+function sharedStatuses(route: RouteFacts): SharedStatus[] {
   const takesBody = !SAFE_METHODS.has(route.method);
   const statuses: SharedStatus[] = [400, 401, 500, 503];
   const checksRole = route.access === 'platform' || route.access === 'org-admin';
@@ -54,7 +53,7 @@ export function sharedStatuses(route: RouteFacts): SharedStatus[] {
 }
 
 /** `GET /v1/orgs/:org/invoices/:id/pdf` → `getOrgInvoicePdf`: stable as long as the path is. */
-export function operationIdOf(method: string, url: string): string {
+function operationIdOf(method: string, url: string): string {
   const segments = url.split('/').filter((segment) => segment !== '' && segment !== 'v1');
   const words = segments.flatMap((segment, index) => {
     if (segment.startsWith(':')) return [];
@@ -71,8 +70,17 @@ function producedBody(mediaType: string): Record<string, unknown> {
   return { type: 'string' };
 }
 
+/**
+ * A success answer in each media type the route produces: the JSON body by its schema, the others
+ * (a CSV for Accept: text/csv, a PDF) as text or bytes.
+ */
+function inMediaTypes(answer: unknown, produces: readonly string[]): { description: string; content: Record<string, { schema: unknown }> } {
+  const description = (answer as { description?: string } | undefined)?.description ?? 'Default Response';
+  return { description, content: Object.fromEntries(produces.map((type) => [type, { schema: type === 'application/json' && answer !== undefined ? answer : producedBody(type) }])) };
+}
+
 /** The route's schema as the document shows it: every answer, an operationId, and who may call. */
-export function documentedSchema(route: Pick<RouteOptions, 'method' | 'url' | 'config'> & { schema?: FastifySchema | undefined }): FastifySchema & Record<string, unknown> {
+function documentedSchema(route: Pick<RouteOptions, 'method' | 'url' | 'config'> & { schema?: FastifySchema | undefined }): FastifySchema & Record<string, unknown> {
   const schema = (route.schema ?? {}) as FastifySchema & { response?: Record<string, unknown>; produces?: readonly string[]; security?: unknown; hide?: boolean };
   const method = typeof route.method === 'string' ? route.method : (route.method[0] ?? 'GET');
   const config = (route.config ?? {}) as { access?: string; rateLimit?: unknown; csrfExempt?: boolean };
@@ -80,17 +88,14 @@ export function documentedSchema(route: Pick<RouteOptions, 'method' | 'url' | 'c
   const produces = schema.produces ?? [];
   const response: Record<string, unknown> = {};
   for (const [status, answer] of Object.entries(schema.response ?? {})) {
-    const media = Number(status) < 400 ? produces.filter((type) => type !== 'application/json') : [];
-    // A JSON answer that may also stream as CSV (Accept: text/csv) lists both.
     const declared = typeof answer === 'object' && answer !== null && 'content' in answer;
-    response[status] = media.length === 0 || declared || Number(status) === 204 ? answer : { description: (answer as { description?: string }).description ?? 'Default Response', content: Object.fromEntries(produces.map((type) => [type, { schema: type === 'application/json' ? answer : producedBody(type) }])) };
+    const otherMedia = produces.some((type) => type !== 'application/json');
+    response[status] = declared || !otherMedia || Number(status) >= 400 || Number(status) === 204 ? answer : inMediaTypes(answer, produces);
   }
-  if (!Object.keys(response).some((status) => status.startsWith('2'))) {
-    response[200] = { description: 'Default Response', content: Object.fromEntries((produces.length > 0 ? produces : ['application/json']).map((type) => [type, { schema: producedBody(type) }])) };
-  }
+  // A PDF, a CSV or the metrics text: the route names only its media type.
+  if (!Object.keys(response).some((status) => status.startsWith('2')) && produces.length > 0) response[200] = inMediaTypes(undefined, produces);
   const facts: RouteFacts = {
     method,
-    url: route.url,
     access,
     rateLimited: config.rateLimit !== false,
     csrfExempt: config.csrfExempt === true,
