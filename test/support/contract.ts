@@ -126,13 +126,15 @@ export class ContractChecker {
 
 /** Checkers by document text: every harness of a worker serves one of a few documents. */
 const checkers = new Map<string, ContractChecker>();
+/** The same, by the document object an app hands out (it keeps one): no serializing per answer. */
+const checkersByDocument = new WeakMap<OpenApiDocument, ContractChecker>();
 
 export function checkerFor(document: OpenApiDocument): ContractChecker {
+  let checker = checkersByDocument.get(document);
+  if (checker !== undefined) return checker;
   const key = JSON.stringify(document);
-  let checker = checkers.get(key);
-  if (checker === undefined) {
-    checker = new ContractChecker(document);
-    checkers.set(key, checker);
-  }
+  checker = checkers.get(key) ?? new ContractChecker(document);
+  checkers.set(key, checker);
+  checkersByDocument.set(document, checker);
   return checker;
 }
