@@ -15,6 +15,7 @@ export const FAILURES = {
   FORBIDDEN: { status: 403, title: 'Your role does not allow this' },
   CSRF_TOKEN_INVALID: { status: 403, title: 'The CSRF token is missing or wrong' },
   NOT_FOUND: { status: 404, title: 'Not found' },
+  METHOD_NOT_ALLOWED: { status: 405, title: 'The path does not answer this method; the Allow header lists those it does' },
   ORG_NOT_FOUND: { status: 404, title: 'Organization not found' },
   HOLD_NOT_FOUND: { status: 404, title: 'Hold not found' },
   ORG_EXISTS: { status: 409, title: 'An organization with this id exists already' },

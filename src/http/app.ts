@@ -4,7 +4,7 @@ import helmet, { type HelmetOptions } from 'helmet';
 import rateLimit from '@fastify/rate-limit';
 import { Failure } from '../domain/failures.js';
 import fastifyStatic from '@fastify/static';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../config.js';
 import swagger from '@fastify/swagger';
@@ -17,6 +17,7 @@ import { writeTestClock } from '../db/test-clock.js';
 import { auth } from './auth.js';
 import { handleError, problemFor, sendProblem } from './problem.js';
 import { ProblemSchema } from './schemas.js';
+import { swaggerOptions } from './openapi.js';
 import { validatorCompiler } from './validation.js';
 import { authRoutes } from './routes/auth.js';
 import { meteringRoutes } from './routes/metering.js';
@@ -43,6 +44,9 @@ const SAFE_METHODS_FOR_AUDIT = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** The built web app (npm run build puts it in dist/web). */
 const WEB_ROOT = path.join(PROJECT_ROOT, 'dist', 'web');
+
+/** The document's license is the package's. */
+const PACKAGE_LICENSE = (JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { license: string }).license;
 
 /** Largest request body: every API body is a few hundred bytes; 64 KiB leaves room and no more. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -98,6 +102,15 @@ function helmetHeaders(options: HelmetOptions): Record<string, string> {
   return headers;
 }
 
+/** A route path (`/v1/orgs/:org/usage.csv`, `/docs/*`) as a regular expression over request paths. */
+function routePattern(url: string): RegExp {
+  const source = url
+    .split('/')
+    .map((segment) => (segment.startsWith(':') ? '[^/]+' : segment === '*' ? '.*' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+    .join('/');
+  return new RegExp(`^${source}$`);
+}
+
 /** Builds the HTTP app without listening: tests use inject() or listen on port 0. */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { deps } = options;
@@ -135,12 +148,29 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     done();
   });
   app.setErrorHandler(handleError);
+  // Every route's path as a pattern, so that a known path asked with another method answers 405.
+  const routeMethods = new Map<string, { pattern: RegExp; methods: Set<string> }>();
+  app.addHook('onRoute', (route) => {
+    const known = routeMethods.get(route.url) ?? { pattern: routePattern(route.url), methods: new Set<string>() };
+    for (const method of [route.method].flat()) known.methods.add(method);
+    routeMethods.set(route.url, known);
+  });
+  const methodsOf = (pathname: string): string[] => {
+    const methods = new Set<string>();
+    for (const { pattern, methods: answered } of routeMethods.values()) if (pattern.test(pathname)) for (const method of answered) methods.add(method);
+    return [...methods].sort();
+  };
   const webApp = existsSync(path.join(WEB_ROOT, 'index.html'));
   app.setNotFoundHandler((request, reply) => {
     const pathname = request.url.split('?')[0] ?? '';
     // The web app's own routes (/billing, /admin/ai-credits …) are served its index.html.
     if (webApp && request.method === 'GET' && !pathname.startsWith('/v1/') && (request.headers.accept ?? '').includes('text/html')) {
       return reply.type('text/html').sendFile('index.html');
+    }
+    const allowed = methodsOf(pathname);
+    if (allowed.length > 0) {
+      reply.header('allow', allowed.join(', '));
+      return sendProblem(reply, problemFor('METHOD_NOT_ALLOWED', `${pathname} answers ${allowed.join(', ')}, not ${request.method}.`));
     }
     return sendProblem(reply, problemFor('NOT_FOUND', `There is no ${request.method} ${pathname}.`));
   });
@@ -223,24 +253,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     done();
   });
 
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'loupe-billing',
-        version: '1',
-        description: 'Meters, gates and bills the AI features of a multi-tenant SaaS. Errors are application/problem+json.',
-      },
-      components: {
-        securitySchemes: {
-          platformKey: { type: 'http', scheme: 'bearer', description: 'Platform API key' },
-          session: { type: 'apiKey', in: 'cookie', name: 'loupe_session' },
-        },
-      },
-      security: [{ platformKey: [] }, { session: [] }],
-    },
-    refResolver: { buildLocalReference: (json, _baseUri, _fragment, index) => (typeof json.$id === 'string' ? json.$id : `def-${index}`) },
-  });
+  await app.register(swagger, swaggerOptions(PACKAGE_LICENSE));
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
   app.get('/openapi.json', { schema: { hide: true }, config: { access: 'public' } }, async () => app.swagger());
 

@@ -17,9 +17,31 @@ export const ProblemSchema = Type.Object(
 
 const problemRef = Type.Ref('Problem');
 
-/** The error answers every route may give, for the OpenAPI document. */
-export function problems(...statuses: number[]): Record<number, TSchema> {
-  return Object.fromEntries(statuses.map((status) => [status, problemRef]));
+/** The failures routes declare themselves, by their HTTP name. */
+const REASONS: Partial<Record<number, string>> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  402: 'Payment Required',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  503: 'Service Unavailable',
+};
+
+/** A failure answer as the document shows it: a Problem, served as application/problem+json. */
+export function problemResponse(status: number, description = `${status} ${REASONS[status] ?? 'problem'}`): { description: string; content: { 'application/problem+json': { schema: TSchema } } } {
+  return { description, content: { 'application/problem+json': { schema: problemRef } } };
+}
+
+/**
+ * The failures a route's own use case answers with, for the OpenAPI document. The answers every
+ * route may give (bad JSON, validation, auth, rate limit, outages) are added by openapi.ts.
+ */
+export function problems(...statuses: number[]): Record<number, ReturnType<typeof problemResponse>> {
+  return Object.fromEntries(statuses.map((status) => [status, problemResponse(status)]));
 }
 
 /** A closed set of strings, as a JSON Schema enum (ajv then names the allowed values). */

@@ -20,6 +20,8 @@ import { ensurePlatformKey } from '../../src/identity/api-keys.js';
 import { runDueJobs as runAllDueJobs } from '../../src/jobs/run-due-jobs.js';
 import { systemResolver, type WebhookTargetPolicy } from '../../src/providers/webhook-target.js';
 import path from 'node:path';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { checkerFor, type Answer, type OpenApiDocument } from './contract.js';
 
 export const PLATFORM_KEY = 'lb_sk_test_platform_key_0123456789';
 export const DEFAULT_START = new Date('2026-01-31T10:00:00.000Z');
@@ -83,6 +85,7 @@ export async function startHarness(
     platformRateLimitPerMinute: options.platformRateLimitPerMinute ?? options.rateLimitPerMinute ?? 600_000,
     ...(options.logStream ? { logStream: options.logStream } : {}),
   });
+  const contractViolations = checkAnswersAgainstDocument(app);
   await ensurePlatformKey(db, { configured: PLATFORM_KEY, dataDir: '/nonexistent', now: clock.now() });
   let orgCount = 0;
   const harness: Harness = {
@@ -117,7 +120,51 @@ export async function startHarness(
     async close() {
       await app.close();
       await db.destroy();
+      if (contractViolations.length > 0) throw new Error(`Answers over HTTP that the OpenAPI document does not describe:\n${contractViolations.join('\n')}`);
     },
   };
   return harness;
+}
+
+/**
+ * The contract test (test/support/contract.ts) on every answer this app gives: an injected request
+ * whose answer the app's own OpenAPI document does not describe throws in the test that made it;
+ * answers over a listening socket (fetch, the SDK, the browser) are collected and fail close().
+ */
+function checkAnswersAgainstDocument(app: FastifyInstance): string[] {
+  const violations: string[] = [];
+  const violationsOf = (answer: Answer) => checkerFor(app.swagger() as unknown as OpenApiDocument).violationsOf(answer);
+  const inject = app.inject.bind(app) as (options: unknown) => Promise<LightMyRequestResponse>;
+  const checkedInject = async (options: unknown) => {
+    const response = await inject(options);
+    const request = response.raw.req;
+    const found = violationsOf({ method: request.method ?? 'GET', url: request.url ?? '/', status: response.statusCode, contentType: response.headers['content-type'] as string | undefined, body: response.body });
+    if (found.length > 0) throw new Error(`The OpenAPI document does not describe this answer:\n${found.join('\n')}`);
+    return response;
+  };
+  app.inject = checkedInject as typeof app.inject;
+  app.server.prependListener('request', (request: IncomingMessage, response: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    const collect = (chunk: unknown) => {
+      if (typeof chunk === 'string' || chunk instanceof Uint8Array) chunks.push(Buffer.from(chunk));
+    };
+    const write = response.write.bind(response) as (...args: unknown[]) => boolean;
+    const end = response.end.bind(response) as (...args: unknown[]) => ServerResponse;
+    // Fastify hands its headers to writeHead, where getHeader() no longer sees them.
+    let contentType: unknown;
+    const writeHead = response.writeHead.bind(response) as (...args: unknown[]) => ServerResponse;
+    response.writeHead = ((status: number, ...rest: unknown[]) => {
+      const headers = rest.find((argument) => typeof argument === 'object' && argument !== null && !Array.isArray(argument)) as Record<string, unknown> | undefined;
+      contentType = Object.entries(headers ?? {}).find(([name]) => name.toLowerCase() === 'content-type')?.[1];
+      return writeHead(status, ...rest);
+    }) as typeof response.writeHead;
+    response.write = ((chunk: unknown, ...rest: unknown[]) => (collect(chunk), write(chunk, ...rest))) as typeof response.write;
+    response.end = ((chunk?: unknown, ...rest: unknown[]) => {
+      collect(chunk);
+      contentType ??= response.getHeader('content-type');
+      violations.push(...violationsOf({ method: request.method ?? 'GET', url: request.url ?? '/', status: response.statusCode, contentType: contentType === undefined ? undefined : String(contentType), body: Buffer.concat(chunks).toString('utf8') }));
+      return end(chunk, ...rest);
+    }) as typeof response.end;
+  });
+  return violations;
 }

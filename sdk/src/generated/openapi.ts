@@ -12,29 +12,7 @@ export interface paths {
             cookie?: never;
         };
         /** The process is up */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @enum {string} */
-                            status: "ok";
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["getHealthz"];
         put?: never;
         post?: never;
         delete?: never;
@@ -51,24 +29,7 @@ export interface paths {
             cookie?: never;
         };
         /** Prometheus metrics */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        get: operations["getMetrics"];
         put?: never;
         post?: never;
         delete?: never;
@@ -85,38 +46,7 @@ export interface paths {
             cookie?: never;
         };
         /** The database answers */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @enum {string} */
-                            status: "ready";
-                        };
-                    };
-                };
-                /** @description application/problem+json */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getReadyz"];
         put?: never;
         post?: never;
         delete?: never;
@@ -133,119 +63,10 @@ export interface paths {
             cookie?: never;
         };
         /** Platform API keys (never their secrets) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: {
-                                /**
-                                 * Format: date-time
-                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                                 */
-                                created_at: string;
-                                id: string;
-                                name: string;
-                                revoked_at: string | null;
-                            }[];
-                        };
-                    };
-                };
-                /** @description application/problem+json */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getApiKeys"];
         put?: never;
         /** Create a platform API key; the key is shown only in this answer */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        name: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /**
-                             * Format: date-time
-                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                             */
-                            created_at: string;
-                            id: string;
-                            key: string;
-                            name: string;
-                        };
-                    };
-                };
-                /** @description application/problem+json */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["postApiKeys"];
         delete?: never;
         options?: never;
         head?: never;
@@ -263,62 +84,7 @@ export interface paths {
         put?: never;
         post?: never;
         /** Revoke a platform API key (effective on every server within 5 seconds) */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description application/problem+json */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        delete: operations["deleteApiKey"];
         options?: never;
         head?: never;
         patch?: never;
@@ -332,110 +98,7 @@ export interface paths {
             cookie?: never;
         };
         /** The platform's own audit log: API keys created and revoked (newest first; Accept: text/csv streams it) */
-        get: {
-            parameters: {
-                query?: {
-                    action?: string;
-                    actor?: string;
-                    cursor?: string;
-                    /** @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second. */
-                    from?: string;
-                    limit?: number;
-                    /** @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second. */
-                    to?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: {
-                                action: string;
-                                actor: {
-                                    id: string | null;
-                                    /** @enum {string} */
-                                    kind: "user" | "api_key" | "system";
-                                    name?: string;
-                                };
-                                after?: unknown;
-                                /**
-                                 * Format: date-time
-                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                                 */
-                                at: string;
-                                before?: unknown;
-                                id: string;
-                                ip?: string;
-                                target: string | null;
-                                user_agent?: string;
-                            }[];
-                            next_cursor: string | null;
-                        };
-                        "text/csv": {
-                            items: {
-                                action: string;
-                                actor: {
-                                    id: string | null;
-                                    /** @enum {string} */
-                                    kind: "user" | "api_key" | "system";
-                                    name?: string;
-                                };
-                                after?: unknown;
-                                /**
-                                 * Format: date-time
-                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                                 */
-                                at: string;
-                                before?: unknown;
-                                id: string;
-                                ip?: string;
-                                target: string | null;
-                                user_agent?: string;
-                            }[];
-                            next_cursor: string | null;
-                        };
-                    };
-                };
-                /** @description application/problem+json */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                        "text/csv": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                        "text/csv": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                        "text/csv": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getAuditLog"];
         put?: never;
         post?: never;
         delete?: never;
@@ -454,65 +117,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Sign in with e-mail and password; sets the session cookie */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** Format: email */
-                        email: string;
-                        password: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @description Send it as x-csrf-token on every cookie-authenticated write. */
-                            csrf_token: string;
-                            orgs: {
-                                id: string;
-                                name: string;
-                                role: string;
-                            }[];
-                            user: {
-                                email: string;
-                                id: string;
-                                name: string;
-                            };
-                        };
-                    };
-                };
-                /** @description application/problem+json */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["postAuthLogin"];
         delete?: never;
         options?: never;
         head?: never;
@@ -529,42 +134,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Sign out */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description application/problem+json */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["postAuthLogout"];
         delete?: never;
         options?: never;
         head?: never;
@@ -579,124 +149,14 @@ export interface paths {
             cookie?: never;
         };
         /** The signed-in user and their orgs */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @description Send it as x-csrf-token on every cookie-authenticated write. */
-                            csrf_token: string;
-                            orgs: {
-                                id: string;
-                                name: string;
-                                role: string;
-                            }[];
-                            user: {
-                                email: string;
-                                id: string;
-                                name: string;
-                            };
-                        };
-                    };
-                };
-                /** @description application/problem+json */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getAuthMe"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
         /** Change your name, or your password (with the current one) */
-        patch: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        current_password?: string;
-                        name?: string;
-                        new_password?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            user: {
-                                email: string;
-                                id: string;
-                                name: string;
-                            };
-                        };
-                    };
-                };
-                /** @description application/problem+json */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        patch: operations["patchAuthMe"];
         trace?: never;
     };
     "/v1/config": {
@@ -707,29 +167,7 @@ export interface paths {
             cookie?: never;
         };
         /** What the web app needs to know: the payment provider (and Stripe’s publishable key) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            payments_provider: string;
-                            stripe_publishable_key: string | null;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["getConfig"];
         put?: never;
         post?: never;
         delete?: never;
@@ -751,65 +189,7 @@ export interface paths {
          * Accept an invitation: join the org and sign in
          * @description A new account takes the password given; an existing account must give its own password. The link works once.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        name?: string;
-                        password: string;
-                        token: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @description Send it as x-csrf-token on every cookie-authenticated write. */
-                            csrf_token: string;
-                            orgs: {
-                                id: string;
-                                name: string;
-                                role: string;
-                            }[];
-                            user: {
-                                email: string;
-                                id: string;
-                                name: string;
-                            };
-                        };
-                    };
-                };
-                /** @description application/problem+json */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["postInvitationsAccept"];
         delete?: never;
         options?: never;
         head?: never;
@@ -826,66 +206,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** What an invitation is for, before accepting it */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        token: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            email: string;
-                            /** @description Sign in with that account’s password to accept. */
-                            existing_account: boolean;
-                            /**
-                             * Format: date-time
-                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                             */
-                            expires_at: string;
-                            name: string;
-                            org: {
-                                id: string;
-                                name: string;
-                            };
-                            /** @enum {string} */
-                            role: "admin" | "member";
-                        };
-                    };
-                };
-                /** @description application/problem+json */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["postInvitationsPreview"];
         delete?: never;
         options?: never;
         head?: never;
@@ -902,151 +223,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Create an org with its subscription and first admin (platform key) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        admin: {
-                            /** Format: email */
-                            email: string;
-                            name: string;
-                            password?: string;
-                        };
-                        billing_address: {
-                            city?: string;
-                            /** @description ISO 3166-1 alpha-2 */
-                            country: string;
-                            line1?: string;
-                            postal_code?: string;
-                            region?: string;
-                        };
-                        id?: string;
-                        name: string;
-                        /** @enum {string} */
-                        plan: "starter" | "team" | "business" | "enterprise";
-                        vat_id?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            admin: {
-                                email: string;
-                                /** @description The e-mail had an account already; its password and name stay its own. */
-                                existing_account: boolean;
-                                invitation: {
-                                    /** @description Only in the platform key’s answer: the link the invitee opens (also e-mailed to them). */
-                                    accept_url?: string;
-                                    /**
-                                     * Format: date-time
-                                     * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                                     */
-                                    created_at: string;
-                                    email: string;
-                                    /**
-                                     * Format: date-time
-                                     * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                                     */
-                                    expires_at: string;
-                                    id: string;
-                                    name: string;
-                                    /** @enum {string} */
-                                    role: "admin" | "member";
-                                } | null;
-                                /** @description The password sent was set (only for a new account created by the platform key). */
-                                password_set: boolean;
-                                /**
-                                 * @description added: a member now; invited: joins on accepting the e-mailed invitation
-                                 * @enum {string}
-                                 */
-                                status: "added" | "invited";
-                                user_id: string | null;
-                            };
-                            billing_address: {
-                                city?: string;
-                                /** @description ISO 3166-1 alpha-2 */
-                                country: string;
-                                line1?: string;
-                                postal_code?: string;
-                                region?: string;
-                            };
-                            /**
-                             * Format: date-time
-                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                             */
-                            created_at: string;
-                            id: string;
-                            name: string;
-                            plan: string;
-                            subscription: {
-                                cancel_at_period_end: boolean;
-                                /**
-                                 * Format: date-time
-                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                                 */
-                                current_period_end: string;
-                                /**
-                                 * Format: date-time
-                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                                 */
-                                current_period_start: string;
-                                scheduled_plan: string | null;
-                                status: string;
-                            };
-                            vat_id: string | null;
-                        };
-                    };
-                };
-                /** @description application/problem+json */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["postOrgs"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1061,191 +238,14 @@ export interface paths {
             cookie?: never;
         };
         /** An org with its subscription */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    org: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            billing_address: {
-                                city?: string;
-                                /** @description ISO 3166-1 alpha-2 */
-                                country: string;
-                                line1?: string;
-                                postal_code?: string;
-                                region?: string;
-                            };
-                            /**
-                             * Format: date-time
-                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                             */
-                            created_at: string;
-                            id: string;
-                            name: string;
-                            plan: string;
-                            subscription: {
-                                cancel_at_period_end: boolean;
-                                /**
-                                 * Format: date-time
-                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                                 */
-                                current_period_end: string;
-                                /**
-                                 * Format: date-time
-                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                                 */
-                                current_period_start: string;
-                                scheduled_plan: string | null;
-                                status: string;
-                            };
-                            vat_id: string | null;
-                        };
-                    };
-                };
-                /** @description application/problem+json */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getOrg"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
         /** Change the org’s name, billing address or VAT ID */
-        patch: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    org: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        billing_address?: {
-                            city?: string;
-                            /** @description ISO 3166-1 alpha-2 */
-                            country: string;
-                            line1?: string;
-                            postal_code?: string;
-                            region?: string;
-                        };
-                        name?: string;
-                        vat_id?: string | null;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            billing_address: {
-                                city?: string;
-                                /** @description ISO 3166-1 alpha-2 */
-                                country: string;
-                                line1?: string;
-                                postal_code?: string;
-                                region?: string;
-                            };
-                            /**
-                             * Format: date-time
-                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                             */
-                            created_at: string;
-                            id: string;
-                            name: string;
-                            plan: string;
-                            subscription: {
-                                cancel_at_period_end: boolean;
-                                /**
-                                 * Format: date-time
-                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                                 */
-                                current_period_end: string;
-                                /**
-                                 * Format: date-time
-                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                                 */
-                                current_period_start: string;
-                                scheduled_plan: string | null;
-                                status: string;
-                            };
-                            vat_id: string | null;
-                        };
-                    };
-                };
-                /** @description application/problem+json */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        patch: operations["patchOrg"];
         trace?: never;
     };
     "/v1/orgs/{org}/ai/authorize": {
@@ -1258,97 +258,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** May this org run this AI action? Reserves credits with a hold when it may. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    org: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        action: string;
-                        /** @description 0 to 100,000,000 tokens */
-                        estimated_tokens?: number;
-                        /**
-                         * @description An AI module
-                         * @enum {string}
-                         */
-                        feature: "assistant" | "reports" | "documents" | "inspections" | "analytics";
-                        user_id: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @enum {boolean} */
-                            allowed: true;
-                            /** @description Credits a new request may use; null = unbounded (on-demand with no cap). */
-                            available: number | null;
-                            /**
-                             * Format: date-time
-                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                             */
-                            expires_at: string;
-                            held_credits: number;
-                            hold_id: string;
-                        } | {
-                            /** @enum {boolean} */
-                            allowed: false;
-                            /** @description Credits a new request may use; null = unbounded (on-demand with no cap). */
-                            available: number | null;
-                            /** @enum {string} */
-                            reason: "FEATURE_DISABLED" | "SUBSCRIPTION_INACTIVE" | "CREDITS_EXHAUSTED" | "OVERAGE_LIMIT_REACHED" | "USER_LIMIT_REACHED";
-                        };
-                    };
-                };
-                /** @description application/problem+json */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["postOrgAiAuthorize"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1365,62 +275,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Give a hold’s reserved credits back */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    hold_id: string;
-                    org: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @description Credits a new request may use; null = unbounded (on-demand with no cap). */
-                            available: number | null;
-                            hold_id: string;
-                            released_credits: number;
-                            status: string;
-                        };
-                    };
-                };
-                /** @description application/problem+json */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["postOrgAiHoldRelease"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1437,130 +292,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Record the tokens an AI action used (idempotent by key) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    org: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        action: string;
-                        /**
-                         * @description An AI module
-                         * @enum {string}
-                         */
-                        feature: "assistant" | "reports" | "documents" | "inspections" | "analytics";
-                        hold_id?: string;
-                        idempotency_key: string;
-                        /**
-                         * Format: date-time
-                         * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                         */
-                        occurred_at?: string;
-                        /** @description 0 to 100,000,000 tokens */
-                        tokens: number;
-                        user_id: string;
-                        user_name?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @description Credits a new request may use; null = unbounded (on-demand with no cap). */
-                            available: number | null;
-                            charged: number;
-                            credits: number;
-                            id: string;
-                            sources: {
-                                credits: number;
-                                /** @enum {string} */
-                                source: "plan" | "purchased" | "promotional" | "overage";
-                            }[];
-                            /** @description Credits the usage cost beyond what was available: recorded, not charged. */
-                            uncollected: number;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @description Credits a new request may use; null = unbounded (on-demand with no cap). */
-                            available: number | null;
-                            charged: number;
-                            credits: number;
-                            id: string;
-                            sources: {
-                                credits: number;
-                                /** @enum {string} */
-                                source: "plan" | "purchased" | "promotional" | "overage";
-                            }[];
-                            /** @description Credits the usage cost beyond what was available: recorded, not charged. */
-                            uncollected: number;
-                        };
-                    };
-                };
-                /** @description application/problem+json */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["postOrgAiUsage"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1575,122 +307,7 @@ export interface paths {
             cookie?: never;
         };
         /** Who changed what: settings, money, access (newest first; Accept: text/csv streams it) */
-        get: {
-            parameters: {
-                query?: {
-                    action?: string;
-                    actor?: string;
-                    cursor?: string;
-                    /** @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second. */
-                    from?: string;
-                    limit?: number;
-                    /** @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second. */
-                    to?: string;
-                };
-                header?: never;
-                path: {
-                    org: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: {
-                                action: string;
-                                actor: {
-                                    id: string | null;
-                                    /** @enum {string} */
-                                    kind: "user" | "api_key" | "system";
-                                    name?: string;
-                                };
-                                after?: unknown;
-                                /**
-                                 * Format: date-time
-                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                                 */
-                                at: string;
-                                before?: unknown;
-                                id: string;
-                                ip?: string;
-                                target: string | null;
-                                user_agent?: string;
-                            }[];
-                            next_cursor: string | null;
-                        };
-                        "text/csv": {
-                            items: {
-                                action: string;
-                                actor: {
-                                    id: string | null;
-                                    /** @enum {string} */
-                                    kind: "user" | "api_key" | "system";
-                                    name?: string;
-                                };
-                                after?: unknown;
-                                /**
-                                 * Format: date-time
-                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                                 */
-                                at: string;
-                                before?: unknown;
-                                id: string;
-                                ip?: string;
-                                target: string | null;
-                                user_agent?: string;
-                            }[];
-                            next_cursor: string | null;
-                        };
-                    };
-                };
-                /** @description application/problem+json */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                        "text/csv": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                        "text/csv": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                        "text/csv": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                        "text/csv": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getOrgAuditLog"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1707,71 +324,7 @@ export interface paths {
             cookie?: never;
         };
         /** The audit log as CSV, streamed (a link the browser can download) */
-        get: {
-            parameters: {
-                query?: {
-                    action?: string;
-                    actor?: string;
-                    /** @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second. */
-                    from?: string;
-                    /** @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second. */
-                    to?: string;
-                };
-                header?: never;
-                path: {
-                    org: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The log as CSV */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "text/csv": string;
-                    };
-                };
-                /** @description application/problem+json */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "text/csv": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "text/csv": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "text/csv": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "text/csv": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getOrgAuditLogCsv"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1788,89 +341,7 @@ export interface paths {
             cookie?: never;
         };
         /** Credit balance */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    org: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @description Why a new AI action would be refused now, as authorize would answer; null while they run. (A module switched off is per module: see the AI features settings.) */
-                            ai_stopped: ("SUBSCRIPTION_INACTIVE" | "CREDITS_EXHAUSTED" | "OVERAGE_LIMIT_REACHED") | null;
-                            /** @description Credits a new request may use; null = unbounded (on-demand with no cap). */
-                            available: number | null;
-                            held: number;
-                            low_balance: boolean;
-                            low_balance_threshold: number;
-                            overage: {
-                                enabled: boolean;
-                                limit: number;
-                                remaining: number | null;
-                                used: number;
-                            };
-                            period: {
-                                /**
-                                 * Format: date-time
-                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                                 */
-                                end: string;
-                                /**
-                                 * Format: date-time
-                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                                 */
-                                start: string;
-                            };
-                            plan: {
-                                /**
-                                 * Format: date-time
-                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                                 */
-                                expires_at: string;
-                                granted: number;
-                                remaining: number;
-                            };
-                            promotional: {
-                                remaining: number;
-                            };
-                            purchased: {
-                                /** @description Purchased credits frozen while a card dispute of their purchase is open: not spendable, not in remaining or available; given back if the dispute is won. */
-                                frozen: number;
-                                remaining: number;
-                            };
-                        };
-                    };
-                };
-                /** @description application/problem+json */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getOrgBalance"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1887,78 +358,7 @@ export interface paths {
             cookie?: never;
         };
         /** Subscription charges, credit purchases, failed payments and credit notes (refunds), newest first */
-        get: {
-            parameters: {
-                query?: {
-                    cursor?: string;
-                    limit?: number;
-                };
-                header?: never;
-                path: {
-                    org: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: {
-                                amount_cents: number;
-                                /** @description CN-…: a credit note’s number (its id is `id`); null for the other kinds */
-                                credit_note_number: string | null;
-                                currency: string;
-                                description: string;
-                                id: string;
-                                invoice_id: string | null;
-                                invoice_number: string | null;
-                                /** @enum {string} */
-                                kind: "subscription_charge" | "credit_purchase" | "payment_failed" | "credit_note";
-                                /**
-                                 * Format: date-time
-                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                                 */
-                                occurred_at: string;
-                                status: string;
-                            }[];
-                            next_cursor: string | null;
-                        };
-                    };
-                };
-                /** @description application/problem+json */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getOrgBillingHistory"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1975,148 +375,9 @@ export interface paths {
             cookie?: never;
         };
         /** The enterprise contract terms (platform key) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    org: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            base_price_cents?: number;
-                            credit_price_cents?: number;
-                            included_credits?: number;
-                            included_users?: number;
-                            overage_price_cents?: number;
-                            /** @enum {string} */
-                            period_unit?: "month" | "year";
-                            purchase_max_credits?: number;
-                            purchase_min_credits?: number;
-                        };
-                    };
-                };
-                /** @description application/problem+json */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getOrgContract"];
         /** Set enterprise contract terms that override the plan (platform key) */
-        put: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    org: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        base_price_cents?: number;
-                        credit_price_cents?: number;
-                        included_credits?: number;
-                        included_users?: number;
-                        overage_price_cents?: number;
-                        /** @enum {string} */
-                        period_unit?: "month" | "year";
-                        purchase_max_credits?: number;
-                        purchase_min_credits?: number;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            base_price_cents?: number;
-                            credit_price_cents?: number;
-                            included_credits?: number;
-                            included_users?: number;
-                            overage_price_cents?: number;
-                            /** @enum {string} */
-                            period_unit?: "month" | "year";
-                            purchase_max_credits?: number;
-                            purchase_min_credits?: number;
-                        };
-                    };
-                };
-                /** @description application/problem+json */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        put: operations["putOrgContract"];
         post?: never;
         delete?: never;
         options?: never;
@@ -2132,101 +393,7 @@ export interface paths {
             cookie?: never;
         };
         /** A credit note: money paid back on a credit purchase, with the credits taken back */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                    org: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            amount_cents: number;
-                            credits: number;
-                            currency: string;
-                            id: string;
-                            invoice: {
-                                billing_address: {
-                                    city?: string;
-                                    country: string;
-                                    line1?: string;
-                                    name: string;
-                                    postal_code?: string;
-                                    region?: string;
-                                    vat_id?: string | null;
-                                };
-                                number: string;
-                                seller: {
-                                    city?: string;
-                                    country: string;
-                                    line1?: string;
-                                    name: string;
-                                    postal_code?: string;
-                                    region?: string;
-                                    vat_id?: string | null;
-                                };
-                                tax: {
-                                    amount_cents: number;
-                                    name: string;
-                                    rate_bps: number;
-                                }[];
-                                tax_note: string | null;
-                            };
-                            /** @description The credit purchase invoice this note credits */
-                            invoice_id: string;
-                            invoice_number: string;
-                            /**
-                             * Format: date-time
-                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                             */
-                            issued_at: string;
-                            /** @enum {string} */
-                            kind: "credit_note";
-                            /** @description CN-000001…: a gapless series of its own */
-                            number: string;
-                            purchase_id: string;
-                            reason: string;
-                            refund_id: string;
-                            refunded_to: {
-                                brand: string;
-                                last4: string;
-                            } | null;
-                            tax_cents: number;
-                            total_cents: number;
-                            unit_price_cents: number;
-                        };
-                    };
-                };
-                /** @description application/problem+json */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getOrgCreditNote"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2243,27 +410,7 @@ export interface paths {
             cookie?: never;
         };
         /** The credit note as a PDF */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                    org: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        get: operations["getOrgCreditNotePdf"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2280,247 +427,10 @@ export interface paths {
             cookie?: never;
         };
         /** Credit purchases, newest first */
-        get: {
-            parameters: {
-                query?: {
-                    limit?: number;
-                };
-                header?: never;
-                path: {
-                    org: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: {
-                                amount_cents: number;
-                                /**
-                                 * Format: date-time
-                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                                 */
-                                created_at: string;
-                                credits: number;
-                                currency: string;
-                                /** @description The latest card dispute of the charge: open (its unused credits are frozen), won (they were given back) or lost (they were taken back, with a credit note); null when none. */
-                                dispute_status: ("open" | "won" | "lost") | null;
-                                failure_code: string | null;
-                                id: string;
-                                invoice_id: string | null;
-                                /** @description disputed while a card dispute is open; refunded once every credit was taken back or all the money returned; partially_refunded after some; null otherwise. */
-                                refund_status: ("disputed" | "refunded" | "partially_refunded") | null;
-                                /** @description Credits refunded so far (0 when none) */
-                                refunded_credits: number;
-                                /** @enum {string} */
-                                status: "succeeded" | "pending" | "failed";
-                                tax_cents: number;
-                                total_cents: number;
-                                unit_price_cents: number;
-                            }[];
-                            next_cursor: null;
-                        };
-                    };
-                };
-                /** @description application/problem+json */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getOrgCreditPurchases"];
         put?: never;
         /** Buy credits (100 to 100,000 whole credits; idempotent by key) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    org: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        credits: number;
-                        idempotency_key: string;
-                        payment_method_id?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            amount_cents: number;
-                            /**
-                             * Format: date-time
-                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                             */
-                            created_at: string;
-                            credits: number;
-                            currency: string;
-                            /** @description The latest card dispute of the charge: open (its unused credits are frozen), won (they were given back) or lost (they were taken back, with a credit note); null when none. */
-                            dispute_status: ("open" | "won" | "lost") | null;
-                            failure_code: string | null;
-                            id: string;
-                            invoice_id: string | null;
-                            /** @description disputed while a card dispute is open; refunded once every credit was taken back or all the money returned; partially_refunded after some; null otherwise. */
-                            refund_status: ("disputed" | "refunded" | "partially_refunded") | null;
-                            /** @description Credits refunded so far (0 when none) */
-                            refunded_credits: number;
-                            /** @enum {string} */
-                            status: "succeeded" | "pending" | "failed";
-                            tax_cents: number;
-                            total_cents: number;
-                            unit_price_cents: number;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            amount_cents: number;
-                            /**
-                             * Format: date-time
-                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                             */
-                            created_at: string;
-                            credits: number;
-                            currency: string;
-                            /** @description The latest card dispute of the charge: open (its unused credits are frozen), won (they were given back) or lost (they were taken back, with a credit note); null when none. */
-                            dispute_status: ("open" | "won" | "lost") | null;
-                            failure_code: string | null;
-                            id: string;
-                            invoice_id: string | null;
-                            /** @description disputed while a card dispute is open; refunded once every credit was taken back or all the money returned; partially_refunded after some; null otherwise. */
-                            refund_status: ("disputed" | "refunded" | "partially_refunded") | null;
-                            /** @description Credits refunded so far (0 when none) */
-                            refunded_credits: number;
-                            /** @enum {string} */
-                            status: "succeeded" | "pending" | "failed";
-                            tax_cents: number;
-                            total_cents: number;
-                            unit_price_cents: number;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                202: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            amount_cents: number;
-                            /**
-                             * Format: date-time
-                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                             */
-                            created_at: string;
-                            credits: number;
-                            currency: string;
-                            /** @description The latest card dispute of the charge: open (its unused credits are frozen), won (they were given back) or lost (they were taken back, with a credit note); null when none. */
-                            dispute_status: ("open" | "won" | "lost") | null;
-                            failure_code: string | null;
-                            id: string;
-                            invoice_id: string | null;
-                            /** @description disputed while a card dispute is open; refunded once every credit was taken back or all the money returned; partially_refunded after some; null otherwise. */
-                            refund_status: ("disputed" | "refunded" | "partially_refunded") | null;
-                            /** @description Credits refunded so far (0 when none) */
-                            refunded_credits: number;
-                            /** @enum {string} */
-                            status: "succeeded" | "pending" | "failed";
-                            tax_cents: number;
-                            total_cents: number;
-                            unit_price_cents: number;
-                        };
-                    };
-                };
-                /** @description application/problem+json */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                402: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["postOrgCreditPurchases"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2540,127 +450,7 @@ export interface paths {
          * Refund a purchase’s unused credits (all by default, never more), their price and tax share, with a credit note (platform key)
          * @description Takes back the credits (a `refund` ledger entry) and pays their price and the matching share of tax back through the payment provider; once the provider confirms, the refund has its credit note (CN-…). `status` is `pending` while the provider could not be reached: the credits are taken back and the refund is finished by a retry with the same `idempotency_key` or by the jobs. Nothing left → 422 `NOTHING_TO_REFUND`.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                    org: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        credits?: number;
-                        idempotency_key?: string;
-                        reason: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            amount_cents: number;
-                            /**
-                             * Format: date-time
-                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                             */
-                            created_at: string;
-                            credit_note_id: string | null;
-                            credit_note_number: string | null;
-                            credits: number;
-                            currency: string;
-                            id: string;
-                            purchase_id: string;
-                            reason: string;
-                            /** @enum {string} */
-                            status: "pending" | "succeeded";
-                            tax_cents: number;
-                            total_cents: number;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            amount_cents: number;
-                            /**
-                             * Format: date-time
-                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                             */
-                            created_at: string;
-                            credit_note_id: string | null;
-                            credit_note_number: string | null;
-                            credits: number;
-                            currency: string;
-                            id: string;
-                            purchase_id: string;
-                            reason: string;
-                            /** @enum {string} */
-                            status: "pending" | "succeeded";
-                            tax_cents: number;
-                            total_cents: number;
-                        };
-                    };
-                };
-                /** @description application/problem+json */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["postOrgCreditPurchaseRefund"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2675,72 +465,7 @@ export interface paths {
             cookie?: never;
         };
         /** The price of a purchase before confirming it: amount, tax by the billing address, total */
-        get: {
-            parameters: {
-                query: {
-                    credits: number;
-                };
-                header?: never;
-                path: {
-                    org: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            amount_cents: number;
-                            credits: number;
-                            currency: string;
-                            max_credits: number;
-                            min_credits: number;
-                            tax: {
-                                amount_cents: number;
-                                name: string;
-                                rate_bps: number;
-                            }[];
-                            tax_cents: number;
-                            tax_note: string | null;
-                            total_cents: number;
-                            unit_price_cents: number;
-                        };
-                    };
-                };
-                /** @description application/problem+json */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getOrgCreditPurchasesQuote"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2757,68 +482,7 @@ export interface paths {
             cookie?: never;
         };
         /** Card disputes of the org’s credit purchases, newest first */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    org: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: {
-                                /** @description What the cardholder disputes. */
-                                amount_cents: number;
-                                closed_at: string | null;
-                                /** @description A lost dispute’s credit note: the money the bank returned to the cardholder. */
-                                credit_note_id: string | null;
-                                currency: string;
-                                /** @description The purchase’s unused credits when the dispute opened: frozen while it is open, given back if won, taken back if lost. */
-                                frozen_credits: number;
-                                id: string;
-                                /**
-                                 * Format: date-time
-                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                                 */
-                                opened_at: string;
-                                purchase_id: string;
-                                /** @description The card network’s reason code (fraudulent, product_not_received …). */
-                                reason: string;
-                                /** @enum {string} */
-                                status: "open" | "won" | "lost";
-                            }[];
-                        };
-                    };
-                };
-                /** @description application/problem+json */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getOrgDisputes"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2840,101 +504,7 @@ export interface paths {
          * Decide an open dispute as the bank would, built-in provider only (platform key)
          * @description The built-in provider’s stand-in for the card network’s decision: `won` gives the frozen credits back, `lost` takes them back with a credit note for the money returned. With Stripe the bank decides and `charge.dispute.closed` arrives at the webhook: 409 `DISPUTE_NOT_DECIDABLE`.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                    org: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** @enum {string} */
-                        outcome: "won" | "lost";
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @description What the cardholder disputes. */
-                            amount_cents: number;
-                            closed_at: string | null;
-                            /** @description A lost dispute’s credit note: the money the bank returned to the cardholder. */
-                            credit_note_id: string | null;
-                            currency: string;
-                            /** @description The purchase’s unused credits when the dispute opened: frozen while it is open, given back if won, taken back if lost. */
-                            frozen_credits: number;
-                            id: string;
-                            /**
-                             * Format: date-time
-                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                             */
-                            opened_at: string;
-                            purchase_id: string;
-                            /** @description The card network’s reason code (fraudulent, product_not_received …). */
-                            reason: string;
-                            /** @enum {string} */
-                            status: "open" | "won" | "lost";
-                        };
-                    };
-                };
-                /** @description application/problem+json */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["postOrgDisputeDecide"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2949,73 +519,7 @@ export interface paths {
             cookie?: never;
         };
         /** E-mails sent (or kept, when no SMTP server is configured), newest first */
-        get: {
-            parameters: {
-                query?: {
-                    limit?: number;
-                };
-                header?: never;
-                path: {
-                    org: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: {
-                                attempts: number;
-                                body: string;
-                                /**
-                                 * Format: date-time
-                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                                 */
-                                created_at: string;
-                                event_id: string;
-                                id: string;
-                                sent_at: string | null;
-                                status: string;
-                                subject: string;
-                                to: string;
-                            }[];
-                        };
-                    };
-                };
-                /** @description application/problem+json */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getOrgEmails"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3032,126 +536,7 @@ export interface paths {
             cookie?: never;
         };
         /** Everything the org may take with it: JSON, or a zip with usage.csv, ledger, invoices, credit notes and their PDFs (?format=zip) */
-        get: {
-            parameters: {
-                query?: {
-                    format?: "json" | "zip";
-                };
-                header?: never;
-                path: {
-                    org: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The export */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            credit_notes: {
-                                [key: string]: unknown;
-                            }[];
-                            credit_purchases: {
-                                [key: string]: unknown;
-                            }[];
-                            disputes: {
-                                [key: string]: unknown;
-                            }[];
-                            /**
-                             * Format: date-time
-                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                             */
-                            exported_at: string;
-                            invoices: {
-                                [key: string]: unknown;
-                            }[];
-                            ledger_entries: {
-                                [key: string]: unknown;
-                            }[];
-                            members: {
-                                email: string;
-                                name: string;
-                                role: string;
-                                user_id: string;
-                            }[];
-                            org: {
-                                billing_address: {
-                                    [key: string]: unknown;
-                                };
-                                /**
-                                 * Format: date-time
-                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                                 */
-                                created_at: string;
-                                id: string;
-                                name: string;
-                                vat_id: string | null;
-                            };
-                            payment_methods: {
-                                [key: string]: unknown;
-                            }[];
-                            refunds: {
-                                [key: string]: unknown;
-                            }[];
-                            settings: {
-                                [key: string]: unknown;
-                            };
-                            subscription: {
-                                [key: string]: unknown;
-                            };
-                            usage: {
-                                [key: string]: unknown;
-                            }[];
-                        };
-                        "application/zip": string;
-                    };
-                };
-                /** @description application/problem+json */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                        "application/zip": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                        "application/zip": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                        "application/zip": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                        "application/zip": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getOrgExport"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3170,92 +555,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Add a promotional grant or an adjustment (platform key) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    org: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        credits: number;
-                        /**
-                         * Format: date-time
-                         * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                         */
-                        expires_at?: string;
-                        reason: string;
-                        /** @enum {string} */
-                        source: "promotional" | "adjustment";
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @description Credits a new request may use; null = unbounded (on-demand with no cap). */
-                            available: number | null;
-                            /**
-                             * Format: date-time
-                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                             */
-                            created_at: string;
-                            credits: number;
-                            expires_at: string | null;
-                            id: string;
-                            org_id: string;
-                            reason: string;
-                            source: string;
-                        };
-                    };
-                };
-                /** @description application/problem+json */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["postOrgGrants"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3270,75 +570,7 @@ export interface paths {
             cookie?: never;
         };
         /** Open invitations, oldest first */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    org: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: {
-                                /** @description Only in the platform key’s answer: the link the invitee opens (also e-mailed to them). */
-                                accept_url?: string;
-                                /**
-                                 * Format: date-time
-                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                                 */
-                                created_at: string;
-                                email: string;
-                                /**
-                                 * Format: date-time
-                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                                 */
-                                expires_at: string;
-                                id: string;
-                                name: string;
-                                /** @enum {string} */
-                                role: "admin" | "member";
-                            }[];
-                        };
-                    };
-                };
-                /** @description application/problem+json */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getOrgInvitations"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3358,54 +590,7 @@ export interface paths {
         put?: never;
         post?: never;
         /** Withdraw an open invitation (its link stops working) */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                    org: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description application/problem+json */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        delete: operations["deleteOrgInvitation"];
         options?: never;
         head?: never;
         patch?: never;
@@ -3419,95 +604,7 @@ export interface paths {
             cookie?: never;
         };
         /** Invoices, newest first */
-        get: {
-            parameters: {
-                query?: {
-                    cursor?: string;
-                    limit?: number;
-                };
-                header?: never;
-                path: {
-                    org: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: {
-                                currency: string;
-                                id: string;
-                                /**
-                                 * Format: date-time
-                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                                 */
-                                issued_at: string;
-                                /** @enum {string} */
-                                kind: "period" | "credit_purchase";
-                                number: string;
-                                paid_at: string | null;
-                                /** @description The card that paid it (the receipt); null while open or when unknown. */
-                                paid_with: {
-                                    brand: string;
-                                    last4: string;
-                                } | null;
-                                /**
-                                 * Format: date-time
-                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                                 */
-                                period_end: string;
-                                /**
-                                 * Format: date-time
-                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                                 */
-                                period_start: string;
-                                /** @description disputed while a card dispute is open; refunded once every credit was taken back or all the money returned; partially_refunded after some; null otherwise. */
-                                refund_status: ("disputed" | "refunded" | "partially_refunded") | null;
-                                /** @enum {string} */
-                                status: "open" | "paid" | "void";
-                                subtotal_cents: number;
-                                tax_cents: number;
-                                total_cents: number;
-                            }[];
-                            next_cursor: string | null;
-                        };
-                    };
-                };
-                /** @description application/problem+json */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getOrgInvoices"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3524,132 +621,7 @@ export interface paths {
             cookie?: never;
         };
         /** An invoice with its lines and tax */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                    org: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            currency: string;
-                            id: string;
-                            /**
-                             * Format: date-time
-                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                             */
-                            issued_at: string;
-                            /** @enum {string} */
-                            kind: "period" | "credit_purchase";
-                            number: string;
-                            paid_at: string | null;
-                            /** @description The card that paid it (the receipt); null while open or when unknown. */
-                            paid_with: {
-                                brand: string;
-                                last4: string;
-                            } | null;
-                            /**
-                             * Format: date-time
-                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                             */
-                            period_end: string;
-                            /**
-                             * Format: date-time
-                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                             */
-                            period_start: string;
-                            /** @description disputed while a card dispute is open; refunded once every credit was taken back or all the money returned; partially_refunded after some; null otherwise. */
-                            refund_status: ("disputed" | "refunded" | "partially_refunded") | null;
-                            /** @enum {string} */
-                            status: "open" | "paid" | "void";
-                            subtotal_cents: number;
-                            tax_cents: number;
-                            total_cents: number;
-                        } & {
-                            billing_address: {
-                                city?: string;
-                                country: string;
-                                line1?: string;
-                                name: string;
-                                postal_code?: string;
-                                region?: string;
-                                vat_id?: string | null;
-                            };
-                            /** @description Refunds of this credit purchase invoice, as credit notes (issue 17); empty for other invoices */
-                            credit_notes: {
-                                credits: number;
-                                currency: string;
-                                id: string;
-                                /**
-                                 * Format: date-time
-                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                                 */
-                                issued_at: string;
-                                number: string;
-                                total_cents: number;
-                            }[];
-                            lines: {
-                                amount_cents: number;
-                                description: string;
-                                /** @enum {string} */
-                                kind: "subscription" | "credit_purchase" | "overage" | "proration" | "adjustment";
-                                quantity: number;
-                                unit_price_cents: number;
-                            }[];
-                            plan: {
-                                base_price_cents: number;
-                                id: string;
-                                name: string;
-                            };
-                            seller: {
-                                city?: string;
-                                country: string;
-                                line1?: string;
-                                name: string;
-                                postal_code?: string;
-                                region?: string;
-                                vat_id?: string | null;
-                            };
-                            tax: {
-                                amount_cents: number;
-                                name: string;
-                                rate_bps: number;
-                            }[];
-                            tax_note: string | null;
-                        };
-                    };
-                };
-                /** @description application/problem+json */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getOrgInvoice"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3671,177 +643,7 @@ export interface paths {
          * Pay an open invoice now with the default card ("Pay now")
          * @description Charges the invoice at once. A declined card is 402 PAYMENT_DECLINED (the invoice stays open); no card is 422 NO_PAYMENT_METHOD; an invoice that is not open is 409 INVOICE_NOT_OPEN.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                    org: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            currency: string;
-                            id: string;
-                            /**
-                             * Format: date-time
-                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                             */
-                            issued_at: string;
-                            /** @enum {string} */
-                            kind: "period" | "credit_purchase";
-                            number: string;
-                            paid_at: string | null;
-                            /** @description The card that paid it (the receipt); null while open or when unknown. */
-                            paid_with: {
-                                brand: string;
-                                last4: string;
-                            } | null;
-                            /**
-                             * Format: date-time
-                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                             */
-                            period_end: string;
-                            /**
-                             * Format: date-time
-                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                             */
-                            period_start: string;
-                            /** @description disputed while a card dispute is open; refunded once every credit was taken back or all the money returned; partially_refunded after some; null otherwise. */
-                            refund_status: ("disputed" | "refunded" | "partially_refunded") | null;
-                            /** @enum {string} */
-                            status: "open" | "paid" | "void";
-                            subtotal_cents: number;
-                            tax_cents: number;
-                            total_cents: number;
-                        } & {
-                            billing_address: {
-                                city?: string;
-                                country: string;
-                                line1?: string;
-                                name: string;
-                                postal_code?: string;
-                                region?: string;
-                                vat_id?: string | null;
-                            };
-                            /** @description Refunds of this credit purchase invoice, as credit notes (issue 17); empty for other invoices */
-                            credit_notes: {
-                                credits: number;
-                                currency: string;
-                                id: string;
-                                /**
-                                 * Format: date-time
-                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                                 */
-                                issued_at: string;
-                                number: string;
-                                total_cents: number;
-                            }[];
-                            lines: {
-                                amount_cents: number;
-                                description: string;
-                                /** @enum {string} */
-                                kind: "subscription" | "credit_purchase" | "overage" | "proration" | "adjustment";
-                                quantity: number;
-                                unit_price_cents: number;
-                            }[];
-                            plan: {
-                                base_price_cents: number;
-                                id: string;
-                                name: string;
-                            };
-                            seller: {
-                                city?: string;
-                                country: string;
-                                line1?: string;
-                                name: string;
-                                postal_code?: string;
-                                region?: string;
-                                vat_id?: string | null;
-                            };
-                            tax: {
-                                amount_cents: number;
-                                name: string;
-                                rate_bps: number;
-                            }[];
-                            tax_note: string | null;
-                        };
-                    };
-                };
-                /** @description application/problem+json */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                402: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["postOrgInvoicePay"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3856,27 +658,7 @@ export interface paths {
             cookie?: never;
         };
         /** The invoice as a PDF */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                    org: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        get: operations["getOrgInvoicePdf"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3893,111 +675,7 @@ export interface paths {
             cookie?: never;
         };
         /** The next period invoice as it stands now (a draft: base price, prorations, overage so far, estimated tax) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    org: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            billing_address: {
-                                city?: string;
-                                country: string;
-                                line1?: string;
-                                name: string;
-                                postal_code?: string;
-                                region?: string;
-                                vat_id?: string | null;
-                            };
-                            /**
-                             * Format: date-time
-                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                             */
-                            billing_date: string;
-                            currency: string;
-                            id: null;
-                            issued_at: null;
-                            /** @enum {string} */
-                            kind: "period";
-                            lines: {
-                                amount_cents: number;
-                                description: string;
-                                /** @enum {string} */
-                                kind: "subscription" | "credit_purchase" | "overage" | "proration" | "adjustment";
-                                quantity: number;
-                                unit_price_cents: number;
-                            }[];
-                            number: null;
-                            paid_at: null;
-                            /**
-                             * Format: date-time
-                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                             */
-                            period_end: string;
-                            /**
-                             * Format: date-time
-                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                             */
-                            period_start: string;
-                            plan: {
-                                base_price_cents: number;
-                                id: string;
-                                name: string;
-                            };
-                            seller: {
-                                city?: string;
-                                country: string;
-                                line1?: string;
-                                name: string;
-                                postal_code?: string;
-                                region?: string;
-                                vat_id?: string | null;
-                            };
-                            /** @enum {string} */
-                            status: "draft";
-                            subtotal_cents: number;
-                            tax: {
-                                amount_cents: number;
-                                name: string;
-                                rate_bps: number;
-                            }[];
-                            tax_cents: number;
-                            tax_note: string | null;
-                            total_cents: number;
-                        };
-                    };
-                };
-                /** @description application/problem+json */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getOrgInvoicesUpcoming"];
         put?: never;
         post?: never;
         delete?: never;
@@ -4014,171 +692,13 @@ export interface paths {
             cookie?: never;
         };
         /** The org’s members */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    org: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: {
-                                email: string;
-                                name: string;
-                                /** @enum {string} */
-                                role: "admin" | "member";
-                                user_id: string;
-                            }[];
-                        };
-                    };
-                };
-                /** @description application/problem+json */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getOrgMembers"];
         put?: never;
         /**
          * Invite a member (an admin), or add one (the platform key), within the plan’s included users
          * @description An org admin always creates an invitation, e-mailed to the invitee, who chooses their own password on accepting; `password` is refused. The platform key adds the person at once when it sends a password for a new account or when the e-mail has an account already (whose password stays unchanged: `password_set` false), and otherwise invites.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    org: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** Format: email */
-                        email: string;
-                        name: string;
-                        password?: string;
-                        /** @enum {string} */
-                        role: "admin" | "member";
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            email: string;
-                            /** @description The e-mail had an account already; its password and name stay its own. */
-                            existing_account: boolean;
-                            invitation: {
-                                /** @description Only in the platform key’s answer: the link the invitee opens (also e-mailed to them). */
-                                accept_url?: string;
-                                /**
-                                 * Format: date-time
-                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                                 */
-                                created_at: string;
-                                email: string;
-                                /**
-                                 * Format: date-time
-                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                                 */
-                                expires_at: string;
-                                id: string;
-                                name: string;
-                                /** @enum {string} */
-                                role: "admin" | "member";
-                            } | null;
-                            name: string;
-                            /** @description The password sent was set (only for a new account created by the platform key). */
-                            password_set: boolean;
-                            /** @enum {string} */
-                            role: "admin" | "member";
-                            /**
-                             * @description added: a member now; invited: joins on accepting the e-mailed invitation
-                             * @enum {string}
-                             */
-                            status: "added" | "invited";
-                            user_id: string | null;
-                        };
-                    };
-                };
-                /** @description application/problem+json */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["postOrgMembers"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4196,145 +716,11 @@ export interface paths {
         put?: never;
         post?: never;
         /** Remove a member: their seat is freed and their access to this org ends at once */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                    org: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description application/problem+json */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        delete: operations["deleteOrgMember"];
         options?: never;
         head?: never;
         /** Change a member’s role (the last admin stays an admin) */
-        patch: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                    org: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** @enum {string} */
-                        role: "admin" | "member";
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @enum {string} */
-                            role: "admin" | "member";
-                            user_id: string;
-                        };
-                    };
-                };
-                /** @description application/problem+json */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        patch: operations["patchOrgMember"];
         trace?: never;
     };
     "/v1/orgs/{org}/notifications": {
@@ -4345,75 +731,7 @@ export interface paths {
             cookie?: never;
         };
         /** In-app notifications (admins receive them), newest first, with the unread count */
-        get: {
-            parameters: {
-                query?: {
-                    cursor?: string;
-                    limit?: number;
-                    unread?: boolean;
-                };
-                header?: never;
-                path: {
-                    org: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: {
-                                body: string;
-                                /**
-                                 * Format: date-time
-                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                                 */
-                                created_at: string;
-                                event_id: string;
-                                id: string;
-                                read_at: string | null;
-                                title: string;
-                                type: string;
-                            }[];
-                            next_cursor: string | null;
-                            unread_count: number;
-                        };
-                    };
-                };
-                /** @description application/problem+json */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getOrgNotifications"];
         put?: never;
         post?: never;
         delete?: never;
@@ -4432,49 +750,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Mark one notification read */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                    org: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            unread_count: number;
-                        };
-                    };
-                };
-                /** @description application/problem+json */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["postOrgNotificationRead"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4491,48 +767,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Mark every notification read */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    org: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            unread_count: number;
-                        };
-                    };
-                };
-                /** @description application/problem+json */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["postOrgNotificationsReadAll"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4547,178 +782,10 @@ export interface paths {
             cookie?: never;
         };
         /** Saved cards */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    org: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: {
-                                brand: string;
-                                default: boolean;
-                                exp_month: number;
-                                exp_year: number;
-                                id: string;
-                                /** @description The card’s latest charge failed: when, and why as a sentence. Null when it went through or was never charged. */
-                                last_charge_failed: {
-                                    /**
-                                     * Format: date-time
-                                     * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                                     */
-                                    at: string;
-                                    reason: string;
-                                } | null;
-                                last4: string;
-                            }[];
-                        };
-                    };
-                };
-                /** @description application/problem+json */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getOrgPaymentMethods"];
         put?: never;
         /** Save a card: card details with the built-in provider, a Stripe PaymentMethod id with Stripe */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    org: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        card_number: string;
-                        cvc: string;
-                        exp_month: number;
-                        exp_year: number;
-                    } | {
-                        stripe_payment_method_id: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            brand: string;
-                            default: boolean;
-                            exp_month: number;
-                            exp_year: number;
-                            id: string;
-                            /** @description The card’s latest charge failed: when, and why as a sentence. Null when it went through or was never charged. */
-                            last_charge_failed: {
-                                /**
-                                 * Format: date-time
-                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                                 */
-                                at: string;
-                                reason: string;
-                            } | null;
-                            last4: string;
-                        };
-                    };
-                };
-                /** @description application/problem+json */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                402: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["postOrgPaymentMethods"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4736,54 +803,7 @@ export interface paths {
         put?: never;
         post?: never;
         /** Remove a card */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                    org: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description application/problem+json */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        delete: operations["deleteOrgPaymentMethod"];
         options?: never;
         head?: never;
         patch?: never;
@@ -4799,72 +819,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Make a card the default */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                    org: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            brand: string;
-                            default: boolean;
-                            exp_month: number;
-                            exp_year: number;
-                            id: string;
-                            /** @description The card’s latest charge failed: when, and why as a sentence. Null when it went through or was never charged. */
-                            last_charge_failed: {
-                                /**
-                                 * Format: date-time
-                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                                 */
-                                at: string;
-                                reason: string;
-                            } | null;
-                            last4: string;
-                        };
-                    };
-                };
-                /** @description application/problem+json */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["postOrgPaymentMethodDefault"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4879,125 +834,9 @@ export interface paths {
             cookie?: never;
         };
         /** AI modules on or off */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    org: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            modules: {
-                                [key: string]: boolean;
-                            };
-                        };
-                    };
-                };
-                /** @description application/problem+json */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getOrgSettingsAiFeatures"];
         /** Turn AI modules on or off (only the modules named change) */
-        put: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    org: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        modules: {
-                            analytics?: boolean;
-                            assistant?: boolean;
-                            documents?: boolean;
-                            inspections?: boolean;
-                            reports?: boolean;
-                        };
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            modules: {
-                                [key: string]: boolean;
-                            };
-                        };
-                    };
-                };
-                /** @description application/problem+json */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        put: operations["putOrgSettingsAiFeatures"];
         post?: never;
         delete?: never;
         options?: never;
@@ -5013,125 +852,9 @@ export interface paths {
             cookie?: never;
         };
         /** Auto-recharge */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    org: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            amount_credits: number | null;
-                            enabled: boolean;
-                            paused: boolean;
-                            paused_at: string | null;
-                            threshold_credits: number | null;
-                        };
-                    };
-                };
-                /** @description application/problem+json */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getOrgSettingsAutoRecharge"];
         /** When credits fall below threshold_credits, buy amount_credits with the default card */
-        put: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    org: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        amount_credits?: number;
-                        enabled: boolean;
-                        threshold_credits?: number;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            amount_credits: number | null;
-                            enabled: boolean;
-                            paused: boolean;
-                            paused_at: string | null;
-                            threshold_credits: number | null;
-                        };
-                    };
-                };
-                /** @description application/problem+json */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        put: operations["putOrgSettingsAutoRecharge"];
         post?: never;
         delete?: never;
         options?: never;
@@ -5147,118 +870,9 @@ export interface paths {
             cookie?: never;
         };
         /** Low-balance threshold and extra e-mail addresses */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    org: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            emails: string[];
-                            low_balance_threshold: number;
-                        };
-                    };
-                };
-                /** @description application/problem+json */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getOrgSettingsNotifications"];
         /** Set the low-balance threshold (null = 10% of included credits) and extra e-mail addresses */
-        put: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    org: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        emails?: string[];
-                        low_balance_threshold?: number | null;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            emails: string[];
-                            low_balance_threshold: number;
-                        };
-                    };
-                };
-                /** @description application/problem+json */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        put: operations["putOrgSettingsNotifications"];
         post?: never;
         delete?: never;
         options?: never;
@@ -5274,121 +888,9 @@ export interface paths {
             cookie?: never;
         };
         /** On-demand usage */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    org: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            enabled: boolean;
-                            /** @description 0 = no cap */
-                            monthly_limit_credits: number;
-                        };
-                    };
-                };
-                /** @description application/problem+json */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getOrgSettingsOnDemand"];
         /** Turn on-demand usage on or off and set the monthly overage limit (0 = no cap) */
-        put: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    org: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        enabled?: boolean;
-                        /** @description 0 = no cap */
-                        monthly_limit_credits?: number;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            enabled: boolean;
-                            /** @description 0 = no cap */
-                            monthly_limit_credits: number;
-                        };
-                    };
-                };
-                /** @description application/problem+json */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        put: operations["putOrgSettingsOnDemand"];
         post?: never;
         delete?: never;
         options?: never;
@@ -5404,151 +906,12 @@ export interface paths {
             cookie?: never;
         };
         /** Per-member monthly credit limits */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    org: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @description Credits per billing period; null = no limit */
-                            default_monthly_credits: number | null;
-                            /** @description Per user id (as the host app reports it); null = no limit for that user */
-                            overrides: {
-                                [key: string]: number | null;
-                            };
-                        };
-                    };
-                };
-                /** @description application/problem+json */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getOrgSettingsUserLimits"];
         /**
          * Set the default limit and the per-user overrides (replaces them all)
          * @description Authorize refuses with USER_LIMIT_REACHED when the user’s credits this period, their active holds and the estimate would pass their limit. Recorded usage is never refused.
          */
-        put: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    org: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** @description Credits per billing period; null = no limit */
-                        default_monthly_credits: number | null;
-                        /** @description Per user id (as the host app reports it); null = no limit for that user */
-                        overrides: {
-                            [key: string]: number | null;
-                        };
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @description Credits per billing period; null = no limit */
-                            default_monthly_credits: number | null;
-                            /** @description Per user id (as the host app reports it); null = no limit for that user */
-                            overrides: {
-                                [key: string]: number | null;
-                            };
-                        };
-                    };
-                };
-                /** @description application/problem+json */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        put: operations["putOrgSettingsUserLimits"];
         post?: never;
         delete?: never;
         options?: never;
@@ -5566,83 +929,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Cancel at the end of the current term */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    org: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                202: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            pending_change: {
-                                cancel_at_period_end?: boolean;
-                                plan?: string;
-                                /**
-                                 * Format: date-time
-                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                                 */
-                                requested_at: string;
-                            };
-                        };
-                    };
-                };
-                /** @description application/problem+json */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["postOrgSubscriptionCancel"];
         delete?: never;
         options?: never;
         head?: never;
@@ -5659,90 +946,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Change plan: upgrades apply at once, downgrades at the period end (after the provider confirms) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    org: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** @enum {string} */
-                        plan: "starter" | "team" | "business" | "enterprise";
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                202: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            pending_change: {
-                                cancel_at_period_end?: boolean;
-                                plan?: string;
-                                /**
-                                 * Format: date-time
-                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                                 */
-                                requested_at: string;
-                            };
-                        };
-                    };
-                };
-                /** @description application/problem+json */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["postOrgSubscriptionChange"];
         delete?: never;
         options?: never;
         head?: never;
@@ -5759,83 +963,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Undo a scheduled cancellation or downgrade; after the term ended, resubscribe */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    org: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                202: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            pending_change: {
-                                cancel_at_period_end?: boolean;
-                                plan?: string;
-                                /**
-                                 * Format: date-time
-                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                                 */
-                                requested_at: string;
-                            };
-                        };
-                    };
-                };
-                /** @description application/problem+json */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["postOrgSubscriptionResume"];
         delete?: never;
         options?: never;
         head?: never;
@@ -5850,83 +978,7 @@ export interface paths {
             cookie?: never;
         };
         /** Usage history, newest first (Accept: text/csv streams it as CSV) */
-        get: {
-            parameters: {
-                query?: {
-                    action?: string;
-                    cursor?: string;
-                    feature?: string;
-                    /** @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second. */
-                    from?: string;
-                    limit?: number;
-                    /** @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second. */
-                    to?: string;
-                    user_id?: string;
-                };
-                header?: never;
-                path: {
-                    org: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: {
-                                action: string;
-                                charged: number;
-                                credits: number;
-                                feature: string;
-                                id: string;
-                                /**
-                                 * Format: date-time
-                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                                 */
-                                occurred_at: string;
-                                tokens: number;
-                                uncollected: number;
-                                user_id: string;
-                                user_name: string | null;
-                            }[];
-                            next_cursor: string | null;
-                        };
-                    };
-                };
-                /** @description application/problem+json */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getOrgUsage"];
         put?: never;
         post?: never;
         delete?: never;
@@ -5943,34 +995,7 @@ export interface paths {
             cookie?: never;
         };
         /** Usage history as CSV, streamed */
-        get: {
-            parameters: {
-                query?: {
-                    action?: string;
-                    feature?: string;
-                    /** @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second. */
-                    from?: string;
-                    /** @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second. */
-                    to?: string;
-                    user_id?: string;
-                };
-                header?: never;
-                path: {
-                    org: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        get: operations["getOrgUsageCsv"];
         put?: never;
         post?: never;
         delete?: never;
@@ -5990,98 +1015,7 @@ export interface paths {
          * The current period's usage totals, top users and features, and a burn-rate forecast
          * @description Members get their own totals and only themselves among the top users; the forecast is the org's, since credits are shared. The burn rate is the org's credits over the last 7 × 24 hours ÷ 7, rounded up.
          */
-        get: {
-            parameters: {
-                query?: {
-                    top?: number;
-                };
-                header?: never;
-                path: {
-                    org: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            forecast: {
-                                daily_burn_credits: number;
-                                /** @description When this period’s plan credits are gone at the current rate; never later than the period end, when they expire. Null when nothing was used in the last 7 days. */
-                                plan_credits_last_until: string | null;
-                                /** @description At the current rate the plan credits would last past the period end: they expire and renew first. */
-                                plan_credits_outlast_period: boolean;
-                                /** @description When every prepaid credit is gone, counting the plan credits each coming period brings. Null when nothing burns or they never run out at this rate. */
-                                prepaid_credits_last_until: string | null;
-                                runs_out_before_period_end: boolean;
-                            };
-                            period: {
-                                /**
-                                 * Format: date-time
-                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                                 */
-                                end: string;
-                                /**
-                                 * Format: date-time
-                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                                 */
-                                start: string;
-                            };
-                            top_features: {
-                                credits: number;
-                                feature: string;
-                                requests: number;
-                            }[];
-                            top_users: {
-                                credits: number;
-                                requests: number;
-                                user_id: string;
-                                user_name: string | null;
-                            }[];
-                            totals: {
-                                charged: number;
-                                credits: number;
-                                requests: number;
-                                tokens: number;
-                                uncollected: number;
-                            };
-                        };
-                    };
-                };
-                /** @description application/problem+json */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getOrgUsageSummary"];
         put?: never;
         post?: never;
         delete?: never;
@@ -6101,106 +1035,7 @@ export interface paths {
          * Credits and tokens per day or week, grouped by feature, user or action (default: the current period)
          * @description from is inclusive, to exclusive; either defaults to the current billing period's bound. At most 366 days or 105 weeks per request. Every bucket that overlaps the range has a point (zeros included); a point counts only usage within [from, to), so the first and last may be partial. Members see only their own usage.
          */
-        get: {
-            parameters: {
-                query?: {
-                    action?: string;
-                    feature?: string;
-                    /** @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second. */
-                    from?: string;
-                    /** @description default feature */
-                    group_by?: "feature" | "user" | "action";
-                    /** @description UTC days, or ISO weeks starting Monday 00:00 UTC (default day) */
-                    interval?: "day" | "week";
-                    /** @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second. */
-                    to?: string;
-                    user_id?: string;
-                };
-                header?: never;
-                path: {
-                    org: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /**
-                             * Format: date-time
-                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                             */
-                            from: string;
-                            /** @enum {string} */
-                            group_by: "feature" | "user" | "action";
-                            /** @enum {string} */
-                            interval: "day" | "week";
-                            /** @description largest total credits first */
-                            series: {
-                                /** @description the feature, user id or action; null = every group beyond the top 50, summed */
-                                key: string | null;
-                                label: string;
-                                /** @description every bucket in the range, oldest first, zeros included */
-                                points: {
-                                    charged: number;
-                                    credits: number;
-                                    requests: number;
-                                    /**
-                                     * Format: date-time
-                                     * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                                     */
-                                    start: string;
-                                    tokens: number;
-                                }[];
-                            }[];
-                            /**
-                             * Format: date-time
-                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                             */
-                            to: string;
-                            totals: {
-                                charged: number;
-                                credits: number;
-                                requests: number;
-                                tokens: number;
-                            };
-                        };
-                    };
-                };
-                /** @description application/problem+json */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getOrgUsageTrends"];
         put?: never;
         post?: never;
         delete?: never;
@@ -6217,53 +1052,7 @@ export interface paths {
             cookie?: never;
         };
         /** Each user’s credits this period and their monthly limit (a member sees their own) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    org: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: {
-                                credits_this_period: number;
-                                monthly_limit_credits: number | null;
-                                user_id: string;
-                                user_name: string | null;
-                            }[];
-                        };
-                    };
-                };
-                /** @description application/problem+json */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getOrgUsageUsers"];
         put?: never;
         post?: never;
         delete?: never;
@@ -6280,158 +1069,10 @@ export interface paths {
             cookie?: never;
         };
         /** Outgoing webhook endpoints (secrets are shown only when created) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    org: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: {
-                                /**
-                                 * Format: date-time
-                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                                 */
-                                created_at: string;
-                                disabled_at: string | null;
-                                events: string[];
-                                id: string;
-                                status: string;
-                                url: string;
-                            }[];
-                        };
-                    };
-                };
-                /** @description application/problem+json */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getOrgWebhookEndpoints"];
         put?: never;
         /** Add an endpoint (public http(s) addresses only, at most 10 an org); events signed per Standard Webhooks with the returned whsec_ secret */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    org: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        events?: ("balance.low" | "credits.exhausted" | "overage.limit_warning" | "overage.limit_reached" | "purchase.succeeded" | "purchase.refunded" | "purchase.disputed" | "payment.failed" | "subscription.changed" | "subscription.canceled" | "auto_recharge.paused" | "webhook_endpoint.disabled" | "member.invited" | "user_limit.warning" | "user_limit.reached")[];
-                        /** Format: uri */
-                        url: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /**
-                             * Format: date-time
-                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                             */
-                            created_at: string;
-                            disabled_at: string | null;
-                            events: string[];
-                            id: string;
-                            status: string;
-                            url: string;
-                        } & {
-                            secret: string;
-                        };
-                    };
-                };
-                /** @description application/problem+json */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["postOrgWebhookEndpoints"];
         delete?: never;
         options?: never;
         head?: never;
@@ -6449,54 +1090,7 @@ export interface paths {
         put?: never;
         post?: never;
         /** Remove an endpoint */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                    org: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description application/problem+json */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        delete: operations["deleteOrgWebhookEndpoint"];
         options?: never;
         head?: never;
         patch?: never;
@@ -6510,78 +1104,7 @@ export interface paths {
             cookie?: never;
         };
         /** Deliveries to an endpoint with every attempt, newest first */
-        get: {
-            parameters: {
-                query?: {
-                    limit?: number;
-                };
-                header?: never;
-                path: {
-                    id: string;
-                    org: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: {
-                                attempts: {
-                                    attempt: number;
-                                    /**
-                                     * Format: date-time
-                                     * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                                     */
-                                    attempted_at: string;
-                                    duration_ms: number;
-                                    error: string | null;
-                                    status_code: number | null;
-                                }[];
-                                delivered_at: string | null;
-                                event_id: string;
-                                id: string;
-                                next_attempt_at: string | null;
-                                status: string;
-                                type: string;
-                            }[];
-                        };
-                    };
-                };
-                /** @description application/problem+json */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getOrgWebhookEndpointDeliveries"];
         put?: never;
         post?: never;
         delete?: never;
@@ -6598,38 +1121,7 @@ export interface paths {
             cookie?: never;
         };
         /** The plan catalog */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: {
-                                base_price_cents: number;
-                                credit_price_cents: number;
-                                currency: string;
-                                features: string[];
-                                id: string;
-                                included_credits: number;
-                                included_users: number;
-                                name: string;
-                                priced_by_contract: boolean;
-                            }[];
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["getPlans"];
         put?: never;
         post?: never;
         delete?: never;
@@ -6646,32 +1138,7 @@ export interface paths {
             cookie?: never;
         };
         /** The test clock’s time */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /**
-                             * Format: date-time
-                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                             */
-                            now: string;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["getTestClock"];
         put?: never;
         post?: never;
         delete?: never;
@@ -6690,70 +1157,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Move the test clock forward (to a time, or by seconds) and run the jobs that became due */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        seconds?: number;
-                        /**
-                         * Format: date-time
-                         * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                         */
-                        to?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /**
-                             * Format: date-time
-                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                             */
-                            now: string;
-                        };
-                    };
-                };
-                /** @description application/problem+json */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["postTestClockAdvance"];
         delete?: never;
         options?: never;
         head?: never;
@@ -6773,155 +1177,7 @@ export interface paths {
          * Record up to 1,000 usage events of any orgs, each answered on its own
          * @description Each event is the body of a single usage record plus its `org_id`, and is applied exactly once or not at all. The answer has one result per event, in request order: 201 recorded, 200 a replay of its key (the first answer), 409 IDEMPOTENCY_CONFLICT, 404 ORG_NOT_FOUND, 422 with the event’s bad fields. An org’s events apply in array order. A bad envelope (not an array, no events, more than 1000, a body over 2 MiB) is refused whole and nothing is applied. Idempotency keys never expire while their usage row exists.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    /**
-                     * @example {
-                     *       "events": [
-                     *         {
-                     *           "org_id": "acme",
-                     *           "idempotency_key": "evt-1001",
-                     *           "user_id": "u_42",
-                     *           "feature": "assistant",
-                     *           "action": "chat",
-                     *           "tokens": 1200
-                     *         },
-                     *         {
-                     *           "org_id": "globex",
-                     *           "idempotency_key": "evt-1002",
-                     *           "user_id": "u_7",
-                     *           "feature": "assistant",
-                     *           "action": "summarize",
-                     *           "tokens": 5400,
-                     *           "occurred_at": "2026-12-03T10:15:00Z"
-                     *         }
-                     *       ]
-                     *     }
-                     */
-                    "application/json": {
-                        events: {
-                            action: string;
-                            /**
-                             * @description An AI module
-                             * @enum {string}
-                             */
-                            feature: "assistant" | "reports" | "documents" | "inspections" | "analytics";
-                            hold_id?: string;
-                            idempotency_key: string;
-                            /**
-                             * Format: date-time
-                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
-                             */
-                            occurred_at?: string;
-                            org_id: string;
-                            /** @description 0 to 100,000,000 tokens */
-                            tokens: number;
-                            user_id: string;
-                            user_name?: string;
-                        }[];
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            results: ({
-                                /** @description Credits a new request may use; null = unbounded (on-demand with no cap). */
-                                available: number | null;
-                                charged: number;
-                                credits: number;
-                                id: string;
-                                index: number;
-                                sources: {
-                                    credits: number;
-                                    /** @enum {string} */
-                                    source: "plan" | "purchased" | "promotional" | "overage";
-                                }[];
-                                /** @description 201: recorded now; 200: a replay of the key, with the first answer */
-                                status: 201 | 200;
-                                /** @description Credits the usage cost beyond what was available: recorded, not charged. */
-                                uncollected: number;
-                            } | {
-                                code: string;
-                                detail: string;
-                                errors?: {
-                                    [key: string]: string[];
-                                };
-                                index: number;
-                                /** @description The HTTP status this event alone would have been answered with: 404, 409, 422 … */
-                                status: number;
-                            })[];
-                        };
-                    };
-                };
-                /** @description application/problem+json */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["postUsageBatch"];
         delete?: never;
         options?: never;
         head?: never;
@@ -6938,35 +1194,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Stripe events (signature verified) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description application/problem+json */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["postWebhooksStripe"];
         delete?: never;
         options?: never;
         head?: never;
@@ -6996,4 +1224,10402 @@ export interface components {
     pathItems: never;
 }
 export type $defs = Record<string, never>;
-export type operations = Record<string, never>;
+export interface operations {
+    getHealthz: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "ok";
+                    };
+                };
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no credentials, or a Bearer key that does not authenticate (refused on every route) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getMetrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no credentials, or a Bearer key that does not authenticate (refused on every route) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getReadyz: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "ready";
+                    };
+                };
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no credentials, or a Bearer key that does not authenticate (refused on every route) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 503 Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getApiKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /**
+                             * Format: date-time
+                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                             */
+                            created_at: string;
+                            id: string;
+                            name: string;
+                            revoked_at: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 401 Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 403 Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postApiKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: date-time
+                         * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                         */
+                        created_at: string;
+                        id: string;
+                        key: string;
+                        name: string;
+                    };
+                };
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 401 Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 403 Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 422 Unprocessable Content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 401 Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 403 Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 404 Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 409 Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description VALIDATION_FAILED: every bad field is named in `errors` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAuditLog: {
+        parameters: {
+            query?: {
+                action?: string;
+                actor?: string;
+                cursor?: string;
+                /** @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second. */
+                from?: string;
+                limit?: number;
+                /** @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second. */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            action: string;
+                            actor: {
+                                id: string | null;
+                                /** @enum {string} */
+                                kind: "user" | "api_key" | "system";
+                                name?: string;
+                            };
+                            after?: unknown;
+                            /**
+                             * Format: date-time
+                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                             */
+                            at: string;
+                            before?: unknown;
+                            id: string;
+                            ip?: string;
+                            target: string | null;
+                            user_agent?: string;
+                        }[];
+                        next_cursor: string | null;
+                    };
+                    "text/csv": string;
+                };
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 401 Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 403 Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 422 Unprocessable Content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postAuthLogin: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: email */
+                    email: string;
+                    password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Send it as x-csrf-token on every cookie-authenticated write. */
+                        csrf_token: string;
+                        orgs: {
+                            id: string;
+                            name: string;
+                            role: string;
+                        }[];
+                        user: {
+                            email: string;
+                            id: string;
+                            name: string;
+                        };
+                    };
+                };
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 401 Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 422 Unprocessable Content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postAuthLogout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 401 Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 403 Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAuthMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Send it as x-csrf-token on every cookie-authenticated write. */
+                        csrf_token: string;
+                        orgs: {
+                            id: string;
+                            name: string;
+                            role: string;
+                        }[];
+                        user: {
+                            email: string;
+                            id: string;
+                            name: string;
+                        };
+                    };
+                };
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 401 Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 403 Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    patchAuthMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    current_password?: string;
+                    name?: string;
+                    new_password?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        user: {
+                            email: string;
+                            id: string;
+                            name: string;
+                        };
+                    };
+                };
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 401 Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 403 Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 422 Unprocessable Content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getConfig: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        payments_provider: string;
+                        stripe_publishable_key: string | null;
+                    };
+                };
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no credentials, or a Bearer key that does not authenticate (refused on every route) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postInvitationsAccept: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    password: string;
+                    token: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Send it as x-csrf-token on every cookie-authenticated write. */
+                        csrf_token: string;
+                        orgs: {
+                            id: string;
+                            name: string;
+                            role: string;
+                        }[];
+                        user: {
+                            email: string;
+                            id: string;
+                            name: string;
+                        };
+                    };
+                };
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no credentials, or a Bearer key that does not authenticate (refused on every route) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 404 Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 422 Unprocessable Content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postInvitationsPreview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        email: string;
+                        /** @description Sign in with that account’s password to accept. */
+                        existing_account: boolean;
+                        /**
+                         * Format: date-time
+                         * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                         */
+                        expires_at: string;
+                        name: string;
+                        org: {
+                            id: string;
+                            name: string;
+                        };
+                        /** @enum {string} */
+                        role: "admin" | "member";
+                    };
+                };
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no credentials, or a Bearer key that does not authenticate (refused on every route) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 404 Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 422 Unprocessable Content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postOrgs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    admin: {
+                        /** Format: email */
+                        email: string;
+                        name: string;
+                        password?: string;
+                    };
+                    billing_address: {
+                        city?: string;
+                        /** @description ISO 3166-1 alpha-2 */
+                        country: string;
+                        line1?: string;
+                        postal_code?: string;
+                        region?: string;
+                    };
+                    id?: string;
+                    name: string;
+                    /** @enum {string} */
+                    plan: "starter" | "team" | "business" | "enterprise";
+                    vat_id?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        admin: {
+                            email: string;
+                            /** @description The e-mail had an account already; its password and name stay its own. */
+                            existing_account: boolean;
+                            invitation: {
+                                /** @description Only in the platform key’s answer: the link the invitee opens (also e-mailed to them). */
+                                accept_url?: string;
+                                /**
+                                 * Format: date-time
+                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                                 */
+                                created_at: string;
+                                email: string;
+                                /**
+                                 * Format: date-time
+                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                                 */
+                                expires_at: string;
+                                id: string;
+                                name: string;
+                                /** @enum {string} */
+                                role: "admin" | "member";
+                            } | null;
+                            /** @description The password sent was set (only for a new account created by the platform key). */
+                            password_set: boolean;
+                            /**
+                             * @description added: a member now; invited: joins on accepting the e-mailed invitation
+                             * @enum {string}
+                             */
+                            status: "added" | "invited";
+                            user_id: string | null;
+                        };
+                        billing_address: {
+                            city?: string;
+                            /** @description ISO 3166-1 alpha-2 */
+                            country: string;
+                            line1?: string;
+                            postal_code?: string;
+                            region?: string;
+                        };
+                        /**
+                         * Format: date-time
+                         * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                         */
+                        created_at: string;
+                        id: string;
+                        name: string;
+                        plan: string;
+                        subscription: {
+                            cancel_at_period_end: boolean;
+                            /**
+                             * Format: date-time
+                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                             */
+                            current_period_end: string;
+                            /**
+                             * Format: date-time
+                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                             */
+                            current_period_start: string;
+                            scheduled_plan: string | null;
+                            status: string;
+                        };
+                        vat_id: string | null;
+                    };
+                };
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 401 Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 403 Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 409 Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 422 Unprocessable Content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOrg: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        billing_address: {
+                            city?: string;
+                            /** @description ISO 3166-1 alpha-2 */
+                            country: string;
+                            line1?: string;
+                            postal_code?: string;
+                            region?: string;
+                        };
+                        /**
+                         * Format: date-time
+                         * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                         */
+                        created_at: string;
+                        id: string;
+                        name: string;
+                        plan: string;
+                        subscription: {
+                            cancel_at_period_end: boolean;
+                            /**
+                             * Format: date-time
+                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                             */
+                            current_period_end: string;
+                            /**
+                             * Format: date-time
+                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                             */
+                            current_period_start: string;
+                            scheduled_plan: string | null;
+                            status: string;
+                        };
+                        vat_id: string | null;
+                    };
+                };
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 401 Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 404 Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description VALIDATION_FAILED: every bad field is named in `errors` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    patchOrg: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    billing_address?: {
+                        city?: string;
+                        /** @description ISO 3166-1 alpha-2 */
+                        country: string;
+                        line1?: string;
+                        postal_code?: string;
+                        region?: string;
+                    };
+                    name?: string;
+                    vat_id?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        billing_address: {
+                            city?: string;
+                            /** @description ISO 3166-1 alpha-2 */
+                            country: string;
+                            line1?: string;
+                            postal_code?: string;
+                            region?: string;
+                        };
+                        /**
+                         * Format: date-time
+                         * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                         */
+                        created_at: string;
+                        id: string;
+                        name: string;
+                        plan: string;
+                        subscription: {
+                            cancel_at_period_end: boolean;
+                            /**
+                             * Format: date-time
+                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                             */
+                            current_period_end: string;
+                            /**
+                             * Format: date-time
+                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                             */
+                            current_period_start: string;
+                            scheduled_plan: string | null;
+                            status: string;
+                        };
+                        vat_id: string | null;
+                    };
+                };
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 401 Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 403 Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 404 Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 422 Unprocessable Content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postOrgAiAuthorize: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    action: string;
+                    /** @description 0 to 100,000,000 tokens */
+                    estimated_tokens?: number;
+                    /**
+                     * @description An AI module
+                     * @enum {string}
+                     */
+                    feature: "assistant" | "reports" | "documents" | "inspections" | "analytics";
+                    user_id: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        allowed: true;
+                        /** @description Credits a new request may use; null = unbounded (on-demand with no cap). */
+                        available: number | null;
+                        /**
+                         * Format: date-time
+                         * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                         */
+                        expires_at: string;
+                        held_credits: number;
+                        hold_id: string;
+                    } | {
+                        /** @enum {boolean} */
+                        allowed: false;
+                        /** @description Credits a new request may use; null = unbounded (on-demand with no cap). */
+                        available: number | null;
+                        /** @enum {string} */
+                        reason: "FEATURE_DISABLED" | "SUBSCRIPTION_INACTIVE" | "CREDITS_EXHAUSTED" | "OVERAGE_LIMIT_REACHED" | "USER_LIMIT_REACHED";
+                    };
+                };
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 401 Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 403 Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 404 Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 422 Unprocessable Content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postOrgAiHoldRelease: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                hold_id: string;
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Credits a new request may use; null = unbounded (on-demand with no cap). */
+                        available: number | null;
+                        hold_id: string;
+                        released_credits: number;
+                        status: string;
+                    };
+                };
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 401 Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 403 Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 404 Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description VALIDATION_FAILED: every bad field is named in `errors` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postOrgAiUsage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    action: string;
+                    /**
+                     * @description An AI module
+                     * @enum {string}
+                     */
+                    feature: "assistant" | "reports" | "documents" | "inspections" | "analytics";
+                    hold_id?: string;
+                    idempotency_key: string;
+                    /**
+                     * Format: date-time
+                     * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                     */
+                    occurred_at?: string;
+                    /** @description 0 to 100,000,000 tokens */
+                    tokens: number;
+                    user_id: string;
+                    user_name?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Credits a new request may use; null = unbounded (on-demand with no cap). */
+                        available: number | null;
+                        charged: number;
+                        credits: number;
+                        id: string;
+                        sources: {
+                            credits: number;
+                            /** @enum {string} */
+                            source: "plan" | "purchased" | "promotional" | "overage";
+                        }[];
+                        /** @description Credits the usage cost beyond what was available: recorded, not charged. */
+                        uncollected: number;
+                    };
+                };
+            };
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Credits a new request may use; null = unbounded (on-demand with no cap). */
+                        available: number | null;
+                        charged: number;
+                        credits: number;
+                        id: string;
+                        sources: {
+                            credits: number;
+                            /** @enum {string} */
+                            source: "plan" | "purchased" | "promotional" | "overage";
+                        }[];
+                        /** @description Credits the usage cost beyond what was available: recorded, not charged. */
+                        uncollected: number;
+                    };
+                };
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 401 Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 403 Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 404 Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 409 Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 422 Unprocessable Content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOrgAuditLog: {
+        parameters: {
+            query?: {
+                action?: string;
+                actor?: string;
+                cursor?: string;
+                /** @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second. */
+                from?: string;
+                limit?: number;
+                /** @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second. */
+                to?: string;
+            };
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            action: string;
+                            actor: {
+                                id: string | null;
+                                /** @enum {string} */
+                                kind: "user" | "api_key" | "system";
+                                name?: string;
+                            };
+                            after?: unknown;
+                            /**
+                             * Format: date-time
+                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                             */
+                            at: string;
+                            before?: unknown;
+                            id: string;
+                            ip?: string;
+                            target: string | null;
+                            user_agent?: string;
+                        }[];
+                        next_cursor: string | null;
+                    };
+                    "text/csv": string;
+                };
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 401 Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 403 Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 404 Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 422 Unprocessable Content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOrgAuditLogCsv: {
+        parameters: {
+            query?: {
+                action?: string;
+                actor?: string;
+                /** @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second. */
+                from?: string;
+                /** @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second. */
+                to?: string;
+            };
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The log as CSV */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 401 Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 403 Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 404 Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 422 Unprocessable Content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOrgBalance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Why a new AI action would be refused now, as authorize would answer; null while they run. (A module switched off is per module: see the AI features settings.) */
+                        ai_stopped: ("SUBSCRIPTION_INACTIVE" | "CREDITS_EXHAUSTED" | "OVERAGE_LIMIT_REACHED") | null;
+                        /** @description Credits a new request may use; null = unbounded (on-demand with no cap). */
+                        available: number | null;
+                        held: number;
+                        low_balance: boolean;
+                        low_balance_threshold: number;
+                        overage: {
+                            enabled: boolean;
+                            limit: number;
+                            remaining: number | null;
+                            used: number;
+                        };
+                        period: {
+                            /**
+                             * Format: date-time
+                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                             */
+                            end: string;
+                            /**
+                             * Format: date-time
+                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                             */
+                            start: string;
+                        };
+                        plan: {
+                            /**
+                             * Format: date-time
+                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                             */
+                            expires_at: string;
+                            granted: number;
+                            remaining: number;
+                        };
+                        promotional: {
+                            remaining: number;
+                        };
+                        purchased: {
+                            /** @description Purchased credits frozen while a card dispute of their purchase is open: not spendable, not in remaining or available; given back if the dispute is won. */
+                            frozen: number;
+                            remaining: number;
+                        };
+                    };
+                };
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 401 Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 404 Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description VALIDATION_FAILED: every bad field is named in `errors` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOrgBillingHistory: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            amount_cents: number;
+                            /** @description CN-…: a credit note’s number (its id is `id`); null for the other kinds */
+                            credit_note_number: string | null;
+                            currency: string;
+                            description: string;
+                            id: string;
+                            invoice_id: string | null;
+                            invoice_number: string | null;
+                            /** @enum {string} */
+                            kind: "subscription_charge" | "credit_purchase" | "payment_failed" | "credit_note";
+                            /**
+                             * Format: date-time
+                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                             */
+                            occurred_at: string;
+                            status: string;
+                        }[];
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 401 Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 404 Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 422 Unprocessable Content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOrgContract: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        base_price_cents?: number;
+                        credit_price_cents?: number;
+                        included_credits?: number;
+                        included_users?: number;
+                        overage_price_cents?: number;
+                        /** @enum {string} */
+                        period_unit?: "month" | "year";
+                        purchase_max_credits?: number;
+                        purchase_min_credits?: number;
+                    };
+                };
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 401 Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 403 Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 404 Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description VALIDATION_FAILED: every bad field is named in `errors` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    putOrgContract: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    base_price_cents?: number;
+                    credit_price_cents?: number;
+                    included_credits?: number;
+                    included_users?: number;
+                    overage_price_cents?: number;
+                    /** @enum {string} */
+                    period_unit?: "month" | "year";
+                    purchase_max_credits?: number;
+                    purchase_min_credits?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        base_price_cents?: number;
+                        credit_price_cents?: number;
+                        included_credits?: number;
+                        included_users?: number;
+                        overage_price_cents?: number;
+                        /** @enum {string} */
+                        period_unit?: "month" | "year";
+                        purchase_max_credits?: number;
+                        purchase_min_credits?: number;
+                    };
+                };
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 401 Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 403 Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 404 Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 422 Unprocessable Content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOrgCreditNote: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        amount_cents: number;
+                        credits: number;
+                        currency: string;
+                        id: string;
+                        invoice: {
+                            billing_address: {
+                                city?: string;
+                                country: string;
+                                line1?: string;
+                                name: string;
+                                postal_code?: string;
+                                region?: string;
+                                vat_id?: string | null;
+                            };
+                            number: string;
+                            seller: {
+                                city?: string;
+                                country: string;
+                                line1?: string;
+                                name: string;
+                                postal_code?: string;
+                                region?: string;
+                                vat_id?: string | null;
+                            };
+                            tax: {
+                                amount_cents: number;
+                                name: string;
+                                rate_bps: number;
+                            }[];
+                            tax_note: string | null;
+                        };
+                        /** @description The credit purchase invoice this note credits */
+                        invoice_id: string;
+                        invoice_number: string;
+                        /**
+                         * Format: date-time
+                         * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                         */
+                        issued_at: string;
+                        /** @enum {string} */
+                        kind: "credit_note";
+                        /** @description CN-000001…: a gapless series of its own */
+                        number: string;
+                        purchase_id: string;
+                        reason: string;
+                        refund_id: string;
+                        refunded_to: {
+                            brand: string;
+                            last4: string;
+                        } | null;
+                        tax_cents: number;
+                        total_cents: number;
+                        unit_price_cents: number;
+                    };
+                };
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 401 Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 404 Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description VALIDATION_FAILED: every bad field is named in `errors` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOrgCreditNotePdf: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no credentials, or a Bearer key that does not authenticate (refused on every route) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found: an org the caller cannot see answers 404, never 403 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description VALIDATION_FAILED: every bad field is named in `errors` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOrgCreditPurchases: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            amount_cents: number;
+                            /**
+                             * Format: date-time
+                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                             */
+                            created_at: string;
+                            credits: number;
+                            currency: string;
+                            /** @description The latest card dispute of the charge: open (its unused credits are frozen), won (they were given back) or lost (they were taken back, with a credit note); null when none. */
+                            dispute_status: ("open" | "won" | "lost") | null;
+                            failure_code: string | null;
+                            id: string;
+                            invoice_id: string | null;
+                            /** @description disputed while a card dispute is open; refunded once every credit was taken back or all the money returned; partially_refunded after some; null otherwise. */
+                            refund_status: ("disputed" | "refunded" | "partially_refunded") | null;
+                            /** @description Credits refunded so far (0 when none) */
+                            refunded_credits: number;
+                            /** @enum {string} */
+                            status: "succeeded" | "pending" | "failed";
+                            tax_cents: number;
+                            total_cents: number;
+                            unit_price_cents: number;
+                        }[];
+                        next_cursor: null;
+                    };
+                };
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 401 Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 404 Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description VALIDATION_FAILED: every bad field is named in `errors` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postOrgCreditPurchases: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    credits: number;
+                    idempotency_key: string;
+                    payment_method_id?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        amount_cents: number;
+                        /**
+                         * Format: date-time
+                         * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                         */
+                        created_at: string;
+                        credits: number;
+                        currency: string;
+                        /** @description The latest card dispute of the charge: open (its unused credits are frozen), won (they were given back) or lost (they were taken back, with a credit note); null when none. */
+                        dispute_status: ("open" | "won" | "lost") | null;
+                        failure_code: string | null;
+                        id: string;
+                        invoice_id: string | null;
+                        /** @description disputed while a card dispute is open; refunded once every credit was taken back or all the money returned; partially_refunded after some; null otherwise. */
+                        refund_status: ("disputed" | "refunded" | "partially_refunded") | null;
+                        /** @description Credits refunded so far (0 when none) */
+                        refunded_credits: number;
+                        /** @enum {string} */
+                        status: "succeeded" | "pending" | "failed";
+                        tax_cents: number;
+                        total_cents: number;
+                        unit_price_cents: number;
+                    };
+                };
+            };
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        amount_cents: number;
+                        /**
+                         * Format: date-time
+                         * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                         */
+                        created_at: string;
+                        credits: number;
+                        currency: string;
+                        /** @description The latest card dispute of the charge: open (its unused credits are frozen), won (they were given back) or lost (they were taken back, with a credit note); null when none. */
+                        dispute_status: ("open" | "won" | "lost") | null;
+                        failure_code: string | null;
+                        id: string;
+                        invoice_id: string | null;
+                        /** @description disputed while a card dispute is open; refunded once every credit was taken back or all the money returned; partially_refunded after some; null otherwise. */
+                        refund_status: ("disputed" | "refunded" | "partially_refunded") | null;
+                        /** @description Credits refunded so far (0 when none) */
+                        refunded_credits: number;
+                        /** @enum {string} */
+                        status: "succeeded" | "pending" | "failed";
+                        tax_cents: number;
+                        total_cents: number;
+                        unit_price_cents: number;
+                    };
+                };
+            };
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        amount_cents: number;
+                        /**
+                         * Format: date-time
+                         * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                         */
+                        created_at: string;
+                        credits: number;
+                        currency: string;
+                        /** @description The latest card dispute of the charge: open (its unused credits are frozen), won (they were given back) or lost (they were taken back, with a credit note); null when none. */
+                        dispute_status: ("open" | "won" | "lost") | null;
+                        failure_code: string | null;
+                        id: string;
+                        invoice_id: string | null;
+                        /** @description disputed while a card dispute is open; refunded once every credit was taken back or all the money returned; partially_refunded after some; null otherwise. */
+                        refund_status: ("disputed" | "refunded" | "partially_refunded") | null;
+                        /** @description Credits refunded so far (0 when none) */
+                        refunded_credits: number;
+                        /** @enum {string} */
+                        status: "succeeded" | "pending" | "failed";
+                        tax_cents: number;
+                        total_cents: number;
+                        unit_price_cents: number;
+                    };
+                };
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 401 Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 402 Payment Required */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 403 Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 404 Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 409 Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 422 Unprocessable Content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postOrgCreditPurchaseRefund: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    credits?: number;
+                    idempotency_key?: string;
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        amount_cents: number;
+                        /**
+                         * Format: date-time
+                         * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                         */
+                        created_at: string;
+                        credit_note_id: string | null;
+                        credit_note_number: string | null;
+                        credits: number;
+                        currency: string;
+                        id: string;
+                        purchase_id: string;
+                        reason: string;
+                        /** @enum {string} */
+                        status: "pending" | "succeeded";
+                        tax_cents: number;
+                        total_cents: number;
+                    };
+                };
+            };
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        amount_cents: number;
+                        /**
+                         * Format: date-time
+                         * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                         */
+                        created_at: string;
+                        credit_note_id: string | null;
+                        credit_note_number: string | null;
+                        credits: number;
+                        currency: string;
+                        id: string;
+                        purchase_id: string;
+                        reason: string;
+                        /** @enum {string} */
+                        status: "pending" | "succeeded";
+                        tax_cents: number;
+                        total_cents: number;
+                    };
+                };
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 401 Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 403 Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 404 Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 409 Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 422 Unprocessable Content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOrgCreditPurchasesQuote: {
+        parameters: {
+            query: {
+                credits: number;
+            };
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        amount_cents: number;
+                        credits: number;
+                        currency: string;
+                        max_credits: number;
+                        min_credits: number;
+                        tax: {
+                            amount_cents: number;
+                            name: string;
+                            rate_bps: number;
+                        }[];
+                        tax_cents: number;
+                        tax_note: string | null;
+                        total_cents: number;
+                        unit_price_cents: number;
+                    };
+                };
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 401 Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 404 Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 422 Unprocessable Content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOrgDisputes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** @description What the cardholder disputes. */
+                            amount_cents: number;
+                            closed_at: string | null;
+                            /** @description A lost dispute’s credit note: the money the bank returned to the cardholder. */
+                            credit_note_id: string | null;
+                            currency: string;
+                            /** @description The purchase’s unused credits when the dispute opened: frozen while it is open, given back if won, taken back if lost. */
+                            frozen_credits: number;
+                            id: string;
+                            /**
+                             * Format: date-time
+                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                             */
+                            opened_at: string;
+                            purchase_id: string;
+                            /** @description The card network’s reason code (fraudulent, product_not_received …). */
+                            reason: string;
+                            /** @enum {string} */
+                            status: "open" | "won" | "lost";
+                        }[];
+                    };
+                };
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 401 Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 404 Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description VALIDATION_FAILED: every bad field is named in `errors` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postOrgDisputeDecide: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    outcome: "won" | "lost";
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What the cardholder disputes. */
+                        amount_cents: number;
+                        closed_at: string | null;
+                        /** @description A lost dispute’s credit note: the money the bank returned to the cardholder. */
+                        credit_note_id: string | null;
+                        currency: string;
+                        /** @description The purchase’s unused credits when the dispute opened: frozen while it is open, given back if won, taken back if lost. */
+                        frozen_credits: number;
+                        id: string;
+                        /**
+                         * Format: date-time
+                         * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                         */
+                        opened_at: string;
+                        purchase_id: string;
+                        /** @description The card network’s reason code (fraudulent, product_not_received …). */
+                        reason: string;
+                        /** @enum {string} */
+                        status: "open" | "won" | "lost";
+                    };
+                };
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 401 Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 403 Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 404 Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 409 Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 422 Unprocessable Content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOrgEmails: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            attempts: number;
+                            body: string;
+                            /**
+                             * Format: date-time
+                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                             */
+                            created_at: string;
+                            event_id: string;
+                            id: string;
+                            sent_at: string | null;
+                            status: string;
+                            subject: string;
+                            to: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 401 Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 403 Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 404 Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description VALIDATION_FAILED: every bad field is named in `errors` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOrgExport: {
+        parameters: {
+            query?: {
+                format?: "json" | "zip";
+            };
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The export */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        credit_notes: {
+                            [key: string]: unknown;
+                        }[];
+                        credit_purchases: {
+                            [key: string]: unknown;
+                        }[];
+                        disputes: {
+                            [key: string]: unknown;
+                        }[];
+                        /**
+                         * Format: date-time
+                         * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                         */
+                        exported_at: string;
+                        invoices: {
+                            [key: string]: unknown;
+                        }[];
+                        ledger_entries: {
+                            [key: string]: unknown;
+                        }[];
+                        members: {
+                            email: string;
+                            name: string;
+                            role: string;
+                            user_id: string;
+                        }[];
+                        org: {
+                            billing_address: {
+                                [key: string]: unknown;
+                            };
+                            /**
+                             * Format: date-time
+                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                             */
+                            created_at: string;
+                            id: string;
+                            name: string;
+                            vat_id: string | null;
+                        };
+                        payment_methods: {
+                            [key: string]: unknown;
+                        }[];
+                        refunds: {
+                            [key: string]: unknown;
+                        }[];
+                        settings: {
+                            [key: string]: unknown;
+                        };
+                        subscription: {
+                            [key: string]: unknown;
+                        };
+                        usage: {
+                            [key: string]: unknown;
+                        }[];
+                    };
+                    "application/zip": string;
+                };
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 401 Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 403 Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 404 Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 422 Unprocessable Content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postOrgGrants: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    credits: number;
+                    /**
+                     * Format: date-time
+                     * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                     */
+                    expires_at?: string;
+                    reason: string;
+                    /** @enum {string} */
+                    source: "promotional" | "adjustment";
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Credits a new request may use; null = unbounded (on-demand with no cap). */
+                        available: number | null;
+                        /**
+                         * Format: date-time
+                         * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                         */
+                        created_at: string;
+                        credits: number;
+                        expires_at: string | null;
+                        id: string;
+                        org_id: string;
+                        reason: string;
+                        source: string;
+                    };
+                };
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 401 Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 403 Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 404 Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 422 Unprocessable Content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOrgInvitations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** @description Only in the platform key’s answer: the link the invitee opens (also e-mailed to them). */
+                            accept_url?: string;
+                            /**
+                             * Format: date-time
+                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                             */
+                            created_at: string;
+                            email: string;
+                            /**
+                             * Format: date-time
+                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                             */
+                            expires_at: string;
+                            id: string;
+                            name: string;
+                            /** @enum {string} */
+                            role: "admin" | "member";
+                        }[];
+                    };
+                };
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 401 Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 403 Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 404 Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description VALIDATION_FAILED: every bad field is named in `errors` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteOrgInvitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 401 Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 403 Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 404 Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description VALIDATION_FAILED: every bad field is named in `errors` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOrgInvoices: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            currency: string;
+                            id: string;
+                            /**
+                             * Format: date-time
+                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                             */
+                            issued_at: string;
+                            /** @enum {string} */
+                            kind: "period" | "credit_purchase";
+                            number: string;
+                            paid_at: string | null;
+                            /** @description The card that paid it (the receipt); null while open or when unknown. */
+                            paid_with: {
+                                brand: string;
+                                last4: string;
+                            } | null;
+                            /**
+                             * Format: date-time
+                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                             */
+                            period_end: string;
+                            /**
+                             * Format: date-time
+                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                             */
+                            period_start: string;
+                            /** @description disputed while a card dispute is open; refunded once every credit was taken back or all the money returned; partially_refunded after some; null otherwise. */
+                            refund_status: ("disputed" | "refunded" | "partially_refunded") | null;
+                            /** @enum {string} */
+                            status: "open" | "paid" | "void";
+                            subtotal_cents: number;
+                            tax_cents: number;
+                            total_cents: number;
+                        }[];
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 401 Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 404 Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 422 Unprocessable Content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOrgInvoice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        currency: string;
+                        id: string;
+                        /**
+                         * Format: date-time
+                         * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                         */
+                        issued_at: string;
+                        /** @enum {string} */
+                        kind: "period" | "credit_purchase";
+                        number: string;
+                        paid_at: string | null;
+                        /** @description The card that paid it (the receipt); null while open or when unknown. */
+                        paid_with: {
+                            brand: string;
+                            last4: string;
+                        } | null;
+                        /**
+                         * Format: date-time
+                         * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                         */
+                        period_end: string;
+                        /**
+                         * Format: date-time
+                         * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                         */
+                        period_start: string;
+                        /** @description disputed while a card dispute is open; refunded once every credit was taken back or all the money returned; partially_refunded after some; null otherwise. */
+                        refund_status: ("disputed" | "refunded" | "partially_refunded") | null;
+                        /** @enum {string} */
+                        status: "open" | "paid" | "void";
+                        subtotal_cents: number;
+                        tax_cents: number;
+                        total_cents: number;
+                    } & {
+                        billing_address: {
+                            city?: string;
+                            country: string;
+                            line1?: string;
+                            name: string;
+                            postal_code?: string;
+                            region?: string;
+                            vat_id?: string | null;
+                        };
+                        /** @description Refunds of this credit purchase invoice, as credit notes (issue 17); empty for other invoices */
+                        credit_notes: {
+                            credits: number;
+                            currency: string;
+                            id: string;
+                            /**
+                             * Format: date-time
+                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                             */
+                            issued_at: string;
+                            number: string;
+                            total_cents: number;
+                        }[];
+                        lines: {
+                            amount_cents: number;
+                            description: string;
+                            /** @enum {string} */
+                            kind: "subscription" | "credit_purchase" | "overage" | "proration" | "adjustment";
+                            quantity: number;
+                            unit_price_cents: number;
+                        }[];
+                        plan: {
+                            base_price_cents: number;
+                            id: string;
+                            name: string;
+                        };
+                        seller: {
+                            city?: string;
+                            country: string;
+                            line1?: string;
+                            name: string;
+                            postal_code?: string;
+                            region?: string;
+                            vat_id?: string | null;
+                        };
+                        tax: {
+                            amount_cents: number;
+                            name: string;
+                            rate_bps: number;
+                        }[];
+                        tax_note: string | null;
+                    };
+                };
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 401 Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 404 Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description VALIDATION_FAILED: every bad field is named in `errors` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postOrgInvoicePay: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        currency: string;
+                        id: string;
+                        /**
+                         * Format: date-time
+                         * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                         */
+                        issued_at: string;
+                        /** @enum {string} */
+                        kind: "period" | "credit_purchase";
+                        number: string;
+                        paid_at: string | null;
+                        /** @description The card that paid it (the receipt); null while open or when unknown. */
+                        paid_with: {
+                            brand: string;
+                            last4: string;
+                        } | null;
+                        /**
+                         * Format: date-time
+                         * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                         */
+                        period_end: string;
+                        /**
+                         * Format: date-time
+                         * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                         */
+                        period_start: string;
+                        /** @description disputed while a card dispute is open; refunded once every credit was taken back or all the money returned; partially_refunded after some; null otherwise. */
+                        refund_status: ("disputed" | "refunded" | "partially_refunded") | null;
+                        /** @enum {string} */
+                        status: "open" | "paid" | "void";
+                        subtotal_cents: number;
+                        tax_cents: number;
+                        total_cents: number;
+                    } & {
+                        billing_address: {
+                            city?: string;
+                            country: string;
+                            line1?: string;
+                            name: string;
+                            postal_code?: string;
+                            region?: string;
+                            vat_id?: string | null;
+                        };
+                        /** @description Refunds of this credit purchase invoice, as credit notes (issue 17); empty for other invoices */
+                        credit_notes: {
+                            credits: number;
+                            currency: string;
+                            id: string;
+                            /**
+                             * Format: date-time
+                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                             */
+                            issued_at: string;
+                            number: string;
+                            total_cents: number;
+                        }[];
+                        lines: {
+                            amount_cents: number;
+                            description: string;
+                            /** @enum {string} */
+                            kind: "subscription" | "credit_purchase" | "overage" | "proration" | "adjustment";
+                            quantity: number;
+                            unit_price_cents: number;
+                        }[];
+                        plan: {
+                            base_price_cents: number;
+                            id: string;
+                            name: string;
+                        };
+                        seller: {
+                            city?: string;
+                            country: string;
+                            line1?: string;
+                            name: string;
+                            postal_code?: string;
+                            region?: string;
+                            vat_id?: string | null;
+                        };
+                        tax: {
+                            amount_cents: number;
+                            name: string;
+                            rate_bps: number;
+                        }[];
+                        tax_note: string | null;
+                    };
+                };
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 401 Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 402 Payment Required */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 403 Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 404 Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 409 Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 422 Unprocessable Content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 503 Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOrgInvoicePdf: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no credentials, or a Bearer key that does not authenticate (refused on every route) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found: an org the caller cannot see answers 404, never 403 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description VALIDATION_FAILED: every bad field is named in `errors` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOrgInvoicesUpcoming: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        billing_address: {
+                            city?: string;
+                            country: string;
+                            line1?: string;
+                            name: string;
+                            postal_code?: string;
+                            region?: string;
+                            vat_id?: string | null;
+                        };
+                        /**
+                         * Format: date-time
+                         * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                         */
+                        billing_date: string;
+                        currency: string;
+                        id: null;
+                        issued_at: null;
+                        /** @enum {string} */
+                        kind: "period";
+                        lines: {
+                            amount_cents: number;
+                            description: string;
+                            /** @enum {string} */
+                            kind: "subscription" | "credit_purchase" | "overage" | "proration" | "adjustment";
+                            quantity: number;
+                            unit_price_cents: number;
+                        }[];
+                        number: null;
+                        paid_at: null;
+                        /**
+                         * Format: date-time
+                         * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                         */
+                        period_end: string;
+                        /**
+                         * Format: date-time
+                         * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                         */
+                        period_start: string;
+                        plan: {
+                            base_price_cents: number;
+                            id: string;
+                            name: string;
+                        };
+                        seller: {
+                            city?: string;
+                            country: string;
+                            line1?: string;
+                            name: string;
+                            postal_code?: string;
+                            region?: string;
+                            vat_id?: string | null;
+                        };
+                        /** @enum {string} */
+                        status: "draft";
+                        subtotal_cents: number;
+                        tax: {
+                            amount_cents: number;
+                            name: string;
+                            rate_bps: number;
+                        }[];
+                        tax_cents: number;
+                        tax_note: string | null;
+                        total_cents: number;
+                    };
+                };
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 401 Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 404 Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description VALIDATION_FAILED: every bad field is named in `errors` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOrgMembers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            email: string;
+                            name: string;
+                            /** @enum {string} */
+                            role: "admin" | "member";
+                            user_id: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 401 Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 404 Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description VALIDATION_FAILED: every bad field is named in `errors` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postOrgMembers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: email */
+                    email: string;
+                    name: string;
+                    password?: string;
+                    /** @enum {string} */
+                    role: "admin" | "member";
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        email: string;
+                        /** @description The e-mail had an account already; its password and name stay its own. */
+                        existing_account: boolean;
+                        invitation: {
+                            /** @description Only in the platform key’s answer: the link the invitee opens (also e-mailed to them). */
+                            accept_url?: string;
+                            /**
+                             * Format: date-time
+                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                             */
+                            created_at: string;
+                            email: string;
+                            /**
+                             * Format: date-time
+                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                             */
+                            expires_at: string;
+                            id: string;
+                            name: string;
+                            /** @enum {string} */
+                            role: "admin" | "member";
+                        } | null;
+                        name: string;
+                        /** @description The password sent was set (only for a new account created by the platform key). */
+                        password_set: boolean;
+                        /** @enum {string} */
+                        role: "admin" | "member";
+                        /**
+                         * @description added: a member now; invited: joins on accepting the e-mailed invitation
+                         * @enum {string}
+                         */
+                        status: "added" | "invited";
+                        user_id: string | null;
+                    };
+                };
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 401 Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 403 Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 404 Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 409 Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 422 Unprocessable Content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteOrgMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 401 Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 403 Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 404 Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 409 Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description VALIDATION_FAILED: every bad field is named in `errors` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    patchOrgMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    role: "admin" | "member";
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        role: "admin" | "member";
+                        user_id: string;
+                    };
+                };
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 401 Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 403 Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 404 Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 409 Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 422 Unprocessable Content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOrgNotifications: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+                unread?: boolean;
+            };
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            body: string;
+                            /**
+                             * Format: date-time
+                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                             */
+                            created_at: string;
+                            event_id: string;
+                            id: string;
+                            read_at: string | null;
+                            title: string;
+                            type: string;
+                        }[];
+                        next_cursor: string | null;
+                        unread_count: number;
+                    };
+                };
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 401 Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 404 Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 422 Unprocessable Content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postOrgNotificationRead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        unread_count: number;
+                    };
+                };
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 401 Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description FORBIDDEN (the role or key may not do this) or CSRF_TOKEN_INVALID (a cookie write without its CSRF token) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 404 Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description VALIDATION_FAILED: every bad field is named in `errors` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postOrgNotificationsReadAll: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        unread_count: number;
+                    };
+                };
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 401 Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description FORBIDDEN (the role or key may not do this) or CSRF_TOKEN_INVALID (a cookie write without its CSRF token) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 404 Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description VALIDATION_FAILED: every bad field is named in `errors` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOrgPaymentMethods: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            brand: string;
+                            default: boolean;
+                            exp_month: number;
+                            exp_year: number;
+                            id: string;
+                            /** @description The card’s latest charge failed: when, and why as a sentence. Null when it went through or was never charged. */
+                            last_charge_failed: {
+                                /**
+                                 * Format: date-time
+                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                                 */
+                                at: string;
+                                reason: string;
+                            } | null;
+                            last4: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 401 Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 403 Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 404 Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description VALIDATION_FAILED: every bad field is named in `errors` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postOrgPaymentMethods: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    card_number: string;
+                    cvc: string;
+                    exp_month: number;
+                    exp_year: number;
+                } | {
+                    stripe_payment_method_id: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        brand: string;
+                        default: boolean;
+                        exp_month: number;
+                        exp_year: number;
+                        id: string;
+                        /** @description The card’s latest charge failed: when, and why as a sentence. Null when it went through or was never charged. */
+                        last_charge_failed: {
+                            /**
+                             * Format: date-time
+                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                             */
+                            at: string;
+                            reason: string;
+                        } | null;
+                        last4: string;
+                    };
+                };
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 401 Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 402 Payment Required */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 403 Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 404 Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 422 Unprocessable Content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 503 Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteOrgPaymentMethod: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 401 Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 403 Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 404 Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description VALIDATION_FAILED: every bad field is named in `errors` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postOrgPaymentMethodDefault: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        brand: string;
+                        default: boolean;
+                        exp_month: number;
+                        exp_year: number;
+                        id: string;
+                        /** @description The card’s latest charge failed: when, and why as a sentence. Null when it went through or was never charged. */
+                        last_charge_failed: {
+                            /**
+                             * Format: date-time
+                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                             */
+                            at: string;
+                            reason: string;
+                        } | null;
+                        last4: string;
+                    };
+                };
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 401 Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 403 Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 404 Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description VALIDATION_FAILED: every bad field is named in `errors` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOrgSettingsAiFeatures: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        modules: {
+                            [key: string]: boolean;
+                        };
+                    };
+                };
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 401 Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 404 Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description VALIDATION_FAILED: every bad field is named in `errors` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    putOrgSettingsAiFeatures: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    modules: {
+                        analytics?: boolean;
+                        assistant?: boolean;
+                        documents?: boolean;
+                        inspections?: boolean;
+                        reports?: boolean;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        modules: {
+                            [key: string]: boolean;
+                        };
+                    };
+                };
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 401 Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 403 Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 404 Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 422 Unprocessable Content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOrgSettingsAutoRecharge: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        amount_credits: number | null;
+                        enabled: boolean;
+                        paused: boolean;
+                        paused_at: string | null;
+                        threshold_credits: number | null;
+                    };
+                };
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 401 Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 404 Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description VALIDATION_FAILED: every bad field is named in `errors` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    putOrgSettingsAutoRecharge: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    amount_credits?: number;
+                    enabled: boolean;
+                    threshold_credits?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        amount_credits: number | null;
+                        enabled: boolean;
+                        paused: boolean;
+                        paused_at: string | null;
+                        threshold_credits: number | null;
+                    };
+                };
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 401 Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 403 Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 404 Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 422 Unprocessable Content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOrgSettingsNotifications: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        emails: string[];
+                        low_balance_threshold: number;
+                    };
+                };
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 401 Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 404 Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description VALIDATION_FAILED: every bad field is named in `errors` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    putOrgSettingsNotifications: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    emails?: string[];
+                    low_balance_threshold?: number | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        emails: string[];
+                        low_balance_threshold: number;
+                    };
+                };
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 401 Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 403 Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 404 Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 422 Unprocessable Content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOrgSettingsOnDemand: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        enabled: boolean;
+                        /** @description 0 = no cap */
+                        monthly_limit_credits: number;
+                    };
+                };
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 401 Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 404 Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description VALIDATION_FAILED: every bad field is named in `errors` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    putOrgSettingsOnDemand: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    enabled?: boolean;
+                    /** @description 0 = no cap */
+                    monthly_limit_credits?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        enabled: boolean;
+                        /** @description 0 = no cap */
+                        monthly_limit_credits: number;
+                    };
+                };
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 401 Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 403 Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 404 Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 422 Unprocessable Content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOrgSettingsUserLimits: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Credits per billing period; null = no limit */
+                        default_monthly_credits: number | null;
+                        /** @description Per user id (as the host app reports it); null = no limit for that user */
+                        overrides: {
+                            [key: string]: number | null;
+                        };
+                    };
+                };
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 401 Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 403 Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 404 Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description VALIDATION_FAILED: every bad field is named in `errors` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    putOrgSettingsUserLimits: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Credits per billing period; null = no limit */
+                    default_monthly_credits: number | null;
+                    /** @description Per user id (as the host app reports it); null = no limit for that user */
+                    overrides: {
+                        [key: string]: number | null;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Credits per billing period; null = no limit */
+                        default_monthly_credits: number | null;
+                        /** @description Per user id (as the host app reports it); null = no limit for that user */
+                        overrides: {
+                            [key: string]: number | null;
+                        };
+                    };
+                };
+            };
+            /** @description 400 Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 401 Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 403 Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 404 Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 422 Unprocessable Content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postOrgSubscriptionCancel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        pending_change: {
+                            cancel_at_period_end?: boolean;
+                            plan?: string;
+                            /**
+                             * Format: date-time
+                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                             */
+                            requested_at: string;
+                        };
+                    };
+                };
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 401 Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 403 Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 404 Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 409 Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description VALIDATION_FAILED: every bad field is named in `errors` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 503 Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postOrgSubscriptionChange: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    plan: "starter" | "team" | "business" | "enterprise";
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        pending_change: {
+                            cancel_at_period_end?: boolean;
+                            plan?: string;
+                            /**
+                             * Format: date-time
+                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                             */
+                            requested_at: string;
+                        };
+                    };
+                };
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 401 Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 403 Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 404 Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 422 Unprocessable Content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 503 Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postOrgSubscriptionResume: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        pending_change: {
+                            cancel_at_period_end?: boolean;
+                            plan?: string;
+                            /**
+                             * Format: date-time
+                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                             */
+                            requested_at: string;
+                        };
+                    };
+                };
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 401 Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 403 Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 404 Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 409 Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description VALIDATION_FAILED: every bad field is named in `errors` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 503 Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOrgUsage: {
+        parameters: {
+            query?: {
+                action?: string;
+                cursor?: string;
+                feature?: string;
+                /** @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second. */
+                from?: string;
+                limit?: number;
+                /** @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second. */
+                to?: string;
+                user_id?: string;
+            };
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            action: string;
+                            charged: number;
+                            credits: number;
+                            feature: string;
+                            id: string;
+                            /**
+                             * Format: date-time
+                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                             */
+                            occurred_at: string;
+                            tokens: number;
+                            uncollected: number;
+                            user_id: string;
+                            user_name: string | null;
+                        }[];
+                        next_cursor: string | null;
+                    };
+                    "text/csv": string;
+                };
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 401 Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 404 Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 422 Unprocessable Content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOrgUsageCsv: {
+        parameters: {
+            query?: {
+                action?: string;
+                feature?: string;
+                /** @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second. */
+                from?: string;
+                /** @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second. */
+                to?: string;
+                user_id?: string;
+            };
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no credentials, or a Bearer key that does not authenticate (refused on every route) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found: an org the caller cannot see answers 404, never 403 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description VALIDATION_FAILED: every bad field is named in `errors` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOrgUsageSummary: {
+        parameters: {
+            query?: {
+                top?: number;
+            };
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        forecast: {
+                            daily_burn_credits: number;
+                            /** @description When this period’s plan credits are gone at the current rate; never later than the period end, when they expire. Null when nothing was used in the last 7 days. */
+                            plan_credits_last_until: string | null;
+                            /** @description At the current rate the plan credits would last past the period end: they expire and renew first. */
+                            plan_credits_outlast_period: boolean;
+                            /** @description When every prepaid credit is gone, counting the plan credits each coming period brings. Null when nothing burns or they never run out at this rate. */
+                            prepaid_credits_last_until: string | null;
+                            runs_out_before_period_end: boolean;
+                        };
+                        period: {
+                            /**
+                             * Format: date-time
+                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                             */
+                            end: string;
+                            /**
+                             * Format: date-time
+                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                             */
+                            start: string;
+                        };
+                        top_features: {
+                            credits: number;
+                            feature: string;
+                            requests: number;
+                        }[];
+                        top_users: {
+                            credits: number;
+                            requests: number;
+                            user_id: string;
+                            user_name: string | null;
+                        }[];
+                        totals: {
+                            charged: number;
+                            credits: number;
+                            requests: number;
+                            tokens: number;
+                            uncollected: number;
+                        };
+                    };
+                };
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 401 Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 404 Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 422 Unprocessable Content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOrgUsageTrends: {
+        parameters: {
+            query?: {
+                action?: string;
+                feature?: string;
+                /** @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second. */
+                from?: string;
+                /** @description default feature */
+                group_by?: "feature" | "user" | "action";
+                /** @description UTC days, or ISO weeks starting Monday 00:00 UTC (default day) */
+                interval?: "day" | "week";
+                /** @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second. */
+                to?: string;
+                user_id?: string;
+            };
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: date-time
+                         * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                         */
+                        from: string;
+                        /** @enum {string} */
+                        group_by: "feature" | "user" | "action";
+                        /** @enum {string} */
+                        interval: "day" | "week";
+                        /** @description largest total credits first */
+                        series: {
+                            /** @description the feature, user id or action; null = every group beyond the top 50, summed */
+                            key: string | null;
+                            label: string;
+                            /** @description every bucket in the range, oldest first, zeros included */
+                            points: {
+                                charged: number;
+                                credits: number;
+                                requests: number;
+                                /**
+                                 * Format: date-time
+                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                                 */
+                                start: string;
+                                tokens: number;
+                            }[];
+                        }[];
+                        /**
+                         * Format: date-time
+                         * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                         */
+                        to: string;
+                        totals: {
+                            charged: number;
+                            credits: number;
+                            requests: number;
+                            tokens: number;
+                        };
+                    };
+                };
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 401 Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 404 Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 422 Unprocessable Content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOrgUsageUsers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            credits_this_period: number;
+                            monthly_limit_credits: number | null;
+                            user_id: string;
+                            user_name: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 401 Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 404 Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description VALIDATION_FAILED: every bad field is named in `errors` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOrgWebhookEndpoints: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /**
+                             * Format: date-time
+                             * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                             */
+                            created_at: string;
+                            disabled_at: string | null;
+                            events: string[];
+                            id: string;
+                            status: string;
+                            url: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 401 Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 403 Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 404 Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description VALIDATION_FAILED: every bad field is named in `errors` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postOrgWebhookEndpoints: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    events?: ("balance.low" | "credits.exhausted" | "overage.limit_warning" | "overage.limit_reached" | "purchase.succeeded" | "purchase.refunded" | "purchase.disputed" | "payment.failed" | "subscription.changed" | "subscription.canceled" | "auto_recharge.paused" | "webhook_endpoint.disabled" | "member.invited" | "user_limit.warning" | "user_limit.reached")[];
+                    /** Format: uri */
+                    url: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: date-time
+                         * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                         */
+                        created_at: string;
+                        disabled_at: string | null;
+                        events: string[];
+                        id: string;
+                        status: string;
+                        url: string;
+                    } & {
+                        secret: string;
+                    };
+                };
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 401 Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 403 Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 404 Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 409 Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 422 Unprocessable Content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteOrgWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 401 Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 403 Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 404 Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description VALIDATION_FAILED: every bad field is named in `errors` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOrgWebhookEndpointDeliveries: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            attempts: {
+                                attempt: number;
+                                /**
+                                 * Format: date-time
+                                 * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                                 */
+                                attempted_at: string;
+                                duration_ms: number;
+                                error: string | null;
+                                status_code: number | null;
+                            }[];
+                            delivered_at: string | null;
+                            event_id: string;
+                            id: string;
+                            next_attempt_at: string | null;
+                            status: string;
+                            type: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 401 Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 403 Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 404 Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description VALIDATION_FAILED: every bad field is named in `errors` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getPlans: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            base_price_cents: number;
+                            credit_price_cents: number;
+                            currency: string;
+                            features: string[];
+                            id: string;
+                            included_credits: number;
+                            included_users: number;
+                            name: string;
+                            priced_by_contract: boolean;
+                        }[];
+                    };
+                };
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no credentials, or a Bearer key that does not authenticate (refused on every route) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getTestClock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: date-time
+                         * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                         */
+                        now: string;
+                    };
+                };
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no credentials, or a Bearer key that does not authenticate (refused on every route) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postTestClockAdvance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    seconds?: number;
+                    /**
+                     * Format: date-time
+                     * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                     */
+                    to?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: date-time
+                         * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                         */
+                        now: string;
+                    };
+                };
+            };
+            /** @description BAD_REQUEST (a malformed URL) or INVALID_JSON (a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 401 Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 403 Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 422 Unprocessable Content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postUsageBatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "events": [
+                 *         {
+                 *           "org_id": "acme",
+                 *           "idempotency_key": "evt-1001",
+                 *           "user_id": "u_42",
+                 *           "feature": "assistant",
+                 *           "action": "chat",
+                 *           "tokens": 1200
+                 *         },
+                 *         {
+                 *           "org_id": "globex",
+                 *           "idempotency_key": "evt-1002",
+                 *           "user_id": "u_7",
+                 *           "feature": "assistant",
+                 *           "action": "summarize",
+                 *           "tokens": 5400,
+                 *           "occurred_at": "2026-12-03T10:15:00Z"
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": {
+                    events: {
+                        action: string;
+                        /**
+                         * @description An AI module
+                         * @enum {string}
+                         */
+                        feature: "assistant" | "reports" | "documents" | "inspections" | "analytics";
+                        hold_id?: string;
+                        idempotency_key: string;
+                        /**
+                         * Format: date-time
+                         * @description An RFC 3339 date-time from 2000-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z; any offset; no leap second.
+                         */
+                        occurred_at?: string;
+                        org_id: string;
+                        /** @description 0 to 100,000,000 tokens */
+                        tokens: number;
+                        user_id: string;
+                        user_name?: string;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        results: ({
+                            /** @description Credits a new request may use; null = unbounded (on-demand with no cap). */
+                            available: number | null;
+                            charged: number;
+                            credits: number;
+                            id: string;
+                            index: number;
+                            sources: {
+                                credits: number;
+                                /** @enum {string} */
+                                source: "plan" | "purchased" | "promotional" | "overage";
+                            }[];
+                            /** @description 201: recorded now; 200: a replay of the key, with the first answer */
+                            status: 201 | 200;
+                            /** @description Credits the usage cost beyond what was available: recorded, not charged. */
+                            uncollected: number;
+                        } | {
+                            code: string;
+                            detail: string;
+                            errors?: {
+                                [key: string]: string[];
+                            };
+                            index: number;
+                            /** @description The HTTP status this event alone would have been answered with: 404, 409, 422 … */
+                            status: number;
+                        })[];
+                    };
+                };
+            };
+            /** @description 400 Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 401 Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 403 Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 413 Content Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 422 Unprocessable Content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 429 Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postWebhooksStripe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description What became of the event: a replay changes nothing
+                         * @enum {string}
+                         */
+                        outcome: "applied" | "duplicate" | "stale" | "ignored";
+                        /** @enum {boolean} */
+                        received: true;
+                    };
+                };
+            };
+            /** @description 400 Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no credentials, or a Bearer key that does not authenticate (refused on every route) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 404 Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED or OVERLOADED: retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL: the request failed on our side; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_READY (the database is not reachable) or PAYMENT_PROVIDER_UNAVAILABLE: retry after the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+}

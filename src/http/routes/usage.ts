@@ -80,6 +80,7 @@ export const usageRoutes = (deps: BillingDeps): FastifyPluginAsyncTypebox =>
         summary: 'Usage history, newest first (Accept: text/csv streams it as CSV)',
         params: OrgParams,
         querystring: UsageQuery,
+        produces: ['application/json', 'text/csv'],
         response: { 200: Type.Object({ items: Type.Array(UsageItem), next_cursor: Type.Union([Type.String(), Type.Null()]) }), ...problems(401, 404, 422) },
       },
       handler: async (request, reply) => {

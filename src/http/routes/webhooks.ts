@@ -1,9 +1,12 @@
+import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { BillingDeps } from '../../billing/deps.js';
-import { handleProviderEvent } from '../../billing/handle-provider-event.js';
+import { handleProviderEvent, type EventOutcome } from '../../billing/handle-provider-event.js';
 import { Failure } from '../../domain/failures.js';
 import { parseStripeEvent, WebhookSignatureInvalid } from '../../providers/stripe.js';
-import { problems } from '../schemas.js';
+import { problems, StringEnum } from '../schemas.js';
+
+const EVENT_OUTCOMES = ['applied', 'duplicate', 'stale', 'ignored'] as const satisfies readonly EventOutcome[];
 
 /**
  * Stripe's webhook: the raw body is kept for the signature check (SDK `constructEvent`, 5-minute
@@ -16,7 +19,14 @@ export const webhookRoutes = (deps: BillingDeps, stripe: { webhookSecret: string
 
     app.post('/v1/webhooks/stripe', {
       config: { access: 'public', csrfExempt: true },
-      schema: { tags: ['webhooks'], summary: 'Stripe events (signature verified)', response: problems(400, 404) },
+      schema: {
+        tags: ['webhooks'],
+        summary: 'Stripe events (signature verified)',
+        response: {
+          200: Type.Object({ received: Type.Literal(true), outcome: StringEnum(EVENT_OUTCOMES, { description: 'What became of the event: a replay changes nothing' }) }),
+          ...problems(400, 404),
+        },
+      },
       handler: async (request) => {
         if (!stripe) throw new Failure('WEBHOOKS_NOT_CONFIGURED');
         const signature = request.headers['stripe-signature'];
