@@ -86,9 +86,19 @@ export async function completeRefund(tx: Db, input: { orgId: string; refundId: s
     .executeTakeFirst();
 }
 
-/** Every refund of the org (refunds and lost disputes), oldest first: for the export. */
+/**
+ * Every refund of the org (refunds and lost disputes), oldest first, for the export; refunds of the
+ * same moment in the order of their credit notes (the CN series is gapless and in issue order).
+ */
 export async function listRefunds(db: Db, orgId: string) {
-  return db.selectFrom('refunds').selectAll().where('org_id', '=', orgId).orderBy('created_at').orderBy('refund_id').execute();
+  return db
+    .selectFrom('refunds')
+    .selectAll()
+    .where('org_id', '=', orgId)
+    .orderBy('created_at')
+    .orderBy('credit_note_number', (order) => order.asc().nullsLast())
+    .orderBy('refund_id')
+    .execute();
 }
 
 /** Refunds the provider has not confirmed yet, oldest first (for the reconciliation job). */
