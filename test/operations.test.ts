@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_START, startHarness, type Harness } from './support/harness.js';
+import { expectProblem } from './support/problems.js';
 
 /** Health, readiness, metrics, the API reference, the plan catalog, the test clock and unknown routes. */
 
@@ -10,14 +11,6 @@ beforeAll(async () => {
 afterAll(() => h.close());
 
 const NO_AUTH: Record<string, string> = {};
-
-function expectProblem(response: { statusCode: number; headers: Record<string, unknown>; json: () => unknown }, status: number, code?: string) {
-  expect(response.statusCode).toBe(status);
-  expect(String(response.headers['content-type'])).toMatch(/^application\/problem\+json/);
-  const problem = response.json() as { type: string; title: string; status: number; code: string; detail: string };
-  expect(problem).toMatchObject({ type: expect.any(String), title: expect.any(String), status, code: expect.any(String), detail: expect.any(String) });
-  if (code !== undefined) expect(problem.code).toBe(code);
-}
 
 describe('health and readiness', () => {
   it('GET /healthz answers 200 without credentials', async () => {
