@@ -6,7 +6,7 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../src/config.js';
-import { DEMO_LOGINS } from '../src/cli/seed-demo.js';
+import { DEMO_LOGINS } from '../src/billing/seed-demo.js';
 import { connectDatabase } from '../src/db/database.js';
 import { withDatabaseName } from '../src/db/embedded.js';
 import { startHarness, type Harness } from './support/harness.js';

@@ -78,6 +78,11 @@ describe('layout', () => {
     expect(offenders).toEqual([]);
   });
 
+  it('src/cli/ calls use cases, never the database: no import of db/ or kysely (STYLE.md)', () => {
+    const offenders = sourceFiles(path.join(SRC, 'cli')).flatMap((file) => importsOf(readFileSync(file, 'utf8')).filter((specifier) => /^\.\.\/db\/|^kysely$/.test(specifier)).map((specifier) => `${relative(file)}: ${specifier}`));
+    expect(offenders).toEqual([]);
+  });
+
   it('the purity check finds an import of the database, a use case, the web framework or file I/O', () => {
     const sample = [
       "import type { Db } from '../db/database.js';",

@@ -3,11 +3,10 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { openRuntime, type Runtime } from '../runtime.js';
 import { serve } from '../http/server.js';
-import { anyOrgExists, orgRowExists } from '../db/orgs.js';
 import { auditLedger } from '../billing/audit.js';
 import { ensurePlatformKey, maskedKey, type PlatformKey } from '../identity/api-keys.js';
 import { openApiDocument } from '../http/openapi-document.js';
-import { DEMO_LOGINS, DEMO_ORG_ID, seedDemo } from './seed-demo.js';
+import { DEMO_LOGINS, DEMO_ORG_ID, hasDemoOrg, seedDemo, seedDemoIfEmpty } from '../billing/seed-demo.js';
 
 const USAGE = `Usage: loupe-billing <command>
 
@@ -84,11 +83,8 @@ async function start(config: Config, options: { seedIfEmpty: boolean; demo: bool
   const platformKey = await ensurePlatformKey(runtime.db, { configured: config.platformKey, dataDir: config.dataDir, now: new Date() });
   let seeded = false;
   if (options.seedIfEmpty && (runtime.embedded || options.demo)) {
-    if (!(await anyOrgExists(runtime.db))) {
-      console.log('Empty database: seeding the demo org…');
-      await seedDemo(runtime.deps);
-      seeded = true;
-    }
+    seeded = await seedDemoIfEmpty(runtime.deps);
+    if (seeded) console.log('Empty database: the demo org is seeded.');
   }
   const server = await serve(runtime, config);
   const lines = [
@@ -102,7 +98,7 @@ async function start(config: Config, options: { seedIfEmpty: boolean; demo: bool
     `  Payments          ${config.stripe ? 'Stripe' : 'built-in provider (test cards, no network)'}`,
     `  E-mail            ${config.smtpUrl ? `sent through ${new URL(config.smtpUrl).host}` : 'SMTP_URL not set: e-mails are kept in the database and shown in the app'}`,
   ];
-  if (await orgRowExists(runtime.db, DEMO_ORG_ID)) {
+  if (await hasDemoOrg(runtime.deps)) {
     lines.push(`  Demo org          ${DEMO_ORG_ID}${seeded ? ` (just seeded into the ${runtime.embedded ? 'embedded database' : 'empty database at DATABASE_URL'})` : ''}; logins:`);
     for (const login of DEMO_LOGINS) lines.push(`    ${login.role.padEnd(6)}  ${login.email} / ${login.password}`);
   } else {

@@ -1,10 +1,11 @@
 import { ManualClock } from '../clock.js';
-import type { BillingDeps } from '../billing/deps.js';
-import { createOrg } from '../billing/create-org.js';
-import { recordUsage } from '../billing/record-usage.js';
+import { anyOrgExists, orgRowExists } from '../db/orgs.js';
+import type { BillingDeps } from './deps.js';
+import { createOrg } from './create-org.js';
+import { recordUsage } from './record-usage.js';
 import { addMember } from '../identity/add-member.js';
-import { addPaymentMethod } from '../billing/payment-methods.js';
-import { purchaseCredits } from '../billing/purchase-credits.js';
+import { addPaymentMethod } from './payment-methods.js';
+import { purchaseCredits } from './purchase-credits.js';
 import { runDueJobs } from '../jobs/run-due-jobs.js';
 
 export const DEMO_ORG_ID = 'demo';
@@ -90,3 +91,13 @@ export async function seedDemo(deps: BillingDeps): Promise<void> {
     await runDueJobs(replay);
   }
 }
+
+/** Seeds the demo org into a database that holds no org yet; true when it did. */
+export async function seedDemoIfEmpty(deps: BillingDeps): Promise<boolean> {
+  if (await anyOrgExists(deps.db)) return false;
+  await seedDemo(deps);
+  return true;
+}
+
+/** Whether the demo org is in the database (the start banner then prints its logins). */
+export const hasDemoOrg = (deps: BillingDeps): Promise<boolean> => orgRowExists(deps.db, DEMO_ORG_ID);
